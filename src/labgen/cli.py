@@ -1,0 +1,280 @@
+"""Command line: the only module that prints or decides exit codes.
+
+Exit codes: 0 success; 1 spec errors, drift or refused writes; 2 usage errors;
+3 unexpected errors (rerun with --traceback for the Python traceback).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table as RichTable
+from typer.exceptions import TyperException
+
+from labgen import __version__, tools
+from labgen.errors import LabgenError, SpecError
+from labgen.plan.describe import Table, gcloud_commands, pool_table, versions_table
+from labgen.render import SCHEMA_PATH, lab_apps
+from labgen.render.argocd import app_name
+from labgen.render.tree import SCHEMA_OWNER
+from labgen.repo import find_root, load_plans, render_repo, select_labs
+from labgen.starter import PLATFORMS, PROVIDERS, starter_spec
+from labgen.write import check_tree, write_tree
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_UNEXPECTED = 0, 1, 2, 3
+
+# Piped output (CI logs, `| less`) gets a fixed width so tables are not squeezed to 80
+# columns and the text is the same on every machine; terminals keep their own width.
+_PIPE_WIDTH = 160
+out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else _PIPE_WIDTH)
+err = Console(
+    stderr=True, highlight=False, soft_wrap=True, width=None if sys.stderr.isatty() else _PIPE_WIDTH
+)
+
+app = typer.Typer(
+    name="labgen",
+    help=(
+        "Render LLM inference labs (labs/*.yaml) into Kustomize bases and overlays and an "
+        "Argo CD App-of-Apps tree.\n\n"
+        "Typical loop: edit labs/<lab>.yaml, `labgen validate`, `labgen plan <lab>`, "
+        "`labgen render`, commit, push; Argo CD syncs the cluster."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+tools_app = typer.Typer(
+    help="The pinned kubectl (kustomize) and helm labgen builds with.", no_args_is_help=True
+)
+app.add_typer(tools_app, name="tools")
+
+RootOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--root", help="Repository root (default: nearest directory with labs/).", file_okay=False
+    ),
+]
+LabsArgument = Annotated[
+    list[str] | None,
+    typer.Argument(
+        help="Lab names (labs/<name>.yaml) or spec paths; default: every lab.", show_default=False
+    ),
+]
+_state = {"quiet": False}
+
+
+@app.callback()
+def _options(
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only problems.")] = False,
+    traceback: Annotated[
+        bool, typer.Option("--traceback", help="Show Python tracebacks of unexpected errors.")
+    ] = False,
+) -> None:
+    _state["quiet"] = quiet
+    _state["traceback"] = traceback
+
+
+def _say(message: str) -> None:
+    if not _state["quiet"]:
+        out.print(message)
+
+
+def _root(root: Path | None) -> Path:
+    return root.resolve() if root is not None else find_root(Path.cwd())
+
+
+@app.command()
+def validate(labs: LabsArgument = None, root: RootOption = None) -> None:
+    """Check lab specs (shape, references, GPU/provider facts) without rendering."""
+    base = _root(root)
+    plans = load_plans(base, select_labs(base, labs or []))
+    for plan in plans:
+        _say(
+            f"[green]ok[/] {plan.spec_file}: {len(plan.pools)} GPU pools, "
+            f"{len(plan.operators)} operators, {len(lab_apps(plan))} Applications"
+        )
+
+
+@app.command()
+def plan(
+    lab: Annotated[str, typer.Argument(help="Lab name or spec path.")], root: RootOption = None
+) -> None:
+    """Show the resolved plan: pools and instance types, pinned versions, sync waves."""
+    base = _root(root)
+    (resolved,) = load_plans(base, select_labs(base, [lab]))
+    out.print(
+        f"[bold]{resolved.name}[/] ({resolved.spec_file}): {resolved.platform} on "
+        f"{resolved.provider}, Kubernetes {resolved.kubernetes_version}"
+        + (f", {resolved.region}" if resolved.region else "")
+    )
+    _table(pool_table(resolved))
+    _table(versions_table(resolved))
+    waves = tuple(
+        (
+            str(a.wave),
+            app_name(resolved, a.component),
+            a.namespace or "(cluster)",
+            type(a.source).__name__.replace("Source", "").lower(),
+        )
+        for a in lab_apps(resolved)
+    )
+    _table(Table("Argo CD Applications", ("wave", "Application", "namespace", "source"), waves))
+    commands = gcloud_commands(resolved)
+    if commands:
+        out.print("\n[bold]GKE node pools[/] (create them outside the cluster):")
+        for command in commands:
+            out.print(command, markup=False)
+
+
+def _table(table: Table) -> None:
+    rich = RichTable(title=table.title, title_justify="left", title_style="bold")
+    for column in table.columns:
+        rich.add_column(column)
+    for row in table.rows:
+        rich.add_row(*row)
+    out.print(rich)
+
+
+@app.command()
+def render(
+    labs: LabsArgument = None,
+    check: Annotated[
+        bool,
+        typer.Option(
+            "--check",
+            help="Write nothing; exit 1 if the committed tree differs "
+            "from a fresh render (drift or hand edits).",
+        ),
+    ] = False,
+    root: RootOption = None,
+) -> None:
+    """Render labs into catalog/, overlays/<lab>/, apps/<lab>/ and schemas/."""
+    base = _root(root)
+    rendered = render_repo(base, labs or [])
+    if check:
+        drifts = check_tree(base, rendered.tree, rendered.scopes)
+        for drift in drifts:
+            err.print(f"[red]{drift.problem}[/] {drift.path}")
+            if drift.diff:
+                err.print(drift.diff, markup=False)
+        if drifts:
+            err.print(
+                f"[red]{len(drifts)} files differ from a fresh render[/]; run "
+                "`labgen render` and commit the result"
+            )
+            raise typer.Exit(EXIT_FINDINGS)
+        _say(f"[green]up to date[/]: {len(rendered.tree)} files for {len(rendered.plans)} labs")
+        return
+    report = write_tree(base, rendered.tree, rendered.scopes)
+    for result in report.changed:
+        _say(f"{result.action:>9} {result.path}")
+    _say(
+        f"{len(rendered.plans)} labs: {report.count('created')} created, "
+        f"{report.count('updated')} updated, {report.count('deleted')} deleted, "
+        f"{report.count('unchanged')} unchanged"
+    )
+
+
+@app.command()
+def schema(root: RootOption = None) -> None:
+    """Regenerate schemas/lab.schema.json from the spec models."""
+    from labgen.render import render as render_tree
+
+    base = _root(root)
+    tree = render_tree([])
+    only_schema = type(tree)()
+    item = tree.get(SCHEMA_PATH)
+    assert item is not None
+    only_schema.add(item.path, item.content, item.owner)
+    report = write_tree(base, only_schema, {SCHEMA_OWNER})
+    _say(f"{report.results[0].action} {SCHEMA_PATH}")
+
+
+@app.command()
+def init(
+    name: Annotated[str, typer.Option(help="Lab name (a DNS label).")] = "my-lab",
+    platform: Annotated[str, typer.Option(help=f"One of: {', '.join(PLATFORMS)}.")] = "kubernetes",
+    provider: Annotated[str, typer.Option(help=f"One of: {', '.join(PROVIDERS)}.")] = "aws",
+    root: Annotated[Path, typer.Option("--root", help="Repository root.", file_okay=False)] = Path(
+        "."
+    ),
+    force: Annotated[bool, typer.Option(help="Overwrite an existing spec.")] = False,
+) -> None:
+    """Write a commented starter spec labs/<name>.yaml for a platform and provider."""
+    if platform not in PLATFORMS or provider not in PROVIDERS:
+        raise typer.BadParameter(
+            f"--platform must be one of {PLATFORMS}, --provider one of {PROVIDERS}"
+        )
+    text = starter_spec(name, platform, provider)
+    target = root / "labs" / f"{name}.yaml"
+    if target.exists() and not force:
+        raise LabgenError(f"{target} exists; pass --force to overwrite it")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, encoding="utf-8")
+    _say(f"wrote {target}; next: `labgen validate {name}` and `labgen plan {name}`")
+
+
+@tools_app.command("install")
+def tools_install() -> None:
+    """Install the pinned kubectl and helm into this virtualenv's bin/."""
+    for tool in tools.install():
+        _say(f"{tool.name}: {tool.version} ({tool.path})")
+
+
+@tools_app.command("versions")
+def tools_versions() -> None:
+    """Show which kubectl and helm labgen uses, and their versions."""
+    for tool in tools.describe_tools():
+        out.print(f"{tool.name}: {tool.version} ({tool.path})")
+
+
+@app.command()
+def version() -> None:
+    """Print labgen's version."""
+    out.print(f"labgen {__version__}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: one error boundary, documented exit codes."""
+    _state["traceback"] = "--traceback" in (argv if argv is not None else sys.argv[1:])
+    try:
+        # Outside standalone mode click returns the code of a `typer.Exit` instead of raising.
+        returned = app(args=argv, standalone_mode=False)
+    except SpecError as exc:
+        for diagnostic in exc.diagnostics:
+            err.print(str(diagnostic), markup=False)
+        count = len(exc.diagnostics)
+        err.print(f"[red]{count} error{'s' if count != 1 else ''}[/]; nothing was written")
+        return EXIT_FINDINGS
+    except LabgenError as exc:
+        err.print(f"[red]error:[/] {exc}")
+        return EXIT_FINDINGS
+    except typer.Exit as exc:
+        return int(exc.exit_code)
+    except typer.Abort:
+        err.print("aborted")
+        return EXIT_FINDINGS
+    except TyperException as exc:
+        show = getattr(exc, "show", None)
+        if callable(show):
+            show()
+        else:
+            err.print(f"error: {exc.message}", markup=False)
+        return EXIT_USAGE
+    except Exception as exc:
+        if _state.get("traceback"):
+            raise
+        err.print(
+            f"[red]unexpected error:[/] {type(exc).__name__}: {exc}\n"
+            "rerun with --traceback and report it"
+        )
+        return EXIT_UNEXPECTED
+    return returned if isinstance(returned, int) else EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

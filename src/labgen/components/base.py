@@ -1,0 +1,140 @@
+"""What a component contributes: lab-independent catalog bases and per-lab Applications.
+
+A component is a small module with two functions: ``catalog()`` lists the Kustomize bases
+it owns under ``catalog/`` (built from labgen's default release table, so they are the
+same for every lab) and ``apps(plan)`` lists the Argo CD Applications a lab needs from it,
+each with its source: a Kustomize overlay on catalog bases, a Helm chart, or a git path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from labgen.data.types import HelmChart
+from labgen.plan.model import LabPlan
+
+K8sObject = dict[str, Any]
+
+# Sync waves: CRDs before operators before their instances before infrastructure before
+# workloads. Later components (serving, data, observability, benchmarks) take 10, 20, ...
+WAVE_CRDS = 0
+WAVE_OPERATORS = 1
+WAVE_INSTANCES = 2
+WAVE_INFRASTRUCTURE = 3
+
+SKIP_DRY_RUN = "SkipDryRunOnMissingResource=true"
+SYNC_OPTIONS_ANNOTATION = "argocd.argoproj.io/sync-options"
+
+
+@dataclass(frozen=True)
+class CatalogBase:
+    """A Kustomize base under ``catalog/``, usable on its own with ``kubectl kustomize``."""
+
+    path: str
+    description: str
+    objects: tuple[K8sObject, ...]
+
+
+@dataclass(frozen=True)
+class KustomizeSource:
+    """An overlay ``overlays/<lab>/<app>/``: catalog bases plus what is specific to the lab."""
+
+    bases: tuple[str, ...] = ()
+    objects: tuple[K8sObject, ...] = ()
+    patches: tuple[K8sObject, ...] = ()
+    """Strategic-merge patches (partial objects) applied to the bases."""
+
+
+@dataclass(frozen=True)
+class HelmSource:
+    chart: HelmChart
+    release_name: str
+    values: K8sObject
+
+
+@dataclass(frozen=True)
+class GitSource:
+    repo_url: str
+    path: str
+    revision: str
+
+
+Source = KustomizeSource | HelmSource | GitSource
+
+
+@dataclass(frozen=True)
+class App:
+    """One child Application of the lab's App-of-Apps."""
+
+    component: str
+    """Suffix of the Application name (``<lab>-<component>``) and overlay directory name."""
+    wave: int
+    namespace: str
+    source: Source
+    create_namespace: bool = False
+    ignore_differences: tuple[K8sObject, ...] = ()
+    cascade_delete: bool = False
+    """Deleting the Application deletes its resources (resources finalizer). Off for
+    operators and CRDs, whose deletion would take every custom resource with them."""
+    chart_cluster_kinds: tuple[tuple[str, str], ...] = ()
+    """Cluster-scoped (group, kind) a Helm chart or git source creates, for the AppProject."""
+    extra_namespaces: tuple[str, ...] = ()
+    """Other namespaces the source writes to, for the AppProject's destinations."""
+    extra_source: KustomizeSource | None = None
+    """Lab objects deployed beside a Helm chart (a second source of the Application)."""
+
+
+@dataclass(frozen=True)
+class Component:
+    name: str
+    catalog: Callable[[], Iterable[CatalogBase]] = field(default=lambda: ())
+    apps: Callable[[LabPlan], Iterable[App]] = field(default=lambda plan: ())
+
+
+def obj(
+    api_version: str,
+    kind: str,
+    name: str,
+    namespace: str | None = None,
+    labels: dict[str, str] | None = None,
+    annotations: dict[str, str] | None = None,
+    **body: Any,
+) -> K8sObject:
+    """A Kubernetes object with metadata in a fixed shape (no empty maps, no nulls)."""
+    metadata: K8sObject = {"name": name}
+    if namespace is not None:
+        metadata["namespace"] = namespace
+    if labels:
+        metadata["labels"] = dict(labels)
+    if annotations:
+        metadata["annotations"] = dict(annotations)
+    return {"apiVersion": api_version, "kind": kind, "metadata": metadata, **body}
+
+
+def skip_dry_run() -> dict[str, str]:
+    """Annotation for a custom resource whose CRD an operator installs during the sync."""
+    return {SYNC_OPTIONS_ANNOTATION: SKIP_DRY_RUN}
+
+
+def webhook_ca_bundle_ignores() -> tuple[K8sObject, ...]:
+    """ignoreDifferences for webhook CA bundles that cert controllers inject."""
+    return tuple(
+        {
+            "group": "admissionregistration.k8s.io",
+            "kind": kind,
+            "jqPathExpressions": [".webhooks[]?.clientConfig.caBundle"],
+        }
+        for kind in ("MutatingWebhookConfiguration", "ValidatingWebhookConfiguration")
+    )
+
+
+HELM_OPERATOR_CLUSTER_KINDS: tuple[tuple[str, str], ...] = (
+    ("apiextensions.k8s.io", "CustomResourceDefinition"),
+    ("rbac.authorization.k8s.io", "ClusterRole"),
+    ("rbac.authorization.k8s.io", "ClusterRoleBinding"),
+    ("admissionregistration.k8s.io", "MutatingWebhookConfiguration"),
+    ("admissionregistration.k8s.io", "ValidatingWebhookConfiguration"),
+)
+"""Cluster-scoped kinds every operator chart labgen installs creates."""

@@ -1,0 +1,169 @@
+"""NVIDIA GPU Operator: OLM + ClusterPolicy on OpenShift, the Helm chart elsewhere."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from labgen.components.base import (
+    HELM_OPERATOR_CLUSTER_KINDS,
+    WAVE_INSTANCES,
+    WAVE_OPERATORS,
+    App,
+    CatalogBase,
+    Component,
+    HelmSource,
+    K8sObject,
+    KustomizeSource,
+    obj,
+    skip_dry_run,
+)
+from labgen.components.olm import olm_app, olm_objects
+from labgen.data.releases import RELEASES
+from labgen.plan.model import LabPlan
+
+KEY = "gpu-operator"
+OLM_BASE = "operators/gpu-operator/olm"
+POLICY_BASE = "operators/gpu-operator/cluster-policy"
+POLICY_NAME = "gpu-cluster-policy"
+HELM_NAMESPACE = "gpu-operator"
+# On GKE, pods with system-node-critical priority run outside kube-system only under a quota.
+GKE_QUOTA = "gpu-operator-quota"
+GKE_DRIVER_DIR = "/home/kubernetes/bin/nvidia"
+
+
+def cluster_policy() -> K8sObject:
+    """The ClusterPolicy of the OpenShift docs, reduced to the operands a lab needs."""
+    return obj(
+        "nvidia.com/v1",
+        "ClusterPolicy",
+        POLICY_NAME,
+        annotations=skip_dry_run(),
+        spec={
+            "operator": {"defaultRuntime": "crio", "use_ocp_driver_toolkit": True},
+            "daemonsets": {
+                "updateStrategy": "RollingUpdate",
+                "rollingUpdate": {"maxUnavailable": "1"},
+            },
+            "driver": {"enabled": True},
+            "toolkit": {"enabled": True},
+            "devicePlugin": {"enabled": True},
+            "dcgm": {"enabled": True},
+            "dcgmExporter": {"enabled": True, "serviceMonitor": {"enabled": True}},
+            "gfd": {"enabled": True},
+            "migManager": {"enabled": True},
+            "mig": {"strategy": "single"},
+            "nodeStatusExporter": {"enabled": True},
+            "validator": {"plugin": {"env": [{"name": "WITH_WORKLOAD", "value": "false"}]}},
+        },
+    )
+
+
+def catalog() -> Iterator[CatalogBase]:
+    package = RELEASES[KEY].olm
+    assert package is not None
+    yield CatalogBase(
+        OLM_BASE,
+        "NVIDIA GPU Operator from OLM (certified-operators), pinned channel and CSV",
+        tuple(olm_objects(package, {"openshift.io/cluster-monitoring": "true"})),
+    )
+    yield CatalogBase(
+        POLICY_BASE, "The GPU Operator's ClusterPolicy for OpenShift", (cluster_policy(),)
+    )
+
+
+def _policy_patch(plan: LabPlan) -> K8sObject:
+    options = plan.gpu_operator
+    assert options is not None
+    spec: dict[str, Any] = {
+        "daemonsets": {"tolerations": plan.gpu_tolerations()},
+        "mig": {"strategy": plan.mig_strategy if plan.mig_strategy != "none" else "single"},
+    }
+    if not options.driver:
+        spec["driver"] = {"enabled": False}
+    if not options.dcgm_exporter:
+        spec["dcgmExporter"] = {"enabled": False}
+    elif not plan.has("monitoring"):
+        spec["dcgmExporter"] = {"serviceMonitor": {"enabled": False}}
+    return obj("nvidia.com/v1", "ClusterPolicy", POLICY_NAME, spec=spec)
+
+
+def helm_values(plan: LabPlan) -> K8sObject:
+    options = plan.gpu_operator
+    assert options is not None
+    tolerations = plan.gpu_tolerations()
+    values: K8sObject = {
+        "daemonsets": {"tolerations": tolerations},
+        "driver": {"enabled": options.driver},
+        "toolkit": {"enabled": options.toolkit},
+        "mig": {"strategy": plan.mig_strategy if plan.mig_strategy != "none" else "single"},
+        "dcgmExporter": {
+            "enabled": options.dcgm_exporter,
+            "serviceMonitor": {"enabled": options.dcgm_exporter and plan.has("monitoring")},
+        },
+        # A separate NFD install (operators.nfd) replaces the chart's bundled one.
+        "nfd": {"enabled": not plan.has("nfd")},
+    }
+    if not plan.has("nfd"):
+        values["node-feature-discovery"] = {"worker": {"tolerations": tolerations}}
+    if plan.provider == "gcp":
+        values["hostPaths"] = {"driverInstallDir": GKE_DRIVER_DIR}
+        values["toolkit"]["installDir"] = GKE_DRIVER_DIR
+        values["cdi"] = {"enabled": True, "default": True}
+    return values
+
+
+def gke_resource_quota() -> K8sObject:
+    return obj(
+        "v1",
+        "ResourceQuota",
+        GKE_QUOTA,
+        HELM_NAMESPACE,
+        spec={
+            "hard": {"pods": "100"},
+            "scopeSelector": {
+                "matchExpressions": [
+                    {
+                        "operator": "In",
+                        "scopeName": "PriorityClass",
+                        "values": ["system-node-critical", "system-cluster-critical"],
+                    }
+                ]
+            },
+        },
+    )
+
+
+def apps(plan: LabPlan) -> Iterator[App]:
+    if not plan.has(KEY):
+        return
+    release = plan.releases[KEY]
+    if plan.openshift:
+        assert release.olm is not None
+        yield olm_app(KEY, release, OLM_BASE)
+        yield App(
+            f"{KEY}-instance",
+            WAVE_INSTANCES,
+            release.olm.namespace,
+            KustomizeSource(bases=(POLICY_BASE,), patches=(_policy_patch(plan),)),
+        )
+        return
+    assert release.helm is not None
+    extra = KustomizeSource(objects=(gke_resource_quota(),)) if plan.provider == "gcp" else None
+    yield App(
+        KEY,
+        WAVE_OPERATORS,
+        HELM_NAMESPACE,
+        HelmSource(release.helm, "gpu-operator", helm_values(plan)),
+        create_namespace=True,
+        chart_cluster_kinds=(
+            *HELM_OPERATOR_CLUSTER_KINDS,
+            ("nvidia.com", "ClusterPolicy"),
+            ("node.k8s.io", "RuntimeClass"),
+            ("scheduling.k8s.io", "PriorityClass"),
+        ),
+        extra_source=extra,
+    )
+
+
+COMPONENT = Component(KEY, catalog, apps)

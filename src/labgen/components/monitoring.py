@@ -1,0 +1,71 @@
+"""Metrics for lab workloads: user-workload monitoring on OpenShift, kube-prometheus-stack
+elsewhere (configured to pick up every ServiceMonitor, PodMonitor and rule in the cluster)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from labgen.components.base import (
+    HELM_OPERATOR_CLUSTER_KINDS,
+    WAVE_OPERATORS,
+    App,
+    CatalogBase,
+    Component,
+    HelmSource,
+    KustomizeSource,
+    obj,
+    webhook_ca_bundle_ignores,
+)
+from labgen.plan.model import LabPlan
+
+KEY = "monitoring"
+OPENSHIFT_BASE = "monitoring/openshift-user-workload"
+OPENSHIFT_NAMESPACE = "openshift-monitoring"
+HELM_NAMESPACE = "monitoring"
+
+
+def catalog() -> Iterator[CatalogBase]:
+    config = obj(
+        "v1",
+        "ConfigMap",
+        "cluster-monitoring-config",
+        OPENSHIFT_NAMESPACE,
+        data={"config.yaml": "enableUserWorkload: true\n"},
+    )
+    yield CatalogBase(OPENSHIFT_BASE, "Turns on OpenShift user-workload monitoring", (config,))
+
+
+def helm_values() -> dict[str, object]:
+    nil_uses_helm_values = {
+        f"{kind}SelectorNilUsesHelmValues": False
+        for kind in ("serviceMonitor", "podMonitor", "rule", "probe", "scrapeConfig")
+    }
+    return {
+        "prometheus": {"prometheusSpec": {**nil_uses_helm_values, "retention": "15d"}},
+        "grafana": {"enabled": False},
+    }
+
+
+def apps(plan: LabPlan) -> Iterator[App]:
+    if not plan.has(KEY):
+        return
+    if plan.openshift:
+        yield App(
+            KEY, WAVE_OPERATORS, OPENSHIFT_NAMESPACE, KustomizeSource(bases=(OPENSHIFT_BASE,))
+        )
+        return
+    release = plan.releases["kube-prometheus-stack"]
+    assert release.helm is not None
+    yield App(
+        KEY,
+        WAVE_OPERATORS,
+        HELM_NAMESPACE,
+        HelmSource(release.helm, "kube-prometheus-stack", helm_values()),
+        create_namespace=True,
+        ignore_differences=webhook_ca_bundle_ignores(),
+        chart_cluster_kinds=HELM_OPERATOR_CLUSTER_KINDS,
+        extra_namespaces=("kube-system",),
+    )
+
+
+COMPONENT = Component(KEY, catalog, apps)

@@ -1,0 +1,120 @@
+"""The pinned release table: every operator, chart, image and git ref labgen emits.
+
+One row per release key; ``spec.versions.<key>`` overrides a row's chart version, OLM
+channel/CSV or git ref for one lab. The ``version`` of a row is the upstream tag whose CRDs
+the tests validate against (see ``../shared/crds/SOURCES.md``), so bumping a row means
+re-importing those schemas too. Nothing here is ``latest`` or a floating chart range.
+
+OLM rows pin the channel to one release stream and, where the operator's CSV names are
+stable and public (``<package>.v<version>``), the starting CSV. Red Hat operators whose
+channel follows the OpenShift release (NFD, cert-manager for OpenShift) are pinned by the
+cluster's own catalog index, which is versioned with OpenShift itself.
+"""
+
+from __future__ import annotations
+
+from labgen.data.types import HelmChart, OlmPackage, Release
+
+RELEASES: dict[str, Release] = {
+    r.key: r
+    for r in (
+        Release(
+            "gpu-operator",
+            "v26.7.0",
+            helm=HelmChart("https://helm.ngc.nvidia.com/nvidia", "gpu-operator", "v26.7.0"),
+            olm=OlmPackage(
+                package="gpu-operator-certified",
+                channel="v26.7",
+                source="certified-operators",
+                starting_csv="gpu-operator-certified.v26.7.0",
+                namespace="nvidia-gpu-operator",
+                all_namespaces=False,
+            ),
+            source="https://docs.nvidia.com/datacenter/cloud-native/openshift/latest/install-gpu-ocp.html",
+        ),
+        Release(
+            "nfd",
+            "v0.19.0",
+            helm=HelmChart(
+                "https://kubernetes-sigs.github.io/node-feature-discovery/charts",
+                "node-feature-discovery",
+                "0.19.0",
+            ),
+            olm=OlmPackage(
+                package="nfd",
+                channel="stable",
+                source="redhat-operators",
+                starting_csv="",
+                namespace="openshift-nfd",
+                all_namespaces=False,
+            ),
+            source="https://kubernetes-sigs.github.io/node-feature-discovery/v0.19/deployment/helm.html",
+        ),
+        Release(
+            "cert-manager",
+            "v1.21.1",
+            helm=HelmChart("https://charts.jetstack.io", "cert-manager", "v1.21.1"),
+            olm=OlmPackage(
+                package="openshift-cert-manager-operator",
+                channel="stable-v1",
+                source="redhat-operators",
+                starting_csv="",
+                namespace="cert-manager-operator",
+                all_namespaces=True,
+            ),
+            source="https://cert-manager.io/docs/installation/helm/",
+        ),
+        Release(
+            "keda",
+            "v2.20.2",
+            helm=HelmChart("https://kedacore.github.io/charts", "keda", "2.20.2"),
+            source="https://keda.sh/docs/2.20/deploy/#helm",
+        ),
+        Release(
+            "gateway-api",
+            "v1.6.1",
+            git=(
+                "https://github.com/kubernetes-sigs/gateway-api.git",
+                "config/crd/standard",
+                "v1.6.1",
+            ),
+            source="https://gateway-api.sigs.k8s.io/guides/#installing-gateway-api",
+        ),
+        Release(
+            "leaderworkerset",
+            "v0.10.0",
+            helm=HelmChart("registry.k8s.io/lws/charts", "lws", "0.10.0"),
+            source="https://lws.sigs.k8s.io/docs/installation/#install-by-helm",
+        ),
+        Release(
+            "cnpg",
+            "v1.30.0",
+            helm=HelmChart("https://cloudnative-pg.github.io/charts", "cloudnative-pg", "0.29.0"),
+            olm=OlmPackage(
+                package="cloudnative-pg",
+                channel="stable-v1",
+                source="certified-operators",
+                starting_csv="cloudnative-pg.v1.30.0",
+                namespace="openshift-operators",
+                all_namespaces=True,
+            ),
+            source="https://cloudnative-pg.io/documentation/current/installation_upgrade/",
+        ),
+        Release(
+            "kube-prometheus-stack",
+            "v0.93.0",
+            helm=HelmChart(
+                "https://prometheus-community.github.io/helm-charts",
+                "kube-prometheus-stack",
+                "88.0.0",
+            ),
+            source="https://github.com/prometheus-community/helm-charts/pull/7152",
+        ),
+        Release(
+            "karpenter",
+            "v1.14.1",
+            images={"al2023-ami-alias": "al2023@v20250915"},
+            source="https://karpenter.sh/docs/concepts/nodeclasses/#specamiselectorterms",
+        ),
+    )
+}

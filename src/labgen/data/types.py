@@ -1,0 +1,86 @@
+"""Record types of labgen's fact tables (hardware, releases).
+
+The tables themselves live beside this module (``hardware.py``, ``releases.py``); every
+entry there names the vendor page its facts were checked against.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Provider = Literal["aws", "gcp", "ibmcloud", "baremetal", "kind"]
+Platform = Literal["openshift", "kubernetes"]
+
+
+@dataclass(frozen=True)
+class Accelerator:
+    """One NVIDIA GPU model as labgen knows it."""
+
+    id: str
+    """Spec name, e.g. ``H100-80GB``."""
+    memory_gib: int
+    """Device memory in GiB as sold (80 for an H100 80GB)."""
+    product_label: str
+    """Value GPU Feature Discovery puts in ``nvidia.com/gpu.product`` on the cloud SKU."""
+    gke_label: str | None
+    """Value of ``cloud.google.com/gke-accelerator`` on GKE, or None if GKE does not offer it."""
+    mig_profiles: tuple[str, ...]
+    """MIG profile names (``1g.10gb`` ...); empty when the GPU is not MIG-capable."""
+    source: str
+    """Vendor page the facts were checked against."""
+
+
+@dataclass(frozen=True)
+class InstanceType:
+    """One cloud machine type carrying GPUs."""
+
+    provider: Provider
+    name: str
+    accelerator: str
+    """``Accelerator.id`` of its GPUs."""
+    gpus: int
+    vcpus: int
+    memory_gib: int
+    source: str
+
+
+@dataclass(frozen=True)
+class HelmChart:
+    """A pinned Helm chart."""
+
+    repo_url: str
+    """Chart repository URL (https), or an OCI registry without ``oci://`` (Argo CD's form)."""
+    chart: str
+    version: str
+
+
+@dataclass(frozen=True)
+class OlmPackage:
+    """A pinned OLM package on OpenShift."""
+
+    package: str
+    channel: str
+    source: str
+    """CatalogSource: ``redhat-operators``, ``certified-operators``, ``community-operators``."""
+    starting_csv: str
+    namespace: str
+    all_namespaces: bool
+    """True: OperatorGroup without targetNamespaces (AllNamespaces install mode)."""
+
+
+@dataclass(frozen=True)
+class Release:
+    """One row of the pinned release table."""
+
+    key: str
+    """Release key users override in ``spec.versions`` (e.g. ``gpu-operator``)."""
+    version: str
+    """Upstream application version (the tag whose CRDs labgen validates against)."""
+    helm: HelmChart | None = None
+    olm: OlmPackage | None = None
+    git: tuple[str, str, str] | None = None
+    """(repoURL, path, tag) for components shipped as plain manifests in a git repo."""
+    images: dict[str, str] = field(default_factory=dict)
+    """Pinned images by role."""
+    source: str = ""

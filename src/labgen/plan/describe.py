@@ -1,0 +1,108 @@
+"""The plan as readable data for ``labgen plan`` (the CLI turns it into tables)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from labgen.plan.model import LabPlan, PoolPlan
+
+
+@dataclass(frozen=True)
+class Table:
+    title: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+
+def _instance(pool: PoolPlan) -> str:
+    t = pool.instance_type
+    return f"{t.name} ({t.vcpus} vCPU, {t.memory_gib} GiB)" if t else "(made outside labgen)"
+
+
+def pool_table(plan: LabPlan) -> Table:
+    rows = tuple(
+        (
+            p.name,
+            f"{p.gpus_per_node}x {p.accelerator.id}",
+            _instance(p),
+            f"{p.min_nodes}-{p.max_nodes}",
+            f"{p.mig_strategy}" + (f" {p.mig_profile}" if p.mig_profile else ""),
+            ", ".join(p.zones) or "-",
+            f"{p.taint.key}={p.taint.value}:{p.taint.effect}",
+            p.provisioner,
+        )
+        for p in plan.pools
+    )
+    return Table(
+        "GPU pools",
+        ("pool", "GPUs/node", "instance type", "nodes", "MIG", "zones", "taint", "nodes made by"),
+        rows,
+    )
+
+
+def gcloud_commands(plan: LabPlan) -> list[str]:
+    """``gcloud`` commands creating the GKE node pools the plan expects (provider gcp)."""
+    if plan.provider != "gcp":
+        return []
+    driver = "disabled" if plan.gpu_operator and plan.gpu_operator.driver else "latest"
+    commands = []
+    for pool in plan.pools:
+        assert pool.instance_type is not None
+        assert pool.accelerator.gke_label is not None
+        accelerator = (
+            f"type={pool.accelerator.gke_label},count={pool.gpus_per_node},"
+            f"gpu-driver-version={driver}"
+        )
+        if pool.mig_profile:
+            accelerator += f",gpu-partition-size={pool.mig_profile}"
+        labels = {**pool.node_labels, "gke-no-default-nvidia-gpu-device-plugin": "true"}
+        parts = [
+            f"gcloud container node-pools create {pool.name}",
+            f"--cluster={plan.cluster_name}",
+            f"--region={plan.region}",
+            f"--machine-type={pool.instance_type.name}",
+            f"--accelerator={accelerator}",
+            "--enable-autoscaling",
+            f"--total-min-nodes={pool.min_nodes}",
+            f"--total-max-nodes={pool.max_nodes}",
+            "--node-labels=" + ",".join(f"{k}={v}" for k, v in labels.items()),
+            f"--node-taints={pool.taint.key}={pool.taint.value}:{pool.taint.effect}",
+        ]
+        if pool.zones:
+            parts.append(f"--node-locations={','.join(pool.zones)}")
+        commands.append(" \\\n    ".join(parts))
+    return commands
+
+
+# Releases that are not named after the operator key that uses them.
+_RELEASE_USERS = {"kube-prometheus-stack": "monitoring"}
+
+
+def used_releases(plan: LabPlan) -> list[str]:
+    """Keys of the release-table rows the lab installs something from."""
+    used = []
+    for key in sorted(plan.releases):
+        if key == "karpenter":
+            if any(p.provisioner == "karpenter" for p in plan.pools):
+                used.append(key)
+        elif plan.has(_RELEASE_USERS.get(key, key)):
+            used.append(key)
+    return used
+
+
+def versions_table(plan: LabPlan) -> Table:
+    rows = []
+    for key in used_releases(plan):
+        release = plan.releases[key]
+        how = []
+        if plan.openshift and release.olm:
+            how.append(
+                f"OLM {release.olm.package} channel {release.olm.channel}"
+                + (f" from {release.olm.starting_csv}" if release.olm.starting_csv else "")
+            )
+        elif release.helm:
+            how.append(f"chart {release.helm.chart} {release.helm.version}")
+        if release.git:
+            how.append(f"git {release.git[0]} {release.git[1]}@{release.git[2]}")
+        rows.append((key, release.version, "; ".join(how) or "-"))
+    return Table("Pinned versions", ("release", "version", "installed as"), tuple(rows))

@@ -1,0 +1,164 @@
+"""The resolved plan: frozen records every renderer reads, with no defaults left to decide."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from labgen.data.types import Accelerator, InstanceType, Platform, Provider, Release
+
+Provisioner = Literal["machineset", "karpenter", "external"]
+
+GPU_RESOURCE = "nvidia.com/gpu"
+POOL_LABEL = "labgen.dev/gpu-pool"
+ACCELERATOR_LABEL = "cluster-api/accelerator"
+MIG_CONFIG_LABEL = "nvidia.com/mig.config"
+
+
+@dataclass(frozen=True)
+class Toleration:
+    key: str
+    effect: str
+    operator: Literal["Exists", "Equal"] = "Exists"
+    value: str | None = None
+
+    def to_k8s(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"key": self.key, "operator": self.operator}
+        if self.value is not None:
+            out["value"] = self.value
+        out["effect"] = self.effect
+        return out
+
+
+@dataclass(frozen=True)
+class Taint:
+    key: str
+    value: str
+    effect: str
+
+    def to_k8s(self) -> dict[str, Any]:
+        return {"key": self.key, "value": self.value, "effect": self.effect}
+
+    def toleration(self) -> Toleration:
+        return Toleration(key=self.key, effect=self.effect)
+
+
+@dataclass(frozen=True)
+class PoolPlan:
+    """One GPU node pool with everything derived from its accelerator and provider."""
+
+    name: str
+    accelerator: Accelerator
+    gpus_per_node: int
+    min_nodes: int
+    max_nodes: int
+    instance_type: InstanceType | None
+    mig_strategy: Literal["none", "single", "mixed"]
+    mig_profile: str | None
+    zones: tuple[str, ...]
+    taint: Taint
+    provisioner: Provisioner
+
+    @property
+    def accelerator_label(self) -> str:
+        """Value of ``cluster-api/accelerator`` (ClusterAutoscaler GPU type)."""
+        return self.accelerator.id.lower()
+
+    @property
+    def mig_config(self) -> str | None:
+        """Value of the GPU Operator's ``nvidia.com/mig.config`` node label, if MIG is used."""
+        if self.mig_strategy == "single":
+            return f"all-{self.mig_profile}"
+        if self.mig_strategy == "mixed":
+            return "all-balanced"
+        return None
+
+    @property
+    def node_labels(self) -> dict[str, str]:
+        """Labels labgen puts on the pool's nodes (where it creates them)."""
+        labels = {POOL_LABEL: self.name, ACCELERATOR_LABEL: self.accelerator_label}
+        if self.mig_config is not None:
+            labels[MIG_CONFIG_LABEL] = self.mig_config
+        return labels
+
+    @property
+    def node_selector(self) -> dict[str, str]:
+        return {POOL_LABEL: self.name}
+
+    @property
+    def max_gpus(self) -> int:
+        return self.max_nodes * self.gpus_per_node
+
+
+@dataclass(frozen=True)
+class GitOpsPlan:
+    repo_url: str
+    target_revision: str
+    argocd_namespace: str
+    destination_server: str | None
+    destination_name: str | None
+    project: str
+
+    def destination(self, namespace: str) -> dict[str, str]:
+        out = {"namespace": namespace}
+        if self.destination_name is not None:
+            out["name"] = self.destination_name
+        else:
+            out["server"] = self.destination_server or "https://kubernetes.default.svc"
+        return out
+
+
+@dataclass(frozen=True)
+class GpuOperatorPlan:
+    driver: bool
+    toolkit: bool
+    dcgm_exporter: bool
+
+
+@dataclass(frozen=True)
+class LabPlan:
+    """Everything the renderers need, resolved from one spec and labgen's tables."""
+
+    name: str
+    description: str | None
+    spec_file: str
+    platform: Platform
+    provider: Provider
+    kubernetes_version: str
+    region: str | None
+    zones: tuple[str, ...]
+    infrastructure_id: str | None
+    cluster_name: str
+    machine_image: str | None
+    gitops: GitOpsPlan
+    releases: Mapping[str, Release]
+    pools: tuple[PoolPlan, ...]
+    operators: frozenset[str]
+    gpu_operator: GpuOperatorPlan | None
+
+    @property
+    def openshift(self) -> bool:
+        return self.platform == "openshift"
+
+    def has(self, operator: str) -> bool:
+        return operator in self.operators
+
+    @property
+    def mig_strategy(self) -> Literal["none", "single", "mixed"]:
+        strategies = {p.mig_strategy for p in self.pools} - {"none"}
+        if "mixed" in strategies:
+            return "mixed"
+        return "single" if strategies else "none"
+
+    def gpu_tolerations(self) -> list[dict[str, Any]]:
+        """Tolerations for everything that must run on every GPU pool (one place)."""
+        tolerations = sorted(
+            {p.taint.toleration() for p in self.pools}, key=lambda t: (t.key, t.effect)
+        )
+        return [t.to_k8s() for t in tolerations]
+
+
+def pool_placement(pool: PoolPlan) -> dict[str, Any]:
+    """nodeSelector and tolerations for a workload that runs on ``pool``."""
+    return {"nodeSelector": pool.node_selector, "tolerations": [pool.taint.toleration().to_k8s()]}

@@ -1,0 +1,388 @@
+"""spec -> plan: apply defaults, look facts up in labgen's tables, check cross-field rules.
+
+Pure: no I/O. Every problem is collected (with its position in the spec) before raising.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import re
+from collections.abc import Mapping
+from typing import Literal
+
+from labgen.data.hardware import ACCELERATORS, INSTANCE_TYPES
+from labgen.data.releases import RELEASES
+from labgen.data.types import InstanceType, OlmPackage, Release
+from labgen.errors import Diagnostic, PathPart, SpecError
+from labgen.plan.model import GitOpsPlan, GpuOperatorPlan, LabPlan, PoolPlan, Provisioner, Taint
+from labgen.spec import GpuPool, Lab, LoadedLab
+
+# Longest suffix labgen appends to the lab name for an Application (see components).
+LONGEST_APP_SUFFIX = "-gpu-operator-instance"
+MAX_APP_NAME = 63
+
+_ZONE_SHAPES = {
+    "aws": ("{region}[a-z]", "us-east-2a"),
+    "gcp": ("{region}-[a-z]", "us-central1-a"),
+    "ibmcloud": ("{region}-[1-3]", "us-south-1"),
+}
+_CLOUDS = ("aws", "gcp", "ibmcloud")
+_OPERATOR_KEYS = {
+    "gpuOperator": "gpu-operator",
+    "nfd": "nfd",
+    "certManager": "cert-manager",
+    "keda": "keda",
+    "gatewayApi": "gateway-api",
+    "leaderWorkerSet": "leaderworkerset",
+    "cnpg": "cnpg",
+    "monitoring": "monitoring",
+}
+
+
+class _Collector:
+    def __init__(self, loaded: LoadedLab) -> None:
+        self.document = loaded.document
+        self.diagnostics: list[Diagnostic] = []
+
+    def error(self, path: tuple[PathPart, ...], message: str) -> None:
+        self.diagnostics.append(self.document.diagnostic(path, message))
+
+
+def build_plan(loaded: LoadedLab, spec_file: str) -> LabPlan:
+    """Resolve a shape-valid spec into a plan, or raise SpecError with every problem."""
+    lab = loaded.lab
+    errors = _Collector(loaded)
+    _check_cluster(lab, errors)
+    releases = _releases(lab, errors)
+    pools = tuple(_pool(lab, i, pool, errors) for i, pool in enumerate(lab.spec.gpuPools))
+    _check_pools(lab, pools, errors)
+    operators = frozenset(
+        key
+        for field, key in _OPERATOR_KEYS.items()
+        if getattr(lab.spec.operators, field) is not None
+    )
+    _check_operators(lab, operators, errors)
+    if len(lab.metadata.name) + len(LONGEST_APP_SUFFIX) > MAX_APP_NAME:
+        errors.error(
+            ("metadata", "name"),
+            f"too long: Application names are '<lab>{LONGEST_APP_SUFFIX}' and must fit in "
+            f"{MAX_APP_NAME} characters, so the lab name may have at most "
+            f"{MAX_APP_NAME - len(LONGEST_APP_SUFFIX)}",
+        )
+    if errors.diagnostics:
+        raise SpecError(errors.diagnostics)
+    cluster = lab.spec.cluster
+    gitops = lab.spec.gitops
+    options = lab.spec.operators.gpuOperator
+    # GKE nodes and EKS accelerated AMIs (which Karpenter picks for GPU instances) come
+    # with the NVIDIA driver; EKS's also with the container toolkit.
+    eks = cluster.platform == "kubernetes" and cluster.provider == "aws"
+    host_driver = cluster.provider == "gcp" or eks
+    return LabPlan(
+        name=lab.metadata.name,
+        description=lab.metadata.description,
+        spec_file=spec_file,
+        platform=cluster.platform,
+        provider=cluster.provider,
+        kubernetes_version=cluster.kubernetesVersion,
+        region=cluster.region,
+        zones=tuple(cluster.zones),
+        infrastructure_id=cluster.infrastructureId,
+        cluster_name=cluster.clusterName or lab.metadata.name,
+        machine_image=cluster.machineImage,
+        gitops=GitOpsPlan(
+            repo_url=gitops.repoURL,
+            target_revision=gitops.targetRevision,
+            argocd_namespace=gitops.argocdNamespace
+            or ("openshift-gitops" if cluster.platform == "openshift" else "argocd"),
+            destination_server=gitops.destination.server,
+            destination_name=gitops.destination.name,
+            project=lab.metadata.name,
+        ),
+        releases=releases,
+        pools=tuple(p for p in pools if p is not None),
+        operators=operators,
+        gpu_operator=None
+        if options is None
+        else GpuOperatorPlan(
+            driver=options.driver if options.driver is not None else not host_driver,
+            toolkit=not eks,
+            dcgm_exporter=options.dcgmExporter,
+        ),
+    )
+
+
+def _check_cluster(lab: Lab, errors: _Collector) -> None:
+    cluster = lab.spec.cluster
+    at = ("spec", "cluster")
+    if cluster.platform == "openshift" and cluster.provider == "kind":
+        errors.error((*at, "provider"), "OpenShift does not run on kind; use platform: kubernetes")
+    if cluster.provider in _CLOUDS and cluster.region is None:
+        errors.error((*at, "region"), f"required on provider {cluster.provider}")
+    if cluster.provider not in _CLOUDS:
+        if cluster.region is not None:
+            errors.error((*at, "region"), f"has no meaning on provider {cluster.provider}")
+        if cluster.zones:
+            errors.error((*at, "zones"), f"have no meaning on provider {cluster.provider}")
+    machinesets = cluster.platform == "openshift" and cluster.provider in ("aws", "ibmcloud")
+    if machinesets and cluster.infrastructureId is None:
+        errors.error(
+            (*at, "infrastructureId"),
+            f"required for OpenShift on {cluster.provider} (it names MachineSets, subnets "
+            "and security groups); read it with `oc get infrastructure cluster "
+            "-o jsonpath='{.status.infrastructureName}'`",
+        )
+    if machinesets and not cluster.zones:
+        errors.error(
+            (*at, "zones"), "list at least one zone: OpenShift renders a MachineSet per zone"
+        )
+    if not machinesets and cluster.infrastructureId is not None:
+        errors.error((*at, "infrastructureId"), "only used by OpenShift on aws or ibmcloud")
+    if cluster.machineImage is not None and not machinesets:
+        errors.error((*at, "machineImage"), "only used by OpenShift on aws or ibmcloud")
+    if cluster.provider in _ZONE_SHAPES and cluster.region is not None:
+        shape, example = _ZONE_SHAPES[cluster.provider]
+        pattern = re.compile(shape.format(region=re.escape(cluster.region)) + "$")
+        for i, zone in enumerate(cluster.zones):
+            if not pattern.match(zone):
+                example = (
+                    example
+                    if cluster.region in example
+                    else _zone_example(cluster.provider, cluster.region)
+                )
+                errors.error(
+                    (*at, "zones", i),
+                    f"{zone!r} is not a zone of {cluster.provider} region {cluster.region!r} "
+                    f"(expected e.g. {example!r})",
+                )
+        if len(set(cluster.zones)) != len(cluster.zones):
+            errors.error((*at, "zones"), "zones must be unique")
+    destination = lab.spec.gitops.destination
+    if destination.server is not None and destination.name is not None:
+        errors.error(("spec", "gitops", "destination"), "set either server or name, not both")
+
+
+def _zone_example(provider: str, region: str) -> str:
+    return {"aws": f"{region}a", "gcp": f"{region}-a", "ibmcloud": f"{region}-1"}[provider]
+
+
+def _releases(lab: Lab, errors: _Collector) -> Mapping[str, Release]:
+    resolved = dict(RELEASES)
+    for key, override in lab.spec.versions.items():
+        at: tuple[PathPart, ...] = ("spec", "versions", key)
+        release = RELEASES.get(key)
+        if release is None:
+            errors.error(
+                at,
+                f"unknown release {key!r}{_hint(key, list(RELEASES))}; "
+                f"known: {', '.join(sorted(RELEASES))}",
+            )
+            continue
+        if override.chartVersion is not None:
+            if release.helm is None:
+                errors.error((*at, "chartVersion"), f"{key} is not installed from a Helm chart")
+            else:
+                release = dataclasses.replace(
+                    release, helm=dataclasses.replace(release.helm, version=override.chartVersion)
+                )
+        if override.channel is not None or override.startingCSV is not None:
+            if release.olm is None:
+                field = "channel" if override.channel is not None else "startingCSV"
+                errors.error((*at, field), f"{key} is not installed through OLM")
+            else:
+                olm: OlmPackage = release.olm
+                release = dataclasses.replace(
+                    release,
+                    olm=dataclasses.replace(
+                        olm,
+                        channel=override.channel or olm.channel,
+                        starting_csv=override.startingCSV or olm.starting_csv,
+                    ),
+                )
+        if override.gitRef is not None:
+            if release.git is None:
+                errors.error((*at, "gitRef"), f"{key} is not installed from git")
+            else:
+                repo, path, _ = release.git
+                release = dataclasses.replace(release, git=(repo, path, override.gitRef))
+        resolved[key] = release
+    return resolved
+
+
+def _provisioner(lab: Lab) -> Provisioner:
+    cluster = lab.spec.cluster
+    if cluster.platform == "openshift" and cluster.provider in ("aws", "ibmcloud"):
+        return "machineset"
+    if cluster.platform == "kubernetes" and cluster.provider == "aws":
+        return "karpenter"
+    return "external"
+
+
+def _pool(lab: Lab, index: int, pool: GpuPool, errors: _Collector) -> PoolPlan | None:
+    at: tuple[PathPart, ...] = ("spec", "gpuPools", index)
+    cluster = lab.spec.cluster
+    accelerator = ACCELERATORS[pool.accelerator]
+    ok = True
+    if pool.nodes.min > pool.nodes.max:
+        errors.error(
+            (*at, "nodes", "min"), f"min ({pool.nodes.min}) is above max ({pool.nodes.max})"
+        )
+        ok = False
+    instance = _instance_type(cluster.provider, pool, at, errors)
+    if cluster.provider in _CLOUDS and instance is None:
+        ok = False
+    strategy: Literal["none", "single", "mixed"] = "none"
+    profile: str | None = None
+    if pool.mig != "none":
+        if not accelerator.mig_profiles:
+            errors.error((*at, "mig"), f"{accelerator.id} is not MIG-capable; use mig: none")
+            ok = False
+        elif pool.mig == "mixed":
+            strategy = "mixed"
+            if cluster.provider == "gcp":
+                errors.error(
+                    (*at, "mig"),
+                    "GKE partitions GPUs with a single profile per node "
+                    "pool; use mig: single:<profile>",
+                )
+                ok = False
+        else:
+            profile = pool.mig.split(":", 1)[1]
+            strategy = "single"
+            if profile not in accelerator.mig_profiles:
+                errors.error(
+                    (*at, "mig"),
+                    f"{accelerator.id} has no MIG profile {profile!r}"
+                    f"{_hint(profile, list(accelerator.mig_profiles))}; it has "
+                    f"{', '.join(accelerator.mig_profiles)}",
+                )
+                ok = False
+    zones = tuple(pool.zones) if pool.zones is not None else tuple(cluster.zones)
+    for i, zone in enumerate(pool.zones or ()):
+        if zone not in cluster.zones:
+            errors.error(
+                (*at, "zones", i),
+                f"{zone!r} is not in spec.cluster.zones "
+                f"({', '.join(cluster.zones) or 'none listed'})",
+            )
+            ok = False
+    if pool.zones is not None and not pool.zones:
+        errors.error((*at, "zones"), "list at least one zone, or omit the field for all zones")
+        ok = False
+    if _provisioner(lab) == "machineset" and zones and pool.nodes.max < len(zones):
+        errors.error(
+            (*at, "nodes", "max"),
+            f"a pool spread over {len(zones)} zones needs max "
+            f">= {len(zones)} (one MachineSet per zone); raise max or list fewer "
+            "zones in the pool's `zones`",
+        )
+        ok = False
+    if _provisioner(lab) == "karpenter" and pool.nodes.min > 0:
+        errors.error(
+            (*at, "nodes", "min"),
+            "Karpenter launches GPU nodes when pods need them and keeps no minimum; "
+            "set min: 0 (max still caps the pool through the NodePool's GPU limit)",
+        )
+        ok = False
+    if not ok:
+        return None
+    return PoolPlan(
+        name=pool.name,
+        accelerator=accelerator,
+        gpus_per_node=pool.gpusPerNode,
+        min_nodes=pool.nodes.min,
+        max_nodes=pool.nodes.max,
+        instance_type=instance,
+        mig_strategy=strategy,
+        mig_profile=profile,
+        zones=zones,
+        taint=Taint(
+            key=pool.taint.key,
+            value=pool.taint.value if pool.taint.value is not None else accelerator.id,
+            effect=pool.taint.effect,
+        ),
+        provisioner=_provisioner(lab),
+    )
+
+
+def _instance_type(
+    provider: str, pool: GpuPool, at: tuple[PathPart, ...], errors: _Collector
+) -> InstanceType | None:
+    if provider not in _CLOUDS:
+        if pool.instanceType is not None:
+            errors.error((*at, "instanceType"), f"has no meaning on provider {provider}")
+        return None
+    offered = [t for t in INSTANCE_TYPES if t.provider == provider]
+    if pool.instanceType is not None:
+        by_name = {t.name: t for t in offered}
+        chosen = by_name.get(pool.instanceType)
+        if chosen is None:
+            errors.error(
+                (*at, "instanceType"),
+                f"{provider} has no GPU instance type "
+                f"{pool.instanceType!r}{_hint(pool.instanceType, list(by_name))}",
+            )
+            return None
+        if chosen.accelerator != pool.accelerator or chosen.gpus != pool.gpusPerNode:
+            errors.error(
+                (*at, "instanceType"),
+                f"{chosen.name} has {chosen.gpus}x "
+                f"{chosen.accelerator}, not {pool.gpusPerNode}x {pool.accelerator}",
+            )
+            return None
+        return chosen
+    same_gpu = [t for t in offered if t.accelerator == pool.accelerator]
+    if not same_gpu:
+        sold = sorted({t.accelerator for t in offered})
+        errors.error(
+            (*at, "accelerator"),
+            f"{provider} sells no {pool.accelerator} instances; it sells {', '.join(sold)}",
+        )
+        return None
+    fitting = [t for t in same_gpu if t.gpus == pool.gpusPerNode]
+    if not fitting:
+        counts = ", ".join(str(n) for n in sorted({t.gpus for t in same_gpu}))
+        errors.error(
+            (*at, "gpusPerNode"),
+            f"{provider} sells {pool.accelerator} with {counts} "
+            f"GPUs per node, not {pool.gpusPerNode}",
+        )
+        return None
+    return min(fitting, key=lambda t: (t.vcpus, t.memory_gib, t.name))
+
+
+def _check_pools(lab: Lab, pools: tuple[PoolPlan | None, ...], errors: _Collector) -> None:
+    seen: dict[str, int] = {}
+    for i, pool in enumerate(lab.spec.gpuPools):
+        if pool.name in seen:
+            errors.error(
+                ("spec", "gpuPools", i, "name"),
+                f"duplicate pool name {pool.name!r} (also gpuPools[{seen[pool.name]}])",
+            )
+        seen.setdefault(pool.name, i)
+    strategies = {p.mig_strategy for p in pools if p is not None} - {"none"}
+    if len(strategies) > 1:
+        index = next(i for i, p in enumerate(pools) if p is not None and p.mig_strategy == "mixed")
+        errors.error(
+            ("spec", "gpuPools", index, "mig"),
+            "the GPU Operator's MIG strategy is "
+            "cluster-wide: pools cannot mix `single:` and `mixed`",
+        )
+
+
+def _check_operators(lab: Lab, operators: frozenset[str], errors: _Collector) -> None:
+    at = ("spec", "operators")
+    openshift = lab.spec.cluster.platform == "openshift"
+    if openshift and "gpu-operator" in operators and "nfd" not in operators:
+        errors.error(
+            (*at, "gpuOperator"),
+            "on OpenShift the GPU Operator needs Node Feature Discovery: add `nfd: {}`",
+        )
+    if lab.spec.gpuPools and "gpu-operator" not in operators:
+        errors.error((*at,), "gpuPools need the NVIDIA GPU Operator: add `gpuOperator: {}`")
+
+
+def _hint(word: str, choices: list[str]) -> str:
+    match = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return f" (did you mean {match[0]!r}?)" if match else ""

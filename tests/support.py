@@ -1,0 +1,63 @@
+"""Helpers shared by tests: render a lab into a scratch repo, build, validate, compare trees."""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+from typing import Any
+
+from labgen.repo import render_repo
+from labgen.schemas import SchemaSet
+from labgen.tools import kustomize_build
+from labgen.write import write_tree
+from labgen.yamlio import load_all_safe
+
+
+def render_into(root: Path, labs: list[str] | None = None) -> None:
+    rendered = render_repo(root, labs or [])
+    write_tree(root, rendered.tree, rendered.scopes)
+
+
+def kustomization_dirs(root: Path, top: str) -> list[Path]:
+    return sorted(p.parent for p in (root / top).rglob("kustomization.yaml"))
+
+
+def build(directory: Path) -> list[dict[str, Any]]:
+    return [d for d in load_all_safe(kustomize_build(directory)) if isinstance(d, dict)]
+
+
+def validation_errors(schemas: SchemaSet, objects: list[dict[str, Any]], where: str) -> list[str]:
+    problems = []
+    for item in objects:
+        name = f"{item.get('kind')} {item.get('metadata', {}).get('name')}"
+        problems += [f"{where}: {name}: {e}" for e in schemas.validate(item)]
+    return problems
+
+
+def tree_files(root: Path) -> dict[str, str]:
+    return {
+        p.relative_to(root).as_posix(): p.read_text()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+def tree_diff(expected: dict[str, str], actual: dict[str, str]) -> str:
+    """A readable, path-by-path diff of two trees (empty when identical)."""
+    out = []
+    for path in sorted(set(expected) | set(actual)):
+        if path not in actual:
+            out.append(f"missing from render: {path}")
+        elif path not in expected:
+            out.append(f"new in render (not in golden): {path}")
+        elif expected[path] != actual[path]:
+            out.extend(
+                difflib.unified_diff(
+                    expected[path].splitlines(),
+                    actual[path].splitlines(),
+                    f"golden/{path}",
+                    f"render/{path}",
+                    lineterm="",
+                )
+            )
+    return "\n".join(out)
