@@ -66,3 +66,26 @@ def test_lab_builds_and_validates(
         problems += validation_errors(schemas, objects, str(directory.relative_to(rendered_repo)))
     assert count > 0
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("spec", LABS, ids=_lab_id)
+def test_project_allows_everything_the_lab_applies(spec: Path, rendered_repo: Path) -> None:
+    """Argo CD refuses to sync an object its AppProject does not allow: every namespace and
+    every cluster-scoped kind the overlays build to must be in the lab's AppProject."""
+    lab = load_lab(spec).lab.metadata.name
+    (project,) = build(rendered_repo / "apps" / lab / "project")
+    allowed_kinds = {
+        (k["group"], k["kind"]) for k in project["spec"].get("clusterResourceWhitelist", [])
+    }
+    allowed_namespaces = {d["namespace"] for d in project["spec"]["destinations"]}
+    problems = []
+    for directory in kustomization_dirs(rendered_repo, f"overlays/{lab}"):
+        for item in build(directory):
+            group = item["apiVersion"].rpartition("/")[0]
+            namespace = item["metadata"].get("namespace")
+            where = f"{directory.name}: {item['kind']} {item['metadata']['name']}"
+            if namespace is None and (group, item["kind"]) not in allowed_kinds:
+                problems.append(f"{where}: cluster-scoped kind not in clusterResourceWhitelist")
+            if namespace is not None and namespace not in allowed_namespaces:
+                problems.append(f"{where}: namespace {namespace} not in destinations")
+    assert not problems, "\n".join(problems)

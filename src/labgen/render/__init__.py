@@ -91,18 +91,21 @@ def _lab(tree: Tree, plan: LabPlan) -> None:
     owner = lab_owner(plan.name)
     header = lab_header(plan)
     apps = lab_apps(plan)
-    lab_objects: list[K8sObject] = []
+    catalog = {base.path: base for component in REGISTRY for base in component.catalog()}
+    lab_objects: list[K8sObject] = []  # everything Argo CD applies for this lab
     for app in apps:
         sources = [s for s in (app.source, app.extra_source) if isinstance(s, KustomizeSource)]
         for source in sources:
             overlay(tree, argocd.overlay_dir(plan, app.component), source, plan.name, header, owner)
             lab_objects.extend(source.objects)
+            lab_objects.extend(o for path in source.bases for o in catalog[path].objects)
     children = [argocd.application(plan, app) for app in apps]
     bootstrap: list[K8sObject] = [argocd.root_application(plan)]
-    if plan.openshift and plan.gitops.argocd_namespace == argocd.OPENSHIFT_GITOPS_NAMESPACE:
+    if argocd.uses_openshift_gitops(plan):
         bootstrap.append(argocd.openshift_gitops_controller_binding(plan))
     bootstrap.append(argocd.health_customization(plan))
-    project = argocd.app_project(plan, apps, [*lab_objects, *bootstrap], set(CLUSTER_SCOPED))
+    # Bootstrap objects are applied by hand, so they do not widen the project.
+    project = argocd.app_project(plan, apps, [*lab_objects, *children], set(CLUSTER_SCOPED))
     base = f"apps/{plan.name}"
     _kustomization(tree, f"{base}/project", [project], [], header, owner)
     _kustomization(tree, f"{base}/children", children, ["../project"], header, owner)

@@ -189,15 +189,37 @@ def app_project(
 
 
 def health_customization(plan: LabPlan) -> K8sObject:
-    """argocd-cm key for Application health (merged into the live ConfigMap on apply)."""
+    """Application health for Argo CD, without which a wave does not wait for the child
+    Applications of the previous wave to become healthy.
+
+    Plain Argo CD reads it from ``argocd-cm``; the object is partial and merges into the
+    live ConfigMap on apply. OpenShift GitOps' operator rewrites ``argocd-cm`` from its
+    ``ArgoCD`` resource, so there the same key goes into that resource's ``extraConfig``
+    (a map, so applying it touches no other setting of the instance).
+    """
+    key = "resource.customizations.health.argoproj.io_Application"
+    namespace = plan.gitops.argocd_namespace
+    if uses_openshift_gitops(plan):
+        return obj(
+            "argoproj.io/v1beta1",
+            "ArgoCD",
+            namespace,
+            namespace,
+            spec={"extraConfig": {key: APPLICATION_HEALTH_LUA}},
+        )
     return obj(
         "v1",
         "ConfigMap",
         "argocd-cm",
-        plan.gitops.argocd_namespace,
+        namespace,
         labels={"app.kubernetes.io/name": "argocd-cm", "app.kubernetes.io/part-of": "argocd"},
-        data={"resource.customizations.health.argoproj.io_Application": APPLICATION_HEALTH_LUA},
+        data={key: APPLICATION_HEALTH_LUA},
     )
+
+
+def uses_openshift_gitops(plan: LabPlan) -> bool:
+    """The lab is driven by OpenShift GitOps' default instance (named like its namespace)."""
+    return plan.openshift and plan.gitops.argocd_namespace == OPENSHIFT_GITOPS_NAMESPACE
 
 
 def openshift_gitops_controller_binding(plan: LabPlan) -> K8sObject:
