@@ -10,8 +10,9 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.constructor import DuplicateKeyError
-from ruamel.yaml.error import MarkedYAMLError
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import ScalarNode
+from ruamel.yaml.reader import ReaderError
 from ruamel.yaml.representer import SafeRepresenter
 from ruamel.yaml.resolver import VersionedResolver
 
@@ -65,6 +66,13 @@ def load_document(text: str, file: str) -> LoadedDocument:
         raise YamlSyntaxError(_marked(exc, file, "duplicate key")) from None
     except MarkedYAMLError as exc:
         raise YamlSyntaxError(_marked(exc, file, "invalid YAML")) from None
+    except ReaderError as exc:  # a control character: the reader knows only its offset
+        line, col = _line_col(text, exc.position)
+        char = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        message = f"invalid YAML: control character U+{char:04X} is not allowed"
+        raise YamlSyntaxError(Diagnostic(file, line, col, "", message)) from None
+    except YAMLError as exc:
+        raise YamlSyntaxError(Diagnostic(file, 1, 1, "", f"invalid YAML: {exc}")) from None
     if len(docs) != 1:
         raise YamlSyntaxError(
             Diagnostic(file, 1, 1, "", f"expected one YAML document, found {len(docs)}")
@@ -72,6 +80,11 @@ def load_document(text: str, file: str) -> LoadedDocument:
     positions: dict[tuple[PathPart, ...], Position] = {(): (1, 1)}
     data = _plain(docs[0], (), positions)
     return LoadedDocument(file=file, data=data, positions=positions)
+
+
+def _line_col(text: str, offset: int) -> tuple[int, int]:
+    before = text[:offset]
+    return before.count("\n") + 1, offset - (before.rfind("\n") + 1) + 1
 
 
 def _marked(exc: MarkedYAMLError, file: str, prefix: str) -> Diagnostic:
