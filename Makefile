@@ -9,7 +9,7 @@ STAMP := $(VENV)/.labgen-setup
 # Upstream CRD JSON Schemas used by the tests (kubeconform layout).
 export LABGEN_SCHEMAS ?= $(abspath ../shared/schemas)
 
-.PHONY: setup render check-render test lint typecheck unit clean
+.PHONY: setup render check-render test lint typecheck unit bench clean
 
 setup: $(STAMP)
 
@@ -26,8 +26,8 @@ check-render: setup
 	$(BIN)/labgen render --check
 
 lint: setup
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
 
 typecheck: setup
 	$(BIN)/mypy
@@ -36,6 +36,10 @@ unit: setup
 	$(BIN)/pytest -q
 
 test: lint typecheck unit check-render
+
+# Figures, not pass/fail: see bench/render_bench.py.
+bench: setup
+	$(BIN)/python bench/render_bench.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
