@@ -23,6 +23,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+def pytest_report_header() -> list[str]:
+    """The kubectl/kustomize and helm the builds in this run use (output depends on them)."""
+    from labgen.tools import describe_tools
+
+    return [f"{t.name}: {t.version} ({t.path})" for t in describe_tools()]
+
+
 @pytest.fixture(scope="session")
 def update_golden(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--update-golden"))

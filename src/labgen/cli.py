@@ -234,8 +234,13 @@ def tools_versions() -> None:
 
 @app.command()
 def version() -> None:
-    """Print labgen's version."""
+    """Print labgen's version and the kubectl (kustomize) and helm it builds with."""
     out.print(f"labgen {__version__}")
+    try:
+        for tool in tools.describe_tools():
+            out.print(f"{tool.name}: {tool.version} ({tool.path})")
+    except LabgenError as exc:
+        out.print(f"tools: {exc}")
 
 
 def main(argv: list[str] | None = None) -> int:

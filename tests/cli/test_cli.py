@@ -144,9 +144,10 @@ def test_plan_shows_pools_versions_and_waves(repo_copy: Path) -> None:
     assert "gpu-partition-size=3g.40gb" in gke.stdout
 
 
-def test_tools_versions_prefers_pinned_binaries(repo_copy: Path) -> None:
-    result = run("tools", "versions", cwd=repo_copy)
+@pytest.mark.parametrize("command", [("tools", "versions"), ("version",)])
+def test_reports_the_pinned_binaries_it_uses(repo_copy: Path, command: tuple[str, ...]) -> None:
+    result = run(*command, cwd=repo_copy)
     assert result.returncode == 0, result.stderr
-    assert "v1.35.2" in result.stdout
+    assert "Client Version: v1.35.2 Kustomize Version: v5.7.1" in result.stdout
     assert "v4.1.4" in result.stdout
-    assert str(Path(sys.prefix)) in result.stdout
+    assert str(Path(sys.prefix) / "bin" / "kubectl") in result.stdout
