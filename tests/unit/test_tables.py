@@ -63,7 +63,7 @@ def test_releases_are_pinned() -> None:
         assert re.fullmatch(r"v\d+\.\d+\.\d+", release.version), key
         if release.helm:
             assert re.fullmatch(r"v?\d+\.\d+\.\d+", release.helm.version), key
-            assert not release.helm.repo_url.startswith("oci://"), key
+            assert release.helm.repo_url.startswith(("https://", "oci://")), key
         if release.olm:
             assert release.olm.channel, key
             assert release.olm.channel != "latest", key

@@ -110,6 +110,9 @@ def helm_values(plan: LabPlan) -> K8sObject:
         values["hostPaths"] = {"driverInstallDir": GKE_DRIVER_DIR}
         values["toolkit"]["installDir"] = GKE_DRIVER_DIR
         values["cdi"] = {"enabled": True, "default": True}
+        # GKE partitions MIG GPUs itself (`--accelerator ...,gpu-partition-size=` on the
+        # node pool); the operator's MIG manager would reset them to its default config.
+        values["migManager"] = {"enabled": False}
     return values
 
 

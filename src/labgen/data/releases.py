@@ -83,7 +83,7 @@ RELEASES: dict[str, Release] = {
         Release(
             "leaderworkerset",
             "v0.10.0",
-            helm=HelmChart("registry.k8s.io/lws/charts", "lws", "0.10.0"),
+            helm=HelmChart("oci://registry.k8s.io/lws/charts", "lws", "0.10.0"),
             source="https://lws.sigs.k8s.io/docs/installation/#install-by-helm",
         ),
         Release(

@@ -50,9 +50,20 @@ class HelmChart:
     """A pinned Helm chart."""
 
     repo_url: str
-    """Chart repository URL (https), or an OCI registry without ``oci://`` (Argo CD's form)."""
+    """Chart repository URL: ``https://...`` (a Helm repository with an index.yaml) or
+    ``oci://registry/path`` (the chart is the artifact ``<repo_url>/<chart>``)."""
     chart: str
     version: str
+
+    @property
+    def oci(self) -> bool:
+        return self.repo_url.startswith("oci://")
+
+    @property
+    def source_repo(self) -> str:
+        """The repoURL an Argo CD source (and AppProject) names: OCI charts are Argo CD's
+        native OCI sources (v3.1+), which need no pre-registered repository."""
+        return f"{self.repo_url}/{self.chart}" if self.oci else self.repo_url
 
 
 @dataclass(frozen=True)

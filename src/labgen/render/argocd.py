@@ -82,6 +82,14 @@ def _source(plan: LabPlan, app: App) -> K8sObject:
         helm: K8sObject = {"releaseName": source.release_name}
         if source.values:
             helm["valuesObject"] = source.values
+        if source.chart.oci:
+            # The artifact is the chart itself; path "." selects its root.
+            return {
+                "repoURL": source.chart.source_repo,
+                "path": ".",
+                "targetRevision": source.chart.version,
+                "helm": helm,
+            }
         return {
             "repoURL": source.chart.repo_url,
             "chart": source.chart.chart,
@@ -153,7 +161,7 @@ def app_project(
     repos = {plan.gitops.repo_url}
     for app in apps:
         if isinstance(app.source, HelmSource):
-            repos.add(app.source.chart.repo_url)
+            repos.add(app.source.chart.source_repo)
         elif isinstance(app.source, GitSource):
             repos.add(app.source.repo_url)
     namespaces: set[str] = set()
