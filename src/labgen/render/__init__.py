@@ -104,8 +104,9 @@ def _lab(tree: Tree, plan: LabPlan) -> None:
     if argocd.uses_openshift_gitops(plan):
         bootstrap.append(argocd.openshift_gitops_controller_binding(plan))
     bootstrap.append(argocd.health_customization(plan))
-    # Bootstrap objects are applied by hand, so they do not widen the project.
-    project = argocd.app_project(plan, apps, [*lab_objects, *children], set(CLUSTER_SCOPED))
+    # Bootstrap objects are applied by hand, so they do not widen the project; the child
+    # Applications live in Argo CD's own namespace, which the project always allows.
+    project = argocd.app_project(plan, apps, lab_objects, set(CLUSTER_SCOPED))
     base = f"apps/{plan.name}"
     _kustomization(tree, f"{base}/project", [project], [], header, owner)
     _kustomization(tree, f"{base}/children", children, ["../project"], header, owner)
