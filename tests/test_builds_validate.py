@@ -79,6 +79,10 @@ def test_project_allows_everything_the_lab_applies(spec: Path, rendered_repo: Pa
     }
     allowed_namespaces = {d["namespace"] for d in project["spec"]["destinations"]}
     problems = []
+    for app in build(rendered_repo / "apps" / lab / "children"):
+        options = app["spec"].get("syncPolicy", {}).get("syncOptions", [])
+        if "CreateNamespace=true" in options and ("", "Namespace") not in allowed_kinds:
+            problems.append(f"{app['metadata']['name']}: creates a Namespace the project forbids")
     for directory in kustomization_dirs(rendered_repo, f"overlays/{lab}"):
         for item in build(directory):
             group = item["apiVersion"].rpartition("/")[0]

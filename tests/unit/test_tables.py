@@ -10,6 +10,7 @@ import pytest
 from conftest import schemas_dir
 from labgen.data.hardware import ACCELERATORS, INSTANCE_TYPES
 from labgen.data.releases import RELEASES
+from labgen.data.types import Accelerator
 
 
 def test_g6e_12xlarge_has_four_gpus() -> None:
@@ -41,20 +42,19 @@ def test_gcp_machine_names_spell_their_gpu_count() -> None:
         assert row.name.endswith(f"-{row.gpus}g"), row.name
 
 
-@pytest.mark.parametrize("accelerator", [a for a in ACCELERATORS.values() if a.mig_profiles])
-def test_mig_profiles_fit_the_gpu(accelerator: object) -> None:
-    from labgen.data.types import Accelerator
-
-    assert isinstance(accelerator, Accelerator)
-    slices, memory = [], []
-    for profile in accelerator.mig_profiles:
+@pytest.mark.parametrize("accelerator", [a for a in ACCELERATORS.values() if a.mig])
+def test_mig_profiles_fit_the_gpu(accelerator: Accelerator) -> None:
+    for profile, instances in accelerator.mig:
         match = re.fullmatch(r"(\d)g\.(\d+)gb", profile)
         assert match, profile
-        slices.append(int(match[1]))
-        memory.append(int(match[2]))
-    # The full-GPU profile is 7 compute slices with (about) all of the memory.
-    assert max(slices) == 7
-    assert max(memory) == accelerator.memory_gib
+        slices, memory = int(match[1]), int(match[2])
+        # A GPU has 7 compute slices and (about) 8 memory slices: instances of a profile
+        # never need more of either than the GPU has.
+        assert slices * instances <= 7, profile
+        # (names round memory up: two 3g.71gb on a 141 GB H200)
+        assert memory * instances <= accelerator.memory_gib + instances, profile
+    # The full-GPU profile is 7 compute slices with all of the memory, one per GPU.
+    assert accelerator.mig[-1] == (f"7g.{accelerator.memory_gib}gb", 1)
 
 
 def test_releases_are_pinned() -> None:

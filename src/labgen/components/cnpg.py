@@ -1,4 +1,4 @@
-"""CloudNativePG: the community operator from OLM on OpenShift, the chart elsewhere."""
+"""CloudNativePG: the certified operator from OLM on OpenShift, the chart elsewhere."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ def catalog() -> Iterator[CatalogBase]:
     package = RELEASES[KEY].olm
     assert package is not None
     yield CatalogBase(
-        OLM_BASE, "CloudNativePG from OLM (community-operators)", tuple(olm_objects(package))
+        OLM_BASE, "CloudNativePG from OLM (certified-operators)", tuple(olm_objects(package))
     )
 
 

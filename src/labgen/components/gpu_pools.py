@@ -24,7 +24,9 @@ AUTOSCALER_BASE = "gpu-pools/openshift-cluster-autoscaler"
 MACHINE_API_NAMESPACE = "openshift-machine-api"
 CLUSTER_LABEL = "machine.openshift.io/cluster-api-cluster"
 MACHINESET_LABEL = "machine.openshift.io/cluster-api-machineset"
+# Scale-from-zero node template keys of the cluster-autoscaler's cluster-api provider.
 CAPACITY = "capacity.cluster-autoscaler.kubernetes.io"
+ARCH_LABEL = "kubernetes.io/arch"
 ROOT_VOLUME_GIB = 500
 
 
@@ -70,8 +72,11 @@ def _aws_provider_spec(plan: LabPlan, pool: PoolPlan, zone: str) -> K8sObject:
         if plan.machine_image
         else {
             "filters": [
+                # Red Hat's public RHCOS images for x86_64 (every GPU type labgen knows);
+                # spec.cluster.machineImage pins the exact AMI of the cluster's workers.
                 {"name": "name", "values": ["rhcos-*"]},
                 {"name": "owner-id", "values": ["531415883065"]},
+                {"name": "architecture", "values": ["x86_64"]},
             ]
         }
     )
@@ -105,7 +110,7 @@ def _ibm_provider_spec(plan: LabPlan, pool: PoolPlan, zone: str) -> K8sObject:
     infra = plan.infrastructure_id
     assert pool.instance_type is not None
     return {
-        "apiVersion": "machine.openshift.io/v1beta1",
+        "apiVersion": "ibmcloudproviderconfig.openshift.io/v1beta1",
         "kind": "IBMCloudMachineProviderSpec",
         "credentialsSecret": {"name": "ibmcloud-credentials"},
         "image": plan.machine_image or f"{infra}-rhcos",
@@ -131,13 +136,15 @@ def _machineset(plan: LabPlan, pool: PoolPlan, zone: str, replicas: int) -> K8sO
         plan, pool, zone
     )
     selector = {CLUSTER_LABEL: plan.infrastructure_id, MACHINESET_LABEL: name}
-    labels_for_scale_from_zero = ",".join(f"{k}={v}" for k, v in pool.node_labels.items())
+    # The AWS MachineSet controller merges kubernetes.io/arch into this annotation; naming
+    # it here keeps the value stable (no tug of war with Argo CD's self-heal).
+    scale_from_zero_labels = {ARCH_LABEL: "amd64", **pool.node_labels}
     annotations = {
-        f"{CAPACITY}/gpu-count": str(pool.gpus_per_node),
+        f"{CAPACITY}/gpu-count": str(pool.gpu_resources_per_node),
         f"{CAPACITY}/gpu-type": GPU_RESOURCE,
         f"{CAPACITY}/memory": f"{instance.memory_gib}G",
-        f"{CAPACITY}/vCPU": str(instance.vcpus),
-        f"{CAPACITY}/labels": labels_for_scale_from_zero,
+        f"{CAPACITY}/cpu": str(instance.vcpus),
+        f"{CAPACITY}/labels": ",".join(f"{k}={v}" for k, v in scale_from_zero_labels.items()),
         f"{CAPACITY}/taints": f"{pool.taint.key}={pool.taint.value}:{pool.taint.effect}",
     }
     return obj(
@@ -203,8 +210,9 @@ def _autoscaler_patch(plan: LabPlan) -> K8sObject:
         entry = limits.setdefault(
             pool.accelerator_label, {"type": pool.accelerator_label, "min": 0, "max": 0}
         )
-        entry["min"] += pool.min_nodes * pool.gpus_per_node
-        entry["max"] += pool.max_gpus
+        # The autoscaler counts the GPU resources nodes advertise (MIG instances included).
+        entry["min"] += pool.min_nodes * pool.gpu_resources_per_node
+        entry["max"] += pool.max_nodes * pool.gpu_resources_per_node
     return obj(
         "autoscaling.openshift.io/v1",
         "ClusterAutoscaler",

@@ -37,7 +37,14 @@ ACCELERATORS: dict[str, Accelerator] = {
             40,
             "NVIDIA-A100-SXM4-40GB",
             "nvidia-tesla-a100",
-            ("1g.5gb", "1g.10gb", "2g.10gb", "3g.20gb", "4g.20gb", "7g.40gb"),
+            (
+                ("1g.5gb", 7),
+                ("1g.10gb", 4),
+                ("2g.10gb", 3),
+                ("3g.20gb", 2),
+                ("4g.20gb", 1),
+                ("7g.40gb", 1),
+            ),
             _NVIDIA_MIG,
         ),
         Accelerator(
@@ -45,7 +52,14 @@ ACCELERATORS: dict[str, Accelerator] = {
             80,
             "NVIDIA-A100-SXM4-80GB",
             "nvidia-a100-80gb",
-            ("1g.10gb", "1g.20gb", "2g.20gb", "3g.40gb", "4g.40gb", "7g.80gb"),
+            (
+                ("1g.10gb", 7),
+                ("1g.20gb", 4),
+                ("2g.20gb", 3),
+                ("3g.40gb", 2),
+                ("4g.40gb", 1),
+                ("7g.80gb", 1),
+            ),
             _NVIDIA_MIG,
         ),
         Accelerator(
@@ -53,7 +67,14 @@ ACCELERATORS: dict[str, Accelerator] = {
             80,
             "NVIDIA-H100-80GB-HBM3",
             "nvidia-h100-80gb",
-            ("1g.10gb", "1g.20gb", "2g.20gb", "3g.40gb", "4g.40gb", "7g.80gb"),
+            (
+                ("1g.10gb", 7),
+                ("1g.20gb", 4),
+                ("2g.20gb", 3),
+                ("3g.40gb", 2),
+                ("4g.40gb", 1),
+                ("7g.80gb", 1),
+            ),
             _NVIDIA_MIG,
         ),
         Accelerator(
@@ -61,7 +82,14 @@ ACCELERATORS: dict[str, Accelerator] = {
             141,
             "NVIDIA-H200",
             "nvidia-h200-141gb",
-            ("1g.18gb", "1g.35gb", "2g.35gb", "3g.71gb", "4g.71gb", "7g.141gb"),
+            (
+                ("1g.18gb", 7),
+                ("1g.35gb", 4),
+                ("2g.35gb", 3),
+                ("3g.71gb", 2),
+                ("4g.71gb", 1),
+                ("7g.141gb", 1),
+            ),
             _NVIDIA_MIG,
         ),
     )

@@ -25,10 +25,18 @@ class Accelerator:
     """Value GPU Feature Discovery puts in ``nvidia.com/gpu.product`` on the cloud SKU."""
     gke_label: str | None
     """Value of ``cloud.google.com/gke-accelerator`` on GKE, or None if GKE does not offer it."""
-    mig_profiles: tuple[str, ...]
-    """MIG profile names (``1g.10gb`` ...); empty when the GPU is not MIG-capable."""
+    mig: tuple[tuple[str, int], ...]
+    """MIG profiles (``1g.10gb`` ...), each with how many instances of it one GPU holds when
+    the whole GPU uses that profile; empty when the GPU is not MIG-capable."""
     source: str
     """Vendor page the facts were checked against."""
+
+    @property
+    def mig_profiles(self) -> tuple[str, ...]:
+        return tuple(name for name, _ in self.mig)
+
+    def mig_instances(self, profile: str) -> int:
+        return dict(self.mig)[profile]
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,8 @@ def pool_table(plan: LabPlan) -> Table:
             f"{p.gpus_per_node}x {p.accelerator.id}",
             _instance(p),
             f"{p.min_nodes}-{p.max_nodes}",
-            f"{p.mig_strategy}" + (f" {p.mig_profile}" if p.mig_profile else ""),
+            f"{p.mig_strategy}"
+            + (f" {p.mig_profile} ({p.gpu_resources_per_node}/node)" if p.mig_profile else ""),
             ", ".join(p.zones) or "-",
             f"{p.taint.key}={p.taint.value}:{p.taint.effect}",
             p.provisioner,

@@ -88,7 +88,18 @@ class PoolPlan:
 
     @property
     def max_gpus(self) -> int:
+        """Physical GPUs of the pool at its largest (what Karpenter's limits count)."""
         return self.max_nodes * self.gpus_per_node
+
+    @property
+    def gpu_resources_per_node(self) -> int:
+        """``nvidia.com/gpu`` a node advertises: with the single MIG strategy every MIG
+        instance is one (8 H200 as 3g.71gb give 16). The mixed strategy advertises
+        ``nvidia.com/mig-<profile>`` resources instead; physical GPUs are counted then."""
+        if self.mig_strategy == "single":
+            assert self.mig_profile is not None
+            return self.gpus_per_node * self.accelerator.mig_instances(self.mig_profile)
+        return self.gpus_per_node
 
 
 @dataclass(frozen=True)

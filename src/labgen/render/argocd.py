@@ -170,6 +170,8 @@ def app_project(
         namespaces.add(destination_namespace(app))
         namespaces.update(app.extra_namespaces)
         kinds.update(app.chart_cluster_kinds)
+        if app.create_namespace:  # Argo CD checks the Namespace it creates against the project
+            kinds.add(("", "Namespace"))
     for item in objects:
         meta = item["metadata"]
         if "namespace" in meta:
