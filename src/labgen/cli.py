@@ -51,6 +51,10 @@ tools_app = typer.Typer(
     help="The pinned kubectl (kustomize) and helm labgen builds with.", no_args_is_help=True
 )
 app.add_typer(tools_app, name="tools")
+schemas_app = typer.Typer(
+    help="JSON Schemas for custom resources (kubeconform layout).", no_args_is_help=True
+)
+app.add_typer(schemas_app, name="schemas")
 
 RootOption = Annotated[
     Path | None,
@@ -230,6 +234,36 @@ def tools_versions() -> None:
     """Show which kubectl and helm labgen uses, and their versions."""
     for tool in tools.describe_tools():
         out.print(f"{tool.name}: {tool.version} ({tool.path})")
+
+
+@schemas_app.command("import")
+def schemas_import(
+    sources: Annotated[
+        list[Path],
+        typer.Argument(
+            help="CRD files or directories (searched recursively for CustomResourceDefinitions).",
+            exists=True,
+        ),
+    ],
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out",
+            help="Where to write {group}/{kind}_{version}.json (a schema location for checks).",
+            file_okay=False,
+        ),
+    ] = Path("schemas/crds"),
+) -> None:
+    """Convert CRDs into strict JSON Schemas: unknown fields become errors, except where the
+    CRD preserves unknown fields."""
+    from labgen.crds import import_crds
+
+    written = import_crds(sources, out)
+    if not written:
+        raise LabgenError(f"no served CRD versions found in {', '.join(map(str, sources))}")
+    for path in written:
+        _say(f"wrote {path}")
+    _say(f"{len(written)} schemas in {out}")
 
 
 @app.command()

@@ -177,6 +177,13 @@ def dump_data(data: Any) -> str:
     return _dump(data)
 
 
-def load_all_safe(text: str) -> Iterator[Any]:
+def load_all_safe(text: str, file: str = "<stream>") -> Iterator[Any]:
     """Load a multi-document stream of plain data (tool output, committed manifests)."""
-    yield from (doc for doc in yaml.load_all(text, Loader=yaml.CSafeLoader) if doc is not None)
+    try:
+        yield from (doc for doc in yaml.load_all(text, Loader=yaml.CSafeLoader) if doc is not None)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+        problem = getattr(exc, "problem", None) or str(exc)
+        message = f"invalid YAML: {' '.join(str(problem).split())}"
+        raise YamlSyntaxError(Diagnostic(file, line, col, "", message)) from None

@@ -151,3 +151,34 @@ def test_reports_the_pinned_binaries_it_uses(repo_copy: Path, command: tuple[str
     assert "Client Version: v1.35.2 Kustomize Version: v5.7.1" in result.stdout
     assert "v4.1.4" in result.stdout
     assert str(Path(sys.prefix) / "bin" / "kubectl") in result.stdout
+
+
+def test_schemas_import_writes_kubeconform_layout(tmp_path: Path) -> None:
+    crd = tmp_path / "crd.yaml"
+    crd.write_text(
+        "apiVersion: apiextensions.k8s.io/v1\n"
+        "kind: CustomResourceDefinition\n"
+        "metadata: {name: widgets.example.com}\n"
+        "spec:\n"
+        "  group: example.com\n"
+        "  names: {kind: Widget, plural: widgets}\n"
+        "  scope: Namespaced\n"
+        "  versions:\n"
+        "  - name: v1\n"
+        "    served: true\n"
+        "    storage: true\n"
+        "    schema:\n"
+        "      openAPIV3Schema: {type: object, properties: {spec: {type: object}}}\n"
+    )
+    result = run("schemas", "import", str(crd), "--out", str(tmp_path / "out"), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "out" / "example.com" / "widget_v1.json").is_file()
+
+
+def test_schemas_import_of_a_non_crd_file_is_a_clear_error(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("a: b: c\n")
+    result = run("schemas", "import", str(bad), "--out", str(tmp_path / "out"), cwd=tmp_path)
+    assert result.returncode == 1
+    assert f"{bad}:1:5: invalid YAML" in result.stderr
+    assert "Traceback" not in result.stderr

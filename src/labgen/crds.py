@@ -1,0 +1,150 @@
+"""CRDs -> strict JSON Schemas in kubeconform's ``{group}/{kind}_{version}.json`` layout.
+
+What makes them strict (our rules, written for labgen):
+- every object schema with ``properties`` gets ``additionalProperties: false``, unless it
+  is ``x-kubernetes-preserve-unknown-fields`` or already says what extra keys may hold;
+- schemas under ``allOf``/``anyOf``/``oneOf``/``not`` stay open (they constrain a value
+  the enclosing schema already describes, and closing them would reject valid objects);
+- ``x-kubernetes-embedded-resource`` objects also accept ``apiVersion``, ``kind``, ``metadata``;
+- ``x-kubernetes-int-or-string`` accepts an integer or a string;
+- ``nullable: true`` adds ``"null"`` to the type;
+- Go's ``^(?i)`` regex prefix becomes ``(?i)^``, which Python's ``re`` accepts;
+- the root pins ``apiVersion`` and ``kind`` with an ``enum`` so a document only matches its
+  own schema; descriptions are dropped.
+CEL rules (``x-kubernetes-validations``) are kept as data; no JSON Schema validator runs them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from labgen.errors import LabgenError
+from labgen.yamlio import YamlSyntaxError, load_all_safe
+
+_DRAFT4 = "http://json-schema.org/draft-04/schema#"
+_OPEN_BRANCHES = ("allOf", "anyOf", "oneOf", "not")
+_EMBEDDED = {
+    "apiVersion": {"type": "string"},
+    "kind": {"type": "string"},
+    "metadata": {"type": "object"},
+}
+
+
+class CrdError(LabgenError):
+    """A file given to ``labgen schemas import`` is not a usable CRD."""
+
+
+@dataclass(frozen=True)
+class ConvertedSchema:
+    group: str
+    kind: str
+    version: str
+    schema: dict[str, Any]
+
+    @property
+    def relative_path(self) -> str:
+        return f"{self.group}/{self.kind.lower()}_{self.version}.json"
+
+    def text(self) -> str:
+        return json.dumps(self.schema, sort_keys=True, separators=(",", ":")) + "\n"
+
+
+def convert(crd: dict[str, Any], origin: str = "<crd>") -> list[ConvertedSchema]:
+    """One strict schema per served version of an ``apiextensions.k8s.io/v1`` CRD."""
+    if crd.get("apiVersion") != "apiextensions.k8s.io/v1" or crd.get("kind") != (
+        "CustomResourceDefinition"
+    ):
+        raise CrdError(f"{origin}: not an apiextensions.k8s.io/v1 CustomResourceDefinition")
+    spec = crd.get("spec") or {}
+    group, kind = spec.get("group"), (spec.get("names") or {}).get("kind")
+    if not group or not kind:
+        raise CrdError(f"{origin}: spec.group and spec.names.kind are required")
+    out = []
+    for version in spec.get("versions") or []:
+        if not version.get("served", False):
+            continue
+        raw = (version.get("schema") or {}).get("openAPIV3Schema")
+        if raw is None:
+            raise CrdError(f"{origin}: {kind} {version.get('name')} has no openAPIV3Schema")
+        schema = _strict(raw, open_branch=False)
+        properties = schema.setdefault("properties", {})
+        properties["apiVersion"] = {"type": "string", "enum": [f"{group}/{version['name']}"]}
+        properties["kind"] = {"type": "string", "enum": [kind]}
+        properties["metadata"] = {"type": "object"}
+        schema["$schema"] = _DRAFT4
+        out.append(ConvertedSchema(group, kind, version["name"], schema))
+    return out
+
+
+def _strict(node: Any, *, open_branch: bool) -> Any:
+    if isinstance(node, list):
+        return [_strict(item, open_branch=open_branch) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out: dict[str, Any] = {}
+    for key, value in node.items():
+        if key == "description":
+            continue
+        if key in _OPEN_BRANCHES:
+            out[key] = _strict(value, open_branch=True)
+        elif key in ("properties", "patternProperties", "definitions"):
+            out[key] = {name: _strict(sub, open_branch=False) for name, sub in value.items()}
+        elif key in ("items", "additionalProperties") and isinstance(value, dict | list):
+            out[key] = _strict(value, open_branch=False)
+        elif key == "pattern" and isinstance(value, str) and value.startswith("^(?i)"):
+            out[key] = "(?i)^" + value[len("^(?i)") :]
+        else:
+            out[key] = value
+    if out.pop("nullable", False) and "type" in out:
+        types = out["type"] if isinstance(out["type"], list) else [out["type"]]
+        out["type"] = [*types, "null"]
+    if out.get("x-kubernetes-int-or-string"):
+        out.pop("type", None)
+        out["anyOf"] = [{"type": "integer"}, {"type": "string"}]
+    if out.get("x-kubernetes-embedded-resource"):
+        out["properties"] = {**_EMBEDDED, **out.get("properties", {})}
+    closed = (
+        not open_branch
+        and "properties" in out
+        and not out.get("x-kubernetes-preserve-unknown-fields")
+        and "additionalProperties" not in out
+    )
+    if closed:
+        out["additionalProperties"] = False
+    return out
+
+
+def crd_documents(paths: Iterable[Path]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(origin, document) for every CRD in the given files and directories (recursively)."""
+    for path in paths:
+        files = (
+            sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml", ".json"))
+            if (path.is_dir())
+            else [path]
+        )
+        for file in files:
+            try:
+                docs = list(load_all_safe(file.read_text(), str(file)))
+            except OSError as exc:
+                raise CrdError(f"{file}: cannot read: {exc}") from None
+            except YamlSyntaxError as exc:
+                raise CrdError(str(exc)) from None
+            for index, doc in enumerate(docs):
+                if isinstance(doc, dict) and doc.get("kind") == "CustomResourceDefinition":
+                    yield (f"{file}#{index}" if len(docs) > 1 else str(file)), doc
+
+
+def import_crds(paths: Iterable[Path], out_dir: Path) -> list[Path]:
+    """Convert every CRD found under ``paths`` and write the schemas below ``out_dir``."""
+    written = []
+    for origin, doc in crd_documents(paths):
+        for converted in convert(doc, origin):
+            target = out_dir / converted.relative_path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(converted.text())
+            written.append(target)
+    return written
