@@ -6,6 +6,7 @@ Exit codes: 0 success; 1 spec errors, drift or refused writes; 2 usage errors;
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -234,6 +235,58 @@ def tools_versions() -> None:
     """Show which kubectl and helm labgen uses, and their versions."""
     for tool in tools.describe_tools():
         out.print(f"{tool.name}: {tool.version} ({tool.path})")
+
+
+@app.command()
+def check(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="Directories to check (default: catalog/, overlays/, apps/).", show_default=False
+        ),
+    ] = None,
+    schema_location: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--schema-location",
+            help="Directory of CRD JSON Schemas in {group}/{kind}_{version}.json layout "
+            "(repeatable; default: $LABGEN_SCHEMAS/crds, then schemas/crds).",
+            file_okay=False,
+        ),
+    ] = None,
+    skip: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--skip", help="Kind (or apiVersion/Kind) not to schema-validate; repeatable."
+        ),
+    ] = None,
+    kubernetes_version: Annotated[
+        str, typer.Option(help="Core schemas for trees whose lab spec is not in labs/.")
+    ] = "1.33",
+    output: Annotated[str, typer.Option(help="text or json.")] = "text",
+    root: RootOption = None,
+) -> None:
+    """Build every kustomization like Argo CD would, validate every object strictly against
+    upstream schemas, and run lab-aware rules. Exit 1 on any error."""
+    from labgen.check import DEFAULT_PATHS, CheckOptions, check_tree
+    from labgen.check.report import as_json, as_text
+
+    if output not in ("text", "json"):
+        raise typer.BadParameter("must be text or json", param_hint="--output")
+    base = _root(root)
+    locations = list(schema_location or [])
+    if not locations:
+        env = os.environ.get("LABGEN_SCHEMAS")
+        locations = [
+            p for p in (Path(env) / "crds" if env else None, base / "schemas" / "crds") if p
+        ]
+    options = CheckOptions(tuple(locations), kubernetes_version, frozenset(skip or []))
+    report = check_tree(base, paths or [Path(p) for p in DEFAULT_PATHS], options)
+    (out if output == "json" else err).print(
+        as_json(report) if output == "json" else as_text(report), markup=False, end=""
+    )
+    if report.failed:
+        raise typer.Exit(EXIT_FINDINGS)
 
 
 @schemas_app.command("import")

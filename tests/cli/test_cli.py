@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import shutil
 import subprocess
 import sys
@@ -182,3 +183,30 @@ def test_schemas_import_of_a_non_crd_file_is_a_clear_error(tmp_path: Path) -> No
     assert result.returncode == 1
     assert f"{bad}:1:5: invalid YAML" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+CHECK_CASES = Path(__file__).resolve().parents[1] / "cases" / "check"
+
+
+def _check(case: Path, crd_schemas: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    return run(
+        "check", "--root", str(case), "--schema-location", str(crd_schemas), *extra, cwd=case
+    )
+
+
+def test_check_exit_codes_and_json(crd_schemas: Path) -> None:
+    assert _check(CHECK_CASES / "valid" / "minimal", crd_schemas).returncode == 0
+    result = _check(CHECK_CASES / "invalid" / "image-latest", crd_schemas, "--output", "json")
+    assert result.returncode == 1
+    data = json.loads(result.stdout)
+    assert data["summary"]["findings"] == 1
+    (deployment,) = [r for r in data["resources"] if r["kind"] == "Deployment"]
+    assert deployment["findings"][0]["rule"] == "hygiene/image-pinned"
+    # a warning alone does not fail the check
+    assert _check(CHECK_CASES / "invalid" / "orphan-overlay", crd_schemas).returncode == 0
+
+
+def test_check_skip_lists_what_was_skipped(crd_schemas: Path) -> None:
+    result = _check(CHECK_CASES / "invalid" / "unknown-kind", crd_schemas, "--skip", "Widget")
+    assert result.returncode == 0, result.stderr
+    assert "skipped kinds: example.com/v1/Widget" in result.stderr

@@ -1,0 +1,220 @@
+"""`labgen check`: validate a GitOps tree the way Argo CD would build it.
+
+Works on the committed files, not on specs, so it also catches hand edits and checks trees
+labgen did not write: every kustomization directory under the given paths is built with the
+pinned kubectl, every object is validated strictly (a kind without a schema is an error
+unless skipped), Argo CD Applications are followed to their sources, and lab-aware rules run
+(`labgen.check.rules`). Helm chart sources cannot be rendered here and are listed as such.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from labgen.check.model import Finding, Report, Resource
+from labgen.check.rules import application_rules, object_rules, skipped_rules
+from labgen.errors import LabgenError
+from labgen.schemas import SchemaNotFound, SchemaSet
+from labgen.spec import load_lab
+from labgen.tools import kustomize_build
+from labgen.yamlio import YamlSyntaxError, load_all_safe
+
+DEFAULT_PATHS = ("catalog", "overlays", "apps")
+APPLICATION = ("argoproj.io/v1alpha1", "Application")
+APP_PROJECT = ("argoproj.io/v1alpha1", "AppProject")
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    schema_dirs: tuple[Path, ...]
+    kubernetes_version: str = "1.33"
+    skip_kinds: frozenset[str] = frozenset()
+    """Kinds not validated, as ``Kind`` or ``group/version/Kind``."""
+
+
+def check_tree(root: Path, paths: Iterable[Path], options: CheckOptions) -> Report:
+    report = Report()
+    directories = _kustomization_dirs(root, paths)
+    if not directories:
+        raise LabgenError(f"no kustomization.yaml under {', '.join(map(str, paths))}")
+    schema_sets: dict[str, SchemaSet] = {}
+    built: dict[Path, list[dict[str, Any]]] = {}
+    for directory in directories:
+        origin = _display(root, directory)
+        try:
+            built[directory] = [
+                d for d in load_all_safe(kustomize_build(directory), origin) if isinstance(d, dict)
+            ]
+        except (LabgenError, YamlSyntaxError) as exc:
+            # kustomize's own message, with paths relative to the repository
+            detail = str(exc).splitlines()[-1].replace(f"{root.resolve()}/", "")
+            report.problems.append(
+                Finding("build/kustomize", "error", f"{origin}: {detail}", "fix the kustomization")
+            )
+            continue
+        version = _kubernetes_version(root, directory) or options.kubernetes_version
+        schemas = schema_sets.setdefault(version, SchemaSet(version, options.schema_dirs))
+        for obj in built[directory]:
+            report.resources.append(_check_object(origin, obj, schemas, options, report))
+    _check_applications(root, built, report)
+    return report
+
+
+def _check_object(
+    origin: str, obj: dict[str, Any], schemas: SchemaSet, options: CheckOptions, report: Report
+) -> Resource:
+    resource = Resource.of(origin, obj)
+    group_version_kind = f"{resource.api_version}/{resource.kind}"
+    if {resource.kind, group_version_kind} & options.skip_kinds:
+        resource.status = "skipped"
+        report.skipped_kinds.add(group_version_kind)
+    else:
+        try:
+            resource.errors = schemas.validate(obj)
+        except SchemaNotFound as exc:
+            resource.errors = []
+            resource.findings.append(
+                Finding(
+                    "schema/missing",
+                    "error",
+                    str(exc),
+                    "add a --schema-location (see `labgen schemas import`) or --skip the kind",
+                )
+            )
+        if resource.errors:
+            resource.status = "invalid"
+    opted_out = skipped_rules(obj)
+    resource.findings += [f for f in object_rules(obj) if f.rule not in opted_out]
+    return resource
+
+
+def _check_applications(
+    root: Path, built: dict[Path, list[dict[str, Any]]], report: Report
+) -> None:
+    """Argo CD rules across the tree: projects, names, sources, reachability."""
+    apps: list[tuple[str, dict[str, Any]]] = []
+    projects: dict[str, dict[str, Any]] = {}
+    for directory, objects in built.items():
+        for obj in objects:
+            key = (obj.get("apiVersion"), obj.get("kind"))
+            if key == APPLICATION:
+                apps.append((_display(root, directory), obj))
+            elif key == APP_PROJECT:
+                projects[str((obj.get("metadata") or {}).get("name"))] = obj
+    resources = {(r.origin, r.kind, r.namespace, r.name): r for r in report.resources}
+    # This repository's URL(s): those of sources whose path exists here. A path source in
+    # another repository cannot be built here; one in this repository must exist.
+    own_repos = {
+        source.get("repoURL")
+        for _, app in apps
+        for source in _sources(app)
+        if source.get("path") and (root / source["path"]).is_dir()
+    }
+    seen: dict[tuple[str, str], dict[str, Any]] = {}
+    referenced: set[Path] = set()
+    for origin, app in apps:
+        meta = app["metadata"]
+        key = (str(meta.get("namespace")), str(meta.get("name")))
+        resource = resources[(origin, "Application", meta.get("namespace"), meta.get("name"))]
+        if key in seen:
+            # The same Application reached through several directories is fine; two
+            # different Applications with one name are not (the last applied wins).
+            if seen[key].get("spec") != app.get("spec"):
+                resource.findings.append(
+                    Finding(
+                        "argocd/duplicate-app-name",
+                        "error",
+                        f"another Application named {key[1]!r} in {key[0]} differs from this one",
+                        "give every Application a unique name",
+                    )
+                )
+            continue
+        seen[key] = app
+        opted_out = skipped_rules(app)
+        findings = [f for f in application_rules(app, projects) if f.rule not in opted_out]
+        for source in _sources(app):
+            findings += _source(root, source, own_repos, report, referenced)
+        resource.findings += findings
+    for directory in built:
+        relative = directory.relative_to(root).parts
+        if relative[:1] == ("overlays",) and directory not in referenced:
+            report.problems.append(
+                Finding(
+                    "argocd/orphan",
+                    "warning",
+                    f"{_display(root, directory)} is not the source of any Application",
+                    "point an Application at it or delete it",
+                )
+            )
+
+
+def _sources(app: dict[str, Any]) -> list[dict[str, Any]]:
+    spec = app.get("spec") or {}
+    sources = spec.get("sources") or ([spec["source"]] if spec.get("source") else [])
+    return [s for s in sources if isinstance(s, dict)]
+
+
+def _source(
+    root: Path,
+    source: dict[str, Any],
+    own_repos: set[Any],
+    report: Report,
+    referenced: set[Path],
+) -> list[Finding]:
+    repo = source.get("repoURL", "")
+    if source.get("chart") or repo.startswith("oci://"):
+        label = f"{repo} {source.get('chart', '')} {source.get('targetRevision', '')}"
+        report.not_rendered.append(" ".join(label.split()))
+        return []
+    path = source.get("path")
+    if path is None:
+        return []
+    local = (root / path).resolve()
+    if not local.is_dir():
+        ours = repo in own_repos or (root / Path(path).parts[0]).is_dir()
+        if not ours:
+            report.not_rendered.append(f"{repo} {path}@{source.get('targetRevision', '')}")
+            return []
+        return [
+            Finding(
+                "argocd/source-path",
+                "error",
+                f"source path {path!r} does not exist in the repository",
+                "render the lab (`labgen render`) or fix the path",
+            )
+        ]
+    referenced.add(local)
+    return []
+
+
+def _kustomization_dirs(root: Path, paths: Iterable[Path]) -> list[Path]:
+    found: set[Path] = set()
+    for path in paths:
+        absolute = (root / path).resolve() if not path.is_absolute() else path
+        if (absolute / "kustomization.yaml").is_file():
+            found.add(absolute)
+        found.update(p.parent.resolve() for p in absolute.rglob("kustomization.yaml"))
+    return sorted(found)
+
+
+def _kubernetes_version(root: Path, directory: Path) -> str | None:
+    """The Kubernetes version of the lab a directory belongs to, when its spec is here."""
+    parts = directory.relative_to(root).parts
+    if len(parts) >= 2 and parts[0] in ("overlays", "apps"):
+        spec = root / "labs" / f"{parts[1]}.yaml"
+        if spec.is_file():
+            try:
+                return load_lab(spec).lab.spec.cluster.kubernetesVersion
+            except LabgenError:
+                return None
+    return None
+
+
+def _display(root: Path, path: Path) -> str:
+    try:
+        return path.relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return str(path)

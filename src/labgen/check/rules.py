@@ -1,0 +1,151 @@
+"""Semantic rules only a lab-aware checker can run. Each has a stable id, a severity and a
+one-line fix hint. An object opts out of rules with the annotation
+``labgen.dev/check-skip: "<rule>[,<rule>...]: <reason>"`` (the reason is required)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from labgen.check.model import Finding
+
+SKIP_ANNOTATION = "labgen.dev/check-skip"
+MAX_APP_NAME = 63
+_POD_TEMPLATE_KINDS = {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"}
+_DIGEST = re.compile(r"@sha256:[0-9a-f]{64}$")
+
+
+def skipped_rules(obj: dict[str, Any]) -> set[str]:
+    value = ((obj.get("metadata") or {}).get("annotations") or {}).get(SKIP_ANNOTATION, "")
+    rules, _, reason = str(value).partition(":")
+    if not reason.strip():
+        return set()
+    return {r.strip() for r in rules.split(",") if r.strip()}
+
+
+def object_rules(obj: dict[str, Any]) -> Iterator[Finding]:
+    """Hygiene rules that look at one object alone."""
+    if "status" in obj:
+        yield Finding(
+            "hygiene/status-committed",
+            "error",
+            "a `status` field is committed",
+            "remove `status`: controllers own it and Argo CD would keep diffing",
+        )
+    is_secret = (obj.get("apiVersion"), obj.get("kind")) == ("v1", "Secret")
+    if is_secret and (obj.get("data") or obj.get("stringData")):
+        yield Finding(
+            "hygiene/inline-secret",
+            "error",
+            "a Secret with inline data is committed to git",
+            "reference a Secret created out of band (or an ExternalSecret/SealedSecret)",
+        )
+    for path, container in _containers(obj):
+        image = str(container.get("image", ""))
+        tag = image.rsplit("/", 1)[-1].partition(":")[2] if ":" in image.rsplit("/", 1)[-1] else ""
+        if not _DIGEST.search(image) and (not tag or tag == "latest"):
+            yield Finding(
+                "hygiene/image-pinned",
+                "error",
+                f"{path}: image {image!r} is not pinned",
+                "pin a version tag or a digest; never `latest`",
+            )
+        requests = (container.get("resources") or {}).get("requests") or {}
+        missing = [r for r in ("cpu", "memory") if r not in requests]
+        if missing:
+            yield Finding(
+                "hygiene/resource-requests",
+                "error",
+                f"{path}: no {' and '.join(missing)} request",
+                "set resources.requests so the scheduler can place the pod",
+            )
+
+
+def _containers(obj: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    kind = obj.get("kind")
+    spec = obj.get("spec") or {}
+    if kind == "Pod":
+        pod, prefix = spec, "spec"
+    elif kind in _POD_TEMPLATE_KINDS:
+        pod, prefix = (spec.get("template") or {}).get("spec") or {}, "spec.template.spec"
+    elif kind == "CronJob":
+        template = ((spec.get("jobTemplate") or {}).get("spec") or {}).get("template") or {}
+        pod, prefix = template.get("spec") or {}, "spec.jobTemplate.spec.template.spec"
+    else:
+        return
+    for field in ("initContainers", "containers"):
+        for i, container in enumerate(pod.get(field) or []):
+            if isinstance(container, dict):
+                yield f"{prefix}.{field}[{i}]", container
+
+
+def application_rules(
+    app: dict[str, Any], projects: dict[str, dict[str, Any]]
+) -> Iterator[Finding]:
+    """Argo CD rules for one Application (projects: AppProjects found, by name)."""
+    meta = app.get("metadata") or {}
+    spec = app.get("spec") or {}
+    name = str(meta.get("name", ""))
+    if len(name) > MAX_APP_NAME:
+        yield Finding(
+            "argocd/app-name-length",
+            "error",
+            f"Application name has {len(name)} characters (at most {MAX_APP_NAME})",
+            "shorten the name: Argo CD labels resources with it",
+        )
+    wave = (meta.get("annotations") or {}).get("argocd.argoproj.io/sync-wave")
+    if wave is not None and not re.fullmatch(r"-?\d+", str(wave)):
+        yield Finding(
+            "argocd/sync-wave",
+            "error",
+            f"sync-wave {wave!r} is not an integer",
+            "use a quoted integer such as '2'",
+        )
+    project_name = spec.get("project", "default")
+    if project_name == "default":
+        yield Finding(
+            "argocd/default-project",
+            "error",
+            "the Application uses the `default` project",
+            "give the lab its own AppProject restricted to its repos and destinations",
+        )
+        return
+    project = projects.get(project_name)
+    if project is None:
+        yield Finding(
+            "argocd/project-missing",
+            "error",
+            f"AppProject {project_name!r} is not in the checked tree",
+            "check the AppProject together with its Applications",
+        )
+        return
+    yield from _project_allows(spec, project)
+
+
+def _project_allows(spec: dict[str, Any], project: dict[str, Any]) -> Iterator[Finding]:
+    allowed = (project.get("spec") or {}).get("sourceRepos") or []
+    sources = [s for s in spec.get("sources") or [spec.get("source")] if isinstance(s, dict)]
+    for source in sources:
+        repo = source.get("repoURL", "")
+        if "*" not in allowed and repo not in allowed:
+            yield Finding(
+                "argocd/project-source",
+                "error",
+                f"source {repo!r} is not in the project's sourceRepos",
+                "add the repository to the AppProject's sourceRepos",
+            )
+    destination = spec.get("destination") or {}
+    for entry in (project.get("spec") or {}).get("destinations") or []:
+        same_cluster = any(
+            k in entry and k in destination and entry[k] in ("*", destination[k])
+            for k in ("server", "name")
+        )
+        if same_cluster and entry.get("namespace") in ("*", destination.get("namespace")):
+            return
+    yield Finding(
+        "argocd/project-destination",
+        "error",
+        f"destination {destination} is not allowed by the project",
+        "add the destination to the AppProject's destinations",
+    )
