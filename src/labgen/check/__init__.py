@@ -37,17 +37,18 @@ class CheckOptions:
 
 def check_tree(root: Path, paths: Iterable[Path], options: CheckOptions) -> Report:
     report = Report()
+    paths = list(paths)
     directories = _kustomization_dirs(root, paths)
-    if not directories:
-        raise LabgenError(f"no kustomization.yaml under {', '.join(map(str, paths))}")
+    files = _plain_files(root, paths)
+    if not directories and not files:
+        raise LabgenError(f"no kustomization.yaml or YAML file in {', '.join(map(str, paths))}")
     schema_sets: dict[str, SchemaSet] = {}
     built: dict[Path, list[dict[str, Any]]] = {}
-    for directory in directories:
+    for directory in [*directories, *files]:
         origin = _display(root, directory)
         try:
-            built[directory] = [
-                d for d in load_all_safe(kustomize_build(directory), origin) if isinstance(d, dict)
-            ]
+            text = directory.read_text() if directory.is_file() else kustomize_build(directory)
+            built[directory] = [d for d in load_all_safe(text, origin) if isinstance(d, dict)]
         except (LabgenError, YamlSyntaxError) as exc:
             # kustomize's own message, with paths relative to the repository
             detail = str(exc).splitlines()[-1].replace(f"{root.resolve()}/", "")
@@ -139,7 +140,9 @@ def _check_applications(
             findings += _source(root, source, own_repos, report, referenced)
         resource.findings += findings
     for directory in built:
-        relative = directory.relative_to(root).parts
+        if directory.is_file() or not directory.is_relative_to(root.resolve()):
+            continue
+        relative = directory.relative_to(root.resolve()).parts
         if relative[:1] == ("overlays",) and directory not in referenced:
             report.problems.append(
                 Finding(
@@ -198,6 +201,19 @@ def _kustomization_dirs(root: Path, paths: Iterable[Path]) -> list[Path]:
             found.add(absolute)
         found.update(p.parent.resolve() for p in absolute.rglob("kustomization.yaml"))
     return sorted(found)
+
+
+def _plain_files(root: Path, paths: Iterable[Path]) -> list[Path]:
+    """YAML files given directly, or under directories with no kustomization at all (plain
+    manifest trees, kubeconform-style)."""
+    files: list[Path] = []
+    for path in paths:
+        absolute = (root / path).resolve() if not path.is_absolute() else path
+        if absolute.is_file():
+            files.append(absolute)
+        elif absolute.is_dir() and not any(absolute.rglob("kustomization.yaml")):
+            files += sorted(p for p in absolute.rglob("*") if p.suffix in (".yaml", ".yml"))
+    return files
 
 
 def _kubernetes_version(root: Path, directory: Path) -> str | None:
