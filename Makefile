@@ -26,8 +26,8 @@ check-render: setup
 	$(BIN)/labgen render --check
 
 lint: setup
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
 
 typecheck: setup
 	$(BIN)/mypy
@@ -42,9 +42,10 @@ check: setup
 
 test: lint typecheck unit check-render check
 
-# Figures, not pass/fail: see bench/render_bench.py.
+# Figures, not pass/fail: see benchmarks/ and docs/benchmarks.md.
 bench: setup
-	$(BIN)/python bench/render_bench.py
+	$(BIN)/python benchmarks/render_bench.py
+	$(BIN)/python benchmarks/check_bench.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
