@@ -263,16 +263,17 @@ def check(
     kubernetes_version: Annotated[
         str, typer.Option(help="Core schemas for trees whose lab spec is not in labs/.")
     ] = "1.33",
-    output: Annotated[str, typer.Option(help="text or json.")] = "text",
+    output: Annotated[str, typer.Option(help="text, json, junit or github.")] = "text",
     root: RootOption = None,
 ) -> None:
     """Build every kustomization like Argo CD would, validate every object strictly against
     upstream schemas, and run lab-aware rules. Exit 1 on any error."""
     from labgen.check import DEFAULT_PATHS, CheckOptions, check_tree
-    from labgen.check.report import as_json, as_text
+    from labgen.check.report import as_github, as_json, as_junit, as_text
 
-    if output not in ("text", "json"):
-        raise typer.BadParameter("must be text or json", param_hint="--output")
+    formats = {"text": as_text, "json": as_json, "junit": as_junit, "github": as_github}
+    if output not in formats:
+        raise typer.BadParameter(f"must be one of {', '.join(formats)}", param_hint="--output")
     base = _root(root)
     locations = list(schema_location or [])
     if not locations:
@@ -282,9 +283,8 @@ def check(
         ]
     options = CheckOptions(tuple(locations), kubernetes_version, frozenset(skip or []))
     report = check_tree(base, paths or [Path(p) for p in DEFAULT_PATHS], options)
-    (out if output == "json" else err).print(
-        as_json(report) if output == "json" else as_text(report), markup=False, end=""
-    )
+    # Machine formats go to stdout (redirect them to a file); the human report to stderr.
+    (err if output == "text" else out).print(formats[output](report), markup=False, end="")
     if report.failed:
         raise typer.Exit(EXIT_FINDINGS)
 

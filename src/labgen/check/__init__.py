@@ -9,6 +9,7 @@ unless skipped), Argo CD Applications are followed to their sources, and lab-awa
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,11 +45,17 @@ def check_tree(root: Path, paths: Iterable[Path], options: CheckOptions) -> Repo
         raise LabgenError(f"no kustomization.yaml or YAML file in {', '.join(map(str, paths))}")
     schema_sets: dict[str, SchemaSet] = {}
     built: dict[Path, list[dict[str, Any]]] = {}
+    sources = _source_index(root, directories)
     for directory in [*directories, *files]:
         origin = _display(root, directory)
         try:
-            text = directory.read_text() if directory.is_file() else kustomize_build(directory)
-            built[directory] = [d for d in load_all_safe(text, origin) if isinstance(d, dict)]
+            if directory.is_file():
+                located = _documents_with_lines(directory.read_text(), origin)
+                built[directory] = [doc for doc, _ in located]
+                sources.update((_identity(d), (origin, line)) for d, line in located)
+            else:
+                text = kustomize_build(directory)
+                built[directory] = [d for d in load_all_safe(text, origin) if isinstance(d, dict)]
         except (LabgenError, YamlSyntaxError) as exc:
             # kustomize's own message, with paths relative to the repository
             detail = str(exc).splitlines()[-1].replace(f"{root.resolve()}/", "")
@@ -59,7 +66,9 @@ def check_tree(root: Path, paths: Iterable[Path], options: CheckOptions) -> Repo
         version = _kubernetes_version(root, directory) or options.kubernetes_version
         schemas = schema_sets.setdefault(version, SchemaSet(version, options.schema_dirs))
         for obj in built[directory]:
-            report.resources.append(_check_object(origin, obj, schemas, options, report))
+            resource = _check_object(origin, obj, schemas, options, report)
+            resource.file, resource.line = sources.get(_identity(obj), (None, None))
+            report.resources.append(resource)
     _check_applications(root, built, report)
     return report
 
@@ -201,6 +210,59 @@ def _kustomization_dirs(root: Path, paths: Iterable[Path]) -> list[Path]:
             found.add(absolute)
         found.update(p.parent.resolve() for p in absolute.rglob("kustomization.yaml"))
     return sorted(found)
+
+
+Identity = tuple[str, str, str, str]
+
+
+def _identity(obj: dict[str, Any]) -> Identity:
+    meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+    assert isinstance(meta, dict)
+    return (
+        str(obj.get("apiVersion")),
+        str(obj.get("kind")),
+        str(meta.get("namespace") or ""),
+        str(meta.get("name")),
+    )
+
+
+def _source_index(root: Path, directories: list[Path]) -> dict[Identity, tuple[str, int]]:
+    """Where each object is written in the committed files: (file, line of its document).
+    Objects built by kustomize map back to the file in a checked directory that declares
+    them; a name declared in several files (a base and a patch) maps to the first."""
+    index: dict[Identity, tuple[str, int]] = {}
+    for file in sorted({p for d in directories for p in d.glob("*.yaml")}):
+        if file.name == "kustomization.yaml":
+            continue
+        try:
+            located = _documents_with_lines(file.read_text(), _display(root, file))
+        except YamlSyntaxError:
+            continue  # the build reports it
+        for doc, line in located:
+            index.setdefault(_identity(doc), (_display(root, file), line))
+    return index
+
+
+_SEPARATOR = re.compile(r"^---[^\n]*\n", re.MULTILINE)
+_PREAMBLE = re.compile(r"(?:[ \t]*(?:#[^\n]*)?\n)*")
+
+
+def _documents_with_lines(text: str, origin: str) -> list[tuple[dict[str, Any], int]]:
+    """The mapping documents of a stream, each with the line its content starts on."""
+    out = []
+    line, start = 1, 0
+    for match in [*_SEPARATOR.finditer(text), None]:
+        end = match.start() if match else len(text)
+        chunk = text[start:end]
+        docs = list(load_all_safe(chunk, origin))
+        if docs and isinstance(docs[0], dict):
+            skipped = _PREAMBLE.match(chunk)
+            out.append((docs[0], line + (skipped.group().count("\n") if skipped else 0)))
+        line += chunk.count("\n")
+        if match:
+            line += 1
+            start = match.end()
+    return out
 
 
 def _plain_files(root: Path, paths: Iterable[Path]) -> list[Path]:

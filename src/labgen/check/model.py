@@ -30,6 +30,9 @@ class Resource:
     kind: str
     namespace: str | None
     name: str
+    file: str | None = None
+    """The committed file the object comes from, when it could be mapped."""
+    line: int | None = None
     status: Status = "valid"
     errors: list[SchemaError] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
@@ -45,6 +48,12 @@ class Resource:
             meta.get("namespace"),
             str(meta.get("name", "")),
         )
+
+    @property
+    def where(self) -> str:
+        if self.file is None:
+            return self.origin
+        return f"{self.file}:{self.line}" if self.line else self.file
 
     @property
     def label(self) -> str:
