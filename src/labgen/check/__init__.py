@@ -16,7 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from labgen.check.model import Finding, Report, Resource
-from labgen.check.rules import application_rules, object_rules, skipped_rules
+from labgen.check.rules import (
+    GpuPool,
+    application_rules,
+    gpu_placement_rules,
+    object_rules,
+    skipped_rules,
+)
 from labgen.errors import LabgenError
 from labgen.schemas import SchemaNotFound, SchemaSet
 from labgen.spec import load_lab
@@ -70,7 +76,31 @@ def check_tree(root: Path, paths: Iterable[Path], options: CheckOptions) -> Repo
             resource.file, resource.line = sources.get(_identity(obj), (None, None))
             report.resources.append(resource)
     _check_applications(root, built, report)
+    _check_gpu_placement(root, built, report)
     return report
+
+
+def _check_gpu_placement(
+    root: Path, built: dict[Path, list[dict[str, Any]]], report: Report
+) -> None:
+    """GPU workloads against the GPU pools the same tree declares."""
+    objects = [obj for objs in built.values() for obj in objs]
+    pools = [pool for obj in objects if (pool := GpuPool.of(obj)) is not None]
+    gpu_pools = [p for p in pools if p.taints or p.gpus]
+    by_identity = {(r.origin, r.kind, r.namespace, r.name): r for r in report.resources}
+    for directory, objs in built.items():
+        origin = _display(root, directory)
+        for obj in objs:
+            findings = list(gpu_placement_rules(obj, gpu_pools))
+            if not findings:
+                continue
+            meta = obj.get("metadata") or {}
+            resource = by_identity.get(
+                (origin, str(obj.get("kind")), meta.get("namespace"), str(meta.get("name")))
+            )
+            if resource is not None:
+                opted_out = skipped_rules(obj)
+                resource.findings += [f for f in findings if f.rule not in opted_out]
 
 
 def _check_object(
@@ -125,6 +155,7 @@ def _check_applications(
     }
     seen: dict[tuple[str, str], dict[str, Any]] = {}
     referenced: set[Path] = set()
+    owners: dict[tuple[str, ...], str] = {}
     for origin, app in apps:
         meta = app["metadata"]
         key = (str(meta.get("namespace")), str(meta.get("name")))
@@ -148,6 +179,7 @@ def _check_applications(
         for source in _sources(app):
             findings += _source(root, source, own_repos, report, referenced)
         resource.findings += findings
+        _claim_objects(root, app, built, owners, resources)
     for directory in built:
         if directory.is_file() or not directory.is_relative_to(root.resolve()):
             continue
@@ -161,6 +193,48 @@ def _check_applications(
                     "point an Application at it or delete it",
                 )
             )
+
+
+def _claim_objects(
+    root: Path,
+    app: dict[str, Any],
+    built: dict[Path, list[dict[str, Any]]],
+    owners: dict[tuple[str, ...], str],
+    resources: dict[tuple[str, str, Any, Any], Resource],
+) -> None:
+    """(group, kind, namespace, name) must belong to one Application: two that deploy the
+    same object fight over it on every sync. Objects are compared per cluster: the Argo CD
+    instance (its namespace) and the Application's destination."""
+    app_name = str(app["metadata"].get("name"))
+    destination = (app.get("spec") or {}).get("destination") or {}
+    default_namespace = str(destination.get("namespace", ""))
+    cluster = (
+        str(app["metadata"].get("namespace")),
+        str(destination.get("server") or destination.get("name")),
+    )
+    for source in _sources(app):
+        directory = (root / str(source.get("path", ""))).resolve()
+        if not source.get("path") or directory not in built:
+            continue
+        origin = _display(root, directory)
+        for obj in built[directory]:
+            meta = obj.get("metadata") or {}
+            group = str(obj.get("apiVersion", "")).rpartition("/")[0]
+            namespace = str(meta.get("namespace") or default_namespace)
+            key = (*cluster, group, str(obj.get("kind")), namespace, str(meta.get("name")))
+            owner = owners.setdefault(key, app_name)
+            resource = resources.get(
+                (origin, str(obj.get("kind")), meta.get("namespace"), meta.get("name"))
+            )
+            if owner != app_name and resource is not None:
+                resource.findings.append(
+                    Finding(
+                        "argocd/duplicate-resource",
+                        "error",
+                        f"deployed by both Application {owner!r} and {app_name!r}",
+                        "keep each object in exactly one Application",
+                    )
+                )
 
 
 def _sources(app: dict[str, Any]) -> list[dict[str, Any]]:

@@ -149,3 +149,103 @@ def _project_allows(spec: dict[str, Any], project: dict[str, Any]) -> Iterator[F
         f"destination {destination} is not allowed by the project",
         "add the destination to the AppProject's destinations",
     )
+
+
+# --- GPU placement -------------------------------------------------------------------------
+
+_GPU = "nvidia.com/gpu"
+_CAPACITY_GPUS = "capacity.cluster-autoscaler.kubernetes.io/gpu-count"
+
+
+class GpuPool:
+    """A pool of GPU nodes as the tree declares it (MachineSet or Karpenter NodePool)."""
+
+    def __init__(
+        self, name: str, labels: dict[str, str], taints: list[dict[str, Any]], gpus: int | None
+    ) -> None:
+        self.name, self.labels, self.taints, self.gpus = name, labels, taints, gpus
+
+    @classmethod
+    def of(cls, obj: dict[str, Any]) -> GpuPool | None:
+        kind, spec = obj.get("kind"), obj.get("spec") or {}
+        meta = obj.get("metadata") or {}
+        if kind == "MachineSet":
+            node = (spec.get("template") or {}).get("spec") or {}
+            labels = (node.get("metadata") or {}).get("labels") or {}
+            count = str((meta.get("annotations") or {}).get(_CAPACITY_GPUS, ""))
+            gpus = int(count) if count.isdigit() else None
+            return cls(str(meta.get("name")), labels, node.get("taints") or [], gpus)
+        if kind == "NodePool" and str(obj.get("apiVersion", "")).startswith("karpenter.sh/"):
+            template = spec.get("template") or {}
+            labels = (template.get("metadata") or {}).get("labels") or {}
+            taints = (template.get("spec") or {}).get("taints") or []
+            return cls(str(meta.get("name")), labels, taints, None)
+        return None
+
+
+def gpu_placement_rules(obj: dict[str, Any], pools: list[GpuPool]) -> Iterator[Finding]:
+    """A pod template asking for GPUs selects and tolerates a pool whose nodes have enough."""
+    if not pools:
+        return  # node pools are made outside this tree (GKE, bare metal): nothing to check
+    pod = _pod_spec(obj)
+    if pod is None:
+        return
+    wanted = 0
+    for _, container in _containers(obj):
+        limits = (container.get("resources") or {}).get("limits") or {}
+        wanted += sum(int(v) for k, v in limits.items() if _is_gpu(k) and str(v).isdigit())
+    if not wanted:
+        return
+    selector = pod.get("nodeSelector") or {}
+    matching = [p for p in pools if all(p.labels.get(k) == v for k, v in selector.items())]
+    if not selector or not matching:
+        yield Finding(
+            "gpu/no-pool",
+            "error",
+            f"requests {wanted} GPU(s) but its nodeSelector {selector} matches no GPU pool",
+            "select a pool by its labels (e.g. labgen.dev/gpu-pool: <pool>)",
+        )
+        return
+    tolerations = pod.get("tolerations") or []
+    for pool in matching:
+        untolerated = [t for t in pool.taints if not any(_tolerates(x, t) for x in tolerations)]
+        if untolerated:
+            taint = untolerated[0]
+            yield Finding(
+                "gpu/untolerated-taint",
+                "error",
+                f"pool {pool.name} is tainted {taint.get('key')}={taint.get('value')}:"
+                f"{taint.get('effect')} and the pod does not tolerate it",
+                "add the pool's toleration (labgen renders it from the pool)",
+            )
+        if pool.gpus is not None and wanted > pool.gpus:
+            yield Finding(
+                "gpu/too-many-gpus",
+                "error",
+                f"requests {wanted} GPUs per pod but pool {pool.name} nodes have {pool.gpus}",
+                "lower tensor parallelism or use a pool with more GPUs per node",
+            )
+
+
+def _is_gpu(resource: str) -> bool:
+    return resource == _GPU or resource.startswith("nvidia.com/mig-")
+
+
+def _tolerates(toleration: dict[str, Any], taint: dict[str, Any]) -> bool:
+    if toleration.get("effect") not in (None, "", taint.get("effect")):
+        return False
+    if toleration.get("operator") == "Exists":
+        return toleration.get("key") in (None, "", taint.get("key"))
+    return (toleration.get("key"), toleration.get("value")) == (
+        taint.get("key"),
+        taint.get("value"),
+    )
+
+
+def _pod_spec(obj: dict[str, Any]) -> dict[str, Any] | None:
+    for path, _ in _containers(obj):
+        spec: Any = obj
+        for part in path.split(".")[:-1]:
+            spec = spec.get(part) or {}
+        return spec if isinstance(spec, dict) else None
+    return None
