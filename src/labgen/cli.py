@@ -263,6 +263,14 @@ def check(
     kubernetes_version: Annotated[
         str, typer.Option(help="Core schemas for trees whose lab spec is not in labs/.")
     ] = "1.33",
+    assume_crd: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--assume-crd",
+            help="API group whose CRDs the cluster already has (for the crd-order rule on "
+            "trees without a lab spec); repeatable.",
+        ),
+    ] = None,
     output: Annotated[str, typer.Option(help="text, json, junit or github.")] = "text",
     root: RootOption = None,
 ) -> None:
@@ -281,7 +289,9 @@ def check(
         locations = [
             p for p in (Path(env) / "crds" if env else None, base / "schemas" / "crds") if p
         ]
-    options = CheckOptions(tuple(locations), kubernetes_version, frozenset(skip or []))
+    options = CheckOptions(
+        tuple(locations), kubernetes_version, frozenset(skip or []), frozenset(assume_crd or [])
+    )
     report = check_tree(base, paths or [Path(p) for p in DEFAULT_PATHS], options)
     # Machine formats go to stdout (redirect them to a file); the human report to stderr.
     (err if output == "text" else out).print(formats[output](report), markup=False, end="")

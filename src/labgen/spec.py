@@ -214,6 +214,24 @@ class Operators(_Model):
     )
 
 
+class RuleWaiver(_Model):
+    rule: str = Field(
+        pattern=r"^[a-z]+/[a-z-]+$",
+        description="A `labgen check` rule id, e.g. `hygiene/resource-requests`.",
+    )
+    reason: str = Field(min_length=10, description="Why the lab accepts what the rule flags.")
+
+
+class CheckSettings(_Model):
+    disable: list[RuleWaiver] = Field(
+        default_factory=list,
+        description=(
+            "`labgen check` rules disabled for this lab's overlays and Applications, each "
+            "with a reason (per object: the `labgen.dev/check-skip` annotation)."
+        ),
+    )
+
+
 class LabSpec(_Model):
     cluster: Cluster = Field(description="The cluster the lab runs on.")
     gitops: GitOps = Field(description="Where Argo CD finds the rendered tree.")
@@ -224,6 +242,9 @@ class LabSpec(_Model):
     gpuPools: list[GpuPool] = Field(default_factory=list, description="GPU node pools.")
     operators: Operators = Field(
         default_factory=Operators, description="Cluster operators the lab installs."
+    )
+    check: CheckSettings = Field(
+        default_factory=CheckSettings, description="How `labgen check` treats this lab."
     )
 
 

@@ -207,6 +207,13 @@ def test_check_exit_codes_and_json(crd_schemas: Path) -> None:
 
 
 def test_check_skip_lists_what_was_skipped(crd_schemas: Path) -> None:
-    result = _check(CHECK_CASES / "invalid" / "unknown-kind", crd_schemas, "--skip", "Widget")
+    result = _check(
+        CHECK_CASES / "invalid" / "unknown-kind",
+        crd_schemas,
+        "--skip",
+        "Widget",
+        "--assume-crd",
+        "example.com",
+    )
     assert result.returncode == 0, result.stderr
     assert "skipped kinds: example.com/v1/Widget" in result.stderr

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 from labgen.check import _documents_with_lines
 from labgen.check.model import Finding, Report, Resource
 from labgen.check.report import as_github, as_junit
+from labgen.check.rules import cycles
+from labgen.data.rules import RULES
 
 
 def test_documents_map_to_the_line_their_content_starts_on() -> None:
@@ -53,3 +56,15 @@ def test_junit_counts_failures() -> None:
     suite = ET.fromstring(as_junit(_report()).split("\n", 1)[1])
     assert (suite.get("tests"), suite.get("failures")) == ("3", "1")
     assert len(suite.findall("testcase/failure")) == 1
+
+
+def test_readme_documents_every_rule() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    missing = [rule for rule in RULES if f"`{rule}`" not in readme]
+    assert not missing, f"README's rules table lacks {missing}"
+
+
+def test_cycles_are_found_once_each() -> None:
+    edges = {"root": {"a", "b"}, "a": {"c"}, "c": {"a"}, "b": {"b"}, "d": set()}
+    assert sorted(cycles(edges)) == [["a", "c"], ["b"]]
+    assert cycles({"root": {"a"}, "a": {"b"}, "b": set()}) == []

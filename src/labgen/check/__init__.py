@@ -12,17 +12,24 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from labgen.check.model import Finding, Report, Resource
 from labgen.check.rules import (
+    BUILTIN_GROUPS,
     GpuPool,
+    api_group,
     application_rules,
+    crd_order_rule,
+    cycles,
     gpu_placement_rules,
     object_rules,
     skipped_rules,
+    skips_dry_run,
 )
+from labgen.data.releases import RELEASES, platform_crd_groups
 from labgen.errors import LabgenError
 from labgen.schemas import SchemaNotFound, SchemaSet
 from labgen.spec import load_lab
@@ -40,6 +47,8 @@ class CheckOptions:
     kubernetes_version: str = "1.33"
     skip_kinds: frozenset[str] = frozenset()
     """Kinds not validated, as ``Kind`` or ``group/version/Kind``."""
+    assumed_crd_groups: frozenset[str] = frozenset()
+    """API groups whose CRDs the cluster has before any Application syncs."""
 
 
 def check_tree(root: Path, paths: Iterable[Path], options: CheckOptions) -> Report:
@@ -50,6 +59,7 @@ def check_tree(root: Path, paths: Iterable[Path], options: CheckOptions) -> Repo
     if not directories and not files:
         raise LabgenError(f"no kustomization.yaml or YAML file in {', '.join(map(str, paths))}")
     schema_sets: dict[str, SchemaSet] = {}
+    labs = _Labs(root)
     built: dict[Path, list[dict[str, Any]]] = {}
     sources = _source_index(root, directories)
     for directory in [*directories, *files]:
@@ -69,15 +79,81 @@ def check_tree(root: Path, paths: Iterable[Path], options: CheckOptions) -> Repo
                 Finding("build/kustomize", "error", f"{origin}: {detail}", "fix the kustomization")
             )
             continue
-        version = _kubernetes_version(root, directory) or options.kubernetes_version
+        version = labs.of(directory).kubernetes_version or options.kubernetes_version
         schemas = schema_sets.setdefault(version, SchemaSet(version, options.schema_dirs))
         for obj in built[directory]:
             resource = _check_object(origin, obj, schemas, options, report)
             resource.file, resource.line = sources.get(_identity(obj), (None, None))
             report.resources.append(resource)
-    _check_applications(root, built, report)
+    _check_applications(root, built, report, labs, options)
     _check_gpu_placement(root, built, report)
+    _apply_waivers(root, report, labs)
     return report
+
+
+@dataclass(frozen=True)
+class LabContext:
+    """What the lab spec beside a checked directory says (nothing when there is none)."""
+
+    name: str | None = None
+    kubernetes_version: str | None = None
+    platform_crd_groups: frozenset[str] = frozenset()
+    waivers: tuple[tuple[str, str], ...] = ()
+    """(rule, reason) pairs from the spec's ``check.disable``."""
+
+
+class _Labs:
+    """Lab contexts by directory (``overlays/<lab>/...``, ``apps/<lab>/...``), each spec
+    loaded once."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root.resolve()
+        self._cache: dict[str, LabContext] = {}
+
+    def of(self, path: Path) -> LabContext:
+        try:
+            parts = path.resolve().relative_to(self.root).parts
+        except ValueError:
+            return LabContext()
+        if len(parts) < 2 or parts[0] not in ("overlays", "apps"):
+            return LabContext()
+        name = parts[1]
+        if name not in self._cache:
+            self._cache[name] = self._load(name)
+        return self._cache[name]
+
+    def _load(self, name: str) -> LabContext:
+        spec = self.root / "labs" / f"{name}.yaml"
+        if not spec.is_file():
+            return LabContext()
+        try:
+            lab = load_lab(spec).lab
+        except LabgenError:
+            return LabContext()  # `labgen validate` reports it
+        cluster = lab.spec.cluster
+        return LabContext(
+            name,
+            cluster.kubernetesVersion,
+            platform_crd_groups(cluster.platform, cluster.provider),
+            tuple((w.rule, w.reason) for w in lab.spec.check.disable),
+        )
+
+
+def _apply_waivers(root: Path, report: Report, labs: _Labs) -> None:
+    """Drop findings a lab disabled (``spec.check.disable``), counting what was waived."""
+    for resource in report.resources:
+        context = labs.of(root / resource.origin)
+        waived = dict(context.waivers)
+        if not waived:
+            continue
+        kept = []
+        for finding in resource.findings:
+            if finding.rule in waived:
+                key = (str(context.name), finding.rule, waived[finding.rule])
+                report.waived[key] = report.waived.get(key, 0) + 1
+            else:
+                kept.append(finding)
+        resource.findings = kept
 
 
 def _check_gpu_placement(
@@ -132,7 +208,11 @@ def _check_object(
 
 
 def _check_applications(
-    root: Path, built: dict[Path, list[dict[str, Any]]], report: Report
+    root: Path,
+    built: dict[Path, list[dict[str, Any]]],
+    report: Report,
+    labs: _Labs,
+    options: CheckOptions,
 ) -> None:
     """Argo CD rules across the tree: projects, names, sources, reachability."""
     apps: list[tuple[str, dict[str, Any]]] = []
@@ -180,6 +260,10 @@ def _check_applications(
             findings += _source(root, source, own_repos, report, referenced)
         resource.findings += findings
         _claim_objects(root, app, built, owners, resources)
+    unique = [(origin, app) for origin, app in apps if seen.get(_app_key(app)) is app]
+    _check_app_graph(root, unique, built, resources)
+    _check_crd_order(root, unique, built, resources, labs, options)
+    _check_namespaces(root, unique, built, resources)
     for directory in built:
         if directory.is_file() or not directory.is_relative_to(root.resolve()):
             continue
@@ -193,6 +277,215 @@ def _check_applications(
                     "point an Application at it or delete it",
                 )
             )
+
+
+Key = tuple[str, str, Any, Any]
+
+
+def _app_key(app: dict[str, Any]) -> tuple[str, str]:
+    meta = app.get("metadata") or {}
+    return (str(meta.get("namespace")), str(meta.get("name")))
+
+
+def _wave(obj: dict[str, Any]) -> int:
+    wave = ((obj.get("metadata") or {}).get("annotations") or {}).get(
+        "argocd.argoproj.io/sync-wave", "0"
+    )
+    return int(wave) if re.fullmatch(r"-?\d+", str(wave)) else 0
+
+
+def _cluster(app: dict[str, Any]) -> tuple[str, str]:
+    """Argo CD instance (its namespace) and destination cluster of an Application."""
+    destination = (app.get("spec") or {}).get("destination") or {}
+    return (
+        str((app.get("metadata") or {}).get("namespace")),
+        str(destination.get("server") or destination.get("name")),
+    )
+
+
+def _built_sources(
+    root: Path, app: dict[str, Any], built: dict[Path, list[dict[str, Any]]]
+) -> list[Path]:
+    """The directories of this repository an Application's sources point at, as built."""
+    out = []
+    for source in _sources(app):
+        if source.get("path") and not source.get("chart"):
+            directory = (root / str(source["path"])).resolve()
+            if directory in built:
+                out.append(directory)
+    return out
+
+
+def _resource_of(
+    root: Path, directory: Path, obj: dict[str, Any], resources: dict[Key, Resource]
+) -> Resource | None:
+    meta = obj.get("metadata") or {}
+    key = (_display(root, directory), str(obj.get("kind")), meta.get("namespace"), meta.get("name"))
+    return resources.get(key)
+
+
+def _add(resource: Resource | None, obj: dict[str, Any], findings: Iterable[Finding]) -> None:
+    if resource is not None:
+        opted_out = skipped_rules(obj)
+        resource.findings += [f for f in findings if f.rule not in opted_out]
+
+
+def _check_app_graph(
+    root: Path,
+    apps: list[tuple[str, dict[str, Any]]],
+    built: dict[Path, list[dict[str, Any]]],
+    resources: dict[Key, Resource],
+) -> None:
+    """App-of-apps: an Application whose source contains (transitively) itself would
+    recreate itself forever; Argo CD does not detect it."""
+    edges: dict[str, set[str]] = {}
+    by_name: dict[str, tuple[str, dict[str, Any]]] = {}
+    for origin, app in apps:
+        name = "/".join(_app_key(app))
+        by_name[name] = (origin, app)
+        edges[name] = {
+            "/".join(_app_key(child))
+            for directory in _built_sources(root, app, built)
+            for child in built[directory]
+            if (child.get("apiVersion"), child.get("kind")) == APPLICATION
+        }
+    for cycle in cycles(edges):
+        origin, app = by_name[cycle[0]]
+        meta = app["metadata"]
+        loop = " -> ".join(n.split("/", 1)[1] for n in [*cycle, cycle[0]])
+        _add(
+            resources.get((origin, "Application", meta.get("namespace"), meta.get("name"))),
+            app,
+            [
+                Finding(
+                    "argocd/app-cycle",
+                    "error",
+                    f"the app-of-apps graph has a cycle: {loop}",
+                    "an Application must not (transitively) deploy itself; point the "
+                    "parent at a directory of children only",
+                )
+            ],
+        )
+
+
+@cache
+def _crd_providers() -> tuple[dict[str, set[str]], dict[str, set[str]], dict[str, set[str]]]:
+    """API groups installed by each Helm chart, OLM package and git repository labgen
+    knows (the release table)."""
+    charts: dict[str, set[str]] = {}
+    packages: dict[str, set[str]] = {}
+    repos: dict[str, set[str]] = {}
+    for release in RELEASES.values():
+        groups = set(release.crd_groups)
+        if release.helm:
+            charts.setdefault(release.helm.chart, set()).update(groups)
+        if release.olm:
+            packages.setdefault(release.olm.package, set()).update(groups)
+        if release.git:
+            repos.setdefault(release.git[0].removesuffix(".git"), set()).update(groups)
+    return charts, packages, repos
+
+
+def _provided_groups(
+    root: Path, app: dict[str, Any], built: dict[Path, list[dict[str, Any]]]
+) -> set[str]:
+    charts, packages, repos = _crd_providers()
+    groups: set[str] = set()
+    for source in _sources(app):
+        repo = str(source.get("repoURL", ""))
+        oci_chart = repo.rsplit("/", 1)[-1] if repo.startswith("oci://") else ""
+        chart = source.get("chart") or oci_chart
+        groups |= charts.get(str(chart), set()) | repos.get(repo.removesuffix(".git"), set())
+    for directory in _built_sources(root, app, built):
+        for obj in built[directory]:
+            kind = obj.get("kind")
+            spec = obj.get("spec") or {}
+            if kind == "CustomResourceDefinition":
+                groups.add(str(spec.get("group")))
+            elif kind == "Subscription" and api_group(obj) == "operators.coreos.com":
+                groups |= packages.get(str(spec.get("name")), set())
+    return groups
+
+
+def _check_crd_order(
+    root: Path,
+    apps: list[tuple[str, dict[str, Any]]],
+    built: dict[Path, list[dict[str, Any]]],
+    resources: dict[Key, Resource],
+    labs: _Labs,
+    options: CheckOptions,
+) -> None:
+    """Custom resources sync after the Application installing their CRD (or skip the dry
+    run): Argo CD dry-runs every object of an Application before applying any."""
+    providers: dict[tuple[tuple[str, str], str], list[tuple[str, int]]] = {}
+    provided: dict[tuple[str, str], set[str]] = {}
+    for _, app in apps:
+        provided[_app_key(app)] = _provided_groups(root, app, built)
+        for group in provided[_app_key(app)]:
+            entry = (str(app["metadata"].get("name")), _wave(app))
+            providers.setdefault((_cluster(app), group), []).append(entry)
+    # A tree deploying OpenShift's own API groups targets OpenShift, spec or not.
+    openshift = any(
+        api_group(obj).endswith(".openshift.io") for objs in built.values() for obj in objs
+    )
+    assumed = (
+        {"argoproj.io"}
+        | options.assumed_crd_groups
+        | (platform_crd_groups("openshift", "") if openshift else set())
+    )
+    for origin, app in apps:
+        present = assumed | labs.of(root / origin).platform_crd_groups | provided[_app_key(app)]
+        for directory in _built_sources(root, app, built):
+            for obj in built[directory]:
+                group = api_group(obj)
+                if group in BUILTIN_GROUPS or group in present or skips_dry_run(obj, app):
+                    continue
+                findings = crd_order_rule(
+                    obj, _wave(app), providers.get((_cluster(app), group), [])
+                )
+                _add(_resource_of(root, directory, obj, resources), obj, findings)
+
+
+_SYSTEM_NAMESPACES = {"default", "kube-system", "kube-public", "kube-node-lease"}
+
+
+def _check_namespaces(
+    root: Path,
+    apps: list[tuple[str, dict[str, Any]]],
+    built: dict[Path, list[dict[str, Any]]],
+    resources: dict[Key, Resource],
+) -> None:
+    """Every namespace an Application deploys into exists: declared as a Namespace object
+    by some Application of the cluster, created by an Application (CreateNamespace=true),
+    or one the platform has (``kube-*``, ``default``, ``openshift-*``, Argo CD's own)."""
+    declared: dict[tuple[str, str], set[str]] = {}
+    for _, app in apps:
+        names = declared.setdefault(_cluster(app), {str(app["metadata"].get("namespace"))})
+        spec = app.get("spec") or {}
+        if "CreateNamespace=true" in ((spec.get("syncPolicy") or {}).get("syncOptions") or []):
+            names.add(str((spec.get("destination") or {}).get("namespace")))
+        for directory in _built_sources(root, app, built):
+            names.update(
+                str((obj.get("metadata") or {}).get("name"))
+                for obj in built[directory]
+                if (obj.get("apiVersion"), obj.get("kind")) == ("v1", "Namespace")
+            )
+    for _, app in apps:
+        known = declared[_cluster(app)] | _SYSTEM_NAMESPACES
+        for directory in _built_sources(root, app, built):
+            for obj in built[directory]:
+                namespace = (obj.get("metadata") or {}).get("namespace")
+                if not namespace or namespace in known or namespace.startswith("openshift-"):
+                    continue
+                finding = Finding(
+                    "hygiene/namespace",
+                    "error",
+                    f"namespace {namespace!r} is neither declared in the tree nor created by "
+                    "an Application",
+                    "add a Namespace object, or CreateNamespace=true on the Application "
+                    "whose destination it is",
+                )
+                _add(_resource_of(root, directory, obj, resources), obj, [finding])
 
 
 def _claim_objects(
@@ -350,19 +643,6 @@ def _plain_files(root: Path, paths: Iterable[Path]) -> list[Path]:
         elif absolute.is_dir() and not any(absolute.rglob("kustomization.yaml")):
             files += sorted(p for p in absolute.rglob("*") if p.suffix in (".yaml", ".yml"))
     return files
-
-
-def _kubernetes_version(root: Path, directory: Path) -> str | None:
-    """The Kubernetes version of the lab a directory belongs to, when its spec is here."""
-    parts = directory.relative_to(root).parts
-    if len(parts) >= 2 and parts[0] in ("overlays", "apps"):
-        spec = root / "labs" / f"{parts[1]}.yaml"
-        if spec.is_file():
-            try:
-                return load_lab(spec).lab.spec.cluster.kubernetesVersion
-            except LabgenError:
-                return None
-    return None
 
 
 def _display(root: Path, path: Path) -> str:

@@ -11,6 +11,8 @@ from typing import Any
 from labgen.check.model import Finding
 
 SKIP_ANNOTATION = "labgen.dev/check-skip"
+SYNC_OPTIONS = "argocd.argoproj.io/sync-options"
+SKIP_DRY_RUN = "SkipDryRunOnMissingResource=true"
 MAX_APP_NAME = 63
 _POD_TEMPLATE_KINDS = {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"}
 _DIGEST = re.compile(r"@sha256:[0-9a-f]{64}$")
@@ -154,6 +156,8 @@ def _project_allows(spec: dict[str, Any], project: dict[str, Any]) -> Iterator[F
 # --- GPU placement -------------------------------------------------------------------------
 
 _GPU = "nvidia.com/gpu"
+_MIG = "nvidia.com/mig-"
+_MIG_CONFIG = "nvidia.com/mig.config"
 _CAPACITY_GPUS = "capacity.cluster-autoscaler.kubernetes.io/gpu-count"
 
 
@@ -191,9 +195,11 @@ def gpu_placement_rules(obj: dict[str, Any], pools: list[GpuPool]) -> Iterator[F
     if pod is None:
         return
     wanted = 0
+    profiles: set[str] = set()
     for _, container in _containers(obj):
         limits = (container.get("resources") or {}).get("limits") or {}
         wanted += sum(int(v) for k, v in limits.items() if _is_gpu(k) and str(v).isdigit())
+        profiles.update(k.removeprefix(_MIG) for k in limits if k.startswith(_MIG))
     if not wanted:
         return
     selector = pod.get("nodeSelector") or {}
@@ -225,6 +231,30 @@ def gpu_placement_rules(obj: dict[str, Any], pools: list[GpuPool]) -> Iterator[F
                 f"requests {wanted} GPUs per pod but pool {pool.name} nodes have {pool.gpus}",
                 "lower tensor parallelism or use a pool with more GPUs per node",
             )
+        yield from _mig_rules(pool, profiles)
+
+
+def _mig_rules(pool: GpuPool, profiles: set[str]) -> Iterator[Finding]:
+    """``nvidia.com/mig-<profile>`` exists only on nodes the MIG manager partitioned into
+    that profile (the ``nvidia.com/mig.config`` node label; ``all-<profile>`` = one profile
+    on every GPU; other configurations mix profiles and are not second-guessed)."""
+    config = pool.labels.get(_MIG_CONFIG)
+    for profile in sorted(profiles):
+        if config in (None, "all-disabled"):
+            yield Finding(
+                "gpu/mig-profile",
+                "error",
+                f"requests nvidia.com/mig-{profile} but pool {pool.name} is not MIG-partitioned",
+                "request nvidia.com/gpu, or give the pool a MIG configuration",
+            )
+        elif config.startswith("all-") and config != f"all-{profile}":
+            yield Finding(
+                "gpu/mig-profile",
+                "error",
+                f"requests nvidia.com/mig-{profile} but pool {pool.name} is partitioned as "
+                f"{config}",
+                f"request nvidia.com/mig-{config.removeprefix('all-')} or change the pool's MIG",
+            )
 
 
 def _is_gpu(resource: str) -> bool:
@@ -249,3 +279,97 @@ def _pod_spec(obj: dict[str, Any]) -> dict[str, Any] | None:
             spec = spec.get(part) or {}
         return spec if isinstance(spec, dict) else None
     return None
+
+
+# --- Argo CD ordering ----------------------------------------------------------------------
+
+BUILTIN_GROUPS = frozenset(
+    {
+        "",
+        "admissionregistration.k8s.io",
+        "apiextensions.k8s.io",
+        "apiregistration.k8s.io",
+        "apps",
+        "authentication.k8s.io",
+        "authorization.k8s.io",
+        "autoscaling",
+        "batch",
+        "certificates.k8s.io",
+        "coordination.k8s.io",
+        "discovery.k8s.io",
+        "events.k8s.io",
+        "flowcontrol.apiserver.k8s.io",
+        "networking.k8s.io",
+        "node.k8s.io",
+        "policy",
+        "rbac.authorization.k8s.io",
+        "resource.k8s.io",
+        "scheduling.k8s.io",
+        "storage.k8s.io",
+        "storagemigration.k8s.io",
+    }
+)
+"""API groups the Kubernetes API server serves itself (no CRD needed)."""
+
+
+def api_group(obj: dict[str, Any]) -> str:
+    return str(obj.get("apiVersion", "")).rpartition("/")[0]
+
+
+def skips_dry_run(obj: dict[str, Any], app: dict[str, Any]) -> bool:
+    """The object (or its whole Application) syncs with SkipDryRunOnMissingResource."""
+    own = ((obj.get("metadata") or {}).get("annotations") or {}).get(SYNC_OPTIONS, "")
+    options = [o.strip() for o in str(own).split(",")]
+    options += ((app.get("spec") or {}).get("syncPolicy") or {}).get("syncOptions") or []
+    return SKIP_DRY_RUN in options
+
+
+def crd_order_rule(
+    obj: dict[str, Any], wave: int, providers: list[tuple[str, int]]
+) -> Iterator[Finding]:
+    """A custom resource needs its CRD before Argo CD dry-runs it: some Application of an
+    earlier wave (or the object's own Application) must install the CRD. ``providers`` are
+    (Application, wave) pairs installing the object's API group."""
+    kind, group = obj.get("kind"), api_group(obj)
+    if not providers:
+        yield Finding(
+            "argocd/crd-order",
+            "error",
+            f"no Application in the tree installs the CRD of {kind} ({group})",
+            f"add the operator that provides {group}, or --assume-crd {group} if the "
+            "cluster already has it",
+        )
+        return
+    name, provider_wave = min(providers, key=lambda p: p[1])
+    if provider_wave >= wave:
+        yield Finding(
+            "argocd/crd-order",
+            "error",
+            f"{kind} ({group}) syncs in wave {wave} but its CRD comes from Application "
+            f"{name!r} in wave {provider_wave}",
+            f"sync this Application after wave {provider_wave}, or annotate the object "
+            f"{SYNC_OPTIONS}: {SKIP_DRY_RUN}",
+        )
+
+
+def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
+    """Every cycle of a directed graph, once each, as the list of its nodes."""
+    found: list[list[str]] = []
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    path: list[str] = []
+
+    def visit(node: str) -> None:
+        state[node] = 1
+        path.append(node)
+        for successor in sorted(edges.get(node, ())):
+            if state.get(successor) == 1:
+                found.append(path[path.index(successor) :])
+            elif successor not in state:
+                visit(successor)
+        path.pop()
+        state[node] = 2
+
+    for node in sorted(edges):
+        if node not in state:
+            visit(node)
+    return found

@@ -30,6 +30,7 @@ RELEASES: dict[str, Release] = {
                 namespace="nvidia-gpu-operator",
                 all_namespaces=False,
             ),
+            crd_groups=("nvidia.com",),
             source="https://docs.nvidia.com/datacenter/cloud-native/openshift/latest/install-gpu-ocp.html",
         ),
         Release(
@@ -48,6 +49,7 @@ RELEASES: dict[str, Release] = {
                 namespace="openshift-nfd",
                 all_namespaces=False,
             ),
+            crd_groups=("nfd.k8s-sigs.io", "nfd.openshift.io"),
             source="https://kubernetes-sigs.github.io/node-feature-discovery/v0.19/deployment/helm.html",
         ),
         Release(
@@ -62,12 +64,14 @@ RELEASES: dict[str, Release] = {
                 namespace="cert-manager-operator",
                 all_namespaces=True,
             ),
+            crd_groups=("cert-manager.io", "acme.cert-manager.io"),
             source="https://cert-manager.io/docs/installation/helm/",
         ),
         Release(
             "keda",
             "v2.20.2",
             helm=HelmChart("https://kedacore.github.io/charts", "keda", "2.20.2"),
+            crd_groups=("keda.sh", "eventing.keda.sh"),
             source="https://keda.sh/docs/2.20/deploy/#helm",
         ),
         Release(
@@ -78,12 +82,14 @@ RELEASES: dict[str, Release] = {
                 "config/crd/standard",
                 "v1.6.1",
             ),
+            crd_groups=("gateway.networking.k8s.io",),
             source="https://gateway-api.sigs.k8s.io/guides/#installing-gateway-api",
         ),
         Release(
             "leaderworkerset",
             "v0.10.0",
             helm=HelmChart("oci://registry.k8s.io/lws/charts", "lws", "0.10.0"),
+            crd_groups=("leaderworkerset.x-k8s.io",),
             source="https://lws.sigs.k8s.io/docs/installation/#install-by-helm",
         ),
         Release(
@@ -98,6 +104,7 @@ RELEASES: dict[str, Release] = {
                 namespace="openshift-operators",
                 all_namespaces=True,
             ),
+            crd_groups=("postgresql.cnpg.io",),
             source="https://cloudnative-pg.io/documentation/current/installation_upgrade/",
         ),
         Release(
@@ -108,13 +115,43 @@ RELEASES: dict[str, Release] = {
                 "kube-prometheus-stack",
                 "88.0.0",
             ),
+            crd_groups=("monitoring.coreos.com",),
             source="https://github.com/prometheus-community/helm-charts/pull/7152",
         ),
         Release(
             "karpenter",
             "v1.14.1",
             images={"al2023-ami-alias": "al2023@v20250915"},
+            crd_groups=("karpenter.sh", "karpenter.k8s.aws"),
             source="https://karpenter.sh/docs/concepts/nodeclasses/#specamiselectorterms",
         ),
     )
 }
+
+
+_OPENSHIFT_CRD_GROUPS = frozenset(
+    {
+        "config.openshift.io",
+        "console.openshift.io",
+        "machine.openshift.io",
+        "autoscaling.openshift.io",
+        "operator.openshift.io",
+        "operators.coreos.com",
+        "route.openshift.io",
+        "security.openshift.io",
+        # cluster monitoring ships the Prometheus Operator's CRDs; the Ingress Operator
+        # installs the standard Gateway API CRDs from OpenShift 4.19 on
+        "monitoring.coreos.com",
+        "gateway.networking.k8s.io",
+    }
+)
+
+
+def platform_crd_groups(platform: str, provider: str) -> frozenset[str]:
+    """API groups whose CRDs a lab's cluster has before Argo CD syncs anything: OpenShift's
+    own operators; on EKS, Karpenter (installed with the cluster, not by labgen)."""
+    if platform == "openshift":
+        return _OPENSHIFT_CRD_GROUPS
+    if provider == "aws":
+        return frozenset(RELEASES["karpenter"].crd_groups)
+    return frozenset()

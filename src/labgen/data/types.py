@@ -102,4 +102,7 @@ class Release:
     """(repoURL, path, tag) for components shipped as plain manifests in a git repo."""
     images: dict[str, str] = field(default_factory=dict)
     """Pinned images by role."""
+    crd_groups: tuple[str, ...] = ()
+    """API groups whose CRDs installing this release creates (``labgen check`` uses them
+    to order custom resources after the Application that provides their CRDs)."""
     source: str = ""

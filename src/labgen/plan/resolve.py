@@ -13,6 +13,7 @@ from typing import Literal
 
 from labgen.data.hardware import ACCELERATORS, INSTANCE_TYPES
 from labgen.data.releases import RELEASES
+from labgen.data.rules import RULES
 from labgen.data.types import InstanceType, OlmPackage, Release
 from labgen.errors import Diagnostic, PathPart, SpecError
 from labgen.plan.model import GitOpsPlan, GpuOperatorPlan, LabPlan, PoolPlan, Provisioner, Taint
@@ -63,6 +64,12 @@ def build_plan(loaded: LoadedLab, spec_file: str) -> LabPlan:
         if getattr(lab.spec.operators, field) is not None
     )
     _check_operators(lab, operators, errors)
+    for i, waiver in enumerate(lab.spec.check.disable):
+        if waiver.rule not in RULES:
+            errors.error(
+                ("spec", "check", "disable", i, "rule"),
+                f"unknown rule {waiver.rule!r}{_hint(waiver.rule, list(RULES))}",
+            )
     if len(lab.metadata.name) + len(LONGEST_APP_SUFFIX) > MAX_APP_NAME:
         errors.error(
             ("metadata", "name"),
