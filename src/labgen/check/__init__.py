@@ -9,9 +9,11 @@ unless skipped), Argo CD Applications are followed to their sources, and lab-awa
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -31,10 +33,10 @@ from labgen.check.rules import (
 )
 from labgen.data.releases import RELEASES, platform_crd_groups
 from labgen.errors import LabgenError
-from labgen.schemas import SchemaNotFound, SchemaSet
+from labgen.schemas import SchemaError, SchemaNotFound, SchemaSet
 from labgen.spec import load_lab
-from labgen.tools import kustomize_build
-from labgen.yamlio import YamlSyntaxError, load_all_safe
+from labgen.tools import helm_template, kustomize_build
+from labgen.yamlio import YamlSyntaxError, dump_data, load_all_safe, load_document
 
 DEFAULT_PATHS = ("catalog", "overlays", "apps")
 APPLICATION = ("argoproj.io/v1alpha1", "Application")
@@ -49,6 +51,9 @@ class CheckOptions:
     """Kinds not validated, as ``Kind`` or ``group/version/Kind``."""
     assumed_crd_groups: frozenset[str] = frozenset()
     """API groups whose CRDs the cluster has before any Application syncs."""
+    chart_dirs: tuple[Path, ...] = ()
+    """Chart caches: ``<chart>-<version>.tgz`` (as ``helm pull`` saves them), or unpacked
+    ``<chart>-<version>/`` or ``<chart>/`` directories (vendored charts)."""
 
 
 def check_tree(root: Path, paths: Iterable[Path], options: CheckOptions) -> Report:
@@ -62,6 +67,9 @@ def check_tree(root: Path, paths: Iterable[Path], options: CheckOptions) -> Repo
     labs = _Labs(root)
     built: dict[Path, list[dict[str, Any]]] = {}
     sources = _source_index(root, directories)
+    # kustomize runs as a subprocess per directory: build them all at once
+    with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
+        outputs = dict(zip(directories, pool.map(_build, directories), strict=True))
     for directory in [*directories, *files]:
         origin = _display(root, directory)
         try:
@@ -70,8 +78,10 @@ def check_tree(root: Path, paths: Iterable[Path], options: CheckOptions) -> Repo
                 built[directory] = [doc for doc, _ in located]
                 sources.update((_identity(d), (origin, line)) for d, line in located)
             else:
-                text = kustomize_build(directory)
-                built[directory] = [d for d in load_all_safe(text, origin) if isinstance(d, dict)]
+                output = outputs[directory]
+                if isinstance(output, LabgenError):
+                    raise output
+                built[directory] = [d for d in load_all_safe(output, origin) if isinstance(d, dict)]
         except (LabgenError, YamlSyntaxError) as exc:
             # kustomize's own message, with paths relative to the repository
             detail = str(exc).splitlines()[-1].replace(f"{root.resolve()}/", "")
@@ -85,10 +95,140 @@ def check_tree(root: Path, paths: Iterable[Path], options: CheckOptions) -> Repo
             resource = _check_object(origin, obj, schemas, options, report)
             resource.file, resource.line = sources.get(_identity(obj), (None, None))
             report.resources.append(resource)
+    _render_charts(root, built, report, labs, options, schema_sets)
     _check_applications(root, built, report, labs, options)
     _check_gpu_placement(root, built, report)
     _apply_waivers(root, report, labs)
+    _locate_errors(root, report)
     return report
+
+
+def _locate_errors(root: Path, report: Report) -> None:
+    """Give each schema error the line of its field in the committed file (or of the
+    nearest enclosing field that is there: a kustomize patch may have added the rest).
+    Only objects with errors are re-read, with the position-keeping loader."""
+    texts: dict[str, list[str]] = {}
+    for resource in report.resources:
+        if not resource.errors or resource.file is None or resource.line is None:
+            continue
+        if resource.file not in texts:
+            texts[resource.file] = (root / resource.file).read_text().splitlines(keepends=True)
+        lines = texts[resource.file][resource.line - 1 :]
+        end = next((i for i, x in enumerate(lines) if x.startswith("---")), len(lines))
+        try:
+            document = load_document("".join(lines[:end]), resource.file)
+        except YamlSyntaxError:
+            continue
+        resource.errors = [
+            replace(e, line=document.position(_offending(e))[0] + resource.line - 1)
+            for e in resource.errors
+        ]
+
+
+_UNEXPECTED = re.compile(r"^Additional properties are not allowed \('([^']+)'")
+
+
+def _offending(error: SchemaError) -> tuple[str | int, ...]:
+    """The field an error is about: for an unknown field, the field itself, not the
+    object holding it."""
+    unexpected = _UNEXPECTED.match(error.message)
+    return (*error.location, unexpected.group(1)) if unexpected else error.location
+
+
+def _build(directory: Path) -> str | LabgenError:
+    try:
+        return kustomize_build(directory)
+    except LabgenError as exc:
+        return exc
+
+
+def _render_charts(
+    root: Path,
+    built: dict[Path, list[dict[str, Any]]],
+    report: Report,
+    labs: _Labs,
+    options: CheckOptions,
+    schema_sets: dict[str, SchemaSet],
+) -> None:
+    """Helm sources whose chart is in a chart cache, rendered with the real `helm template`
+    as Argo CD would (release name, destination namespace, values, CRDs included)."""
+    chart_dirs = options.chart_dirs or ((root / "charts",) if (root / "charts").is_dir() else ())
+    if not chart_dirs:
+        return
+    apps = {
+        _app_key(obj): (directory, obj)
+        for directory, objects in list(built.items())
+        for obj in objects
+        if (obj.get("apiVersion"), obj.get("kind")) == APPLICATION
+    }
+    for directory, app in apps.values():
+        for source in _sources(app):
+            chart = _chart_name(source)
+            if not chart:
+                continue
+            version = str(source.get("targetRevision", ""))
+            path = _cached_chart(chart_dirs, chart, version)
+            if path is None:
+                continue
+            key = _chart_key(app, source)
+            spec = app.get("spec") or {}
+            helm = source.get("helm") or {}
+            values = helm.get("valuesObject")
+            text = dump_data(values) if values is not None else helm.get("values")
+            kube = labs.of(directory).kubernetes_version or options.kubernetes_version
+            parameters = [f"{p.get('name')}={p.get('value')}" for p in helm.get("parameters", [])]
+            try:
+                output = helm_template(
+                    path,
+                    str(helm.get("releaseName") or app["metadata"].get("name")),
+                    str((spec.get("destination") or {}).get("namespace") or "default"),
+                    kube,
+                    text,
+                    tuple(parameters),
+                )
+                objects = [d for d in load_all_safe(output, str(key)) if isinstance(d, dict)]
+            except (LabgenError, YamlSyntaxError) as exc:
+                lines = str(exc).splitlines()
+                detail = next((x for x in lines if x.startswith("Error:")), lines[-1])
+                report.problems.append(
+                    Finding(
+                        "build/helm",
+                        "error",
+                        f"{key}: {detail}",
+                        "fix the Application's Helm values (or the chart)",
+                    )
+                )
+                continue
+            built[key] = objects
+            schemas = schema_sets.setdefault(kube, SchemaSet(kube, options.schema_dirs))
+            for obj in objects:
+                report.resources.append(_check_object(str(key), obj, schemas, options, report))
+
+
+def _chart_name(source: dict[str, Any]) -> str:
+    repo = str(source.get("repoURL", ""))
+    if source.get("chart"):
+        return str(source["chart"])
+    return repo.rsplit("/", 1)[-1] if repo.startswith("oci://") else ""
+
+
+def _chart_key(app: dict[str, Any], source: dict[str, Any]) -> Path:
+    """Where a rendered chart is filed among the builds (shown as the objects' origin)."""
+    name = app["metadata"].get("name")
+    return Path("helm") / f"{_chart_name(source)}-{source.get('targetRevision', '')}" / str(name)
+
+
+def _cached_chart(chart_dirs: Iterable[Path], chart: str, version: str) -> Path | None:
+    for directory in chart_dirs:
+        for candidate in (directory / f"{chart}-{version}.tgz", directory / f"{chart}-{version}"):
+            if candidate.exists():
+                return candidate
+        vendored = directory / chart / "Chart.yaml"
+        if vendored.is_file():
+            meta = next(iter(load_all_safe(vendored.read_text(), str(vendored))), None)
+            if isinstance(meta, dict) and str(meta.get("version")) == version:
+                return vendored.parent
+    return None
 
 
 @dataclass(frozen=True)
@@ -257,6 +397,8 @@ def _check_applications(
         opted_out = skipped_rules(app)
         findings = [f for f in application_rules(app, projects) if f.rule not in opted_out]
         for source in _sources(app):
+            if _chart_key(app, source) in built:
+                continue  # rendered from the chart cache
             findings += _source(root, source, own_repos, report, referenced)
         resource.findings += findings
         _claim_objects(root, app, built, owners, resources)
@@ -309,7 +451,9 @@ def _built_sources(
     """The directories of this repository an Application's sources point at, as built."""
     out = []
     for source in _sources(app):
-        if source.get("path") and not source.get("chart"):
+        if _chart_key(app, source) in built:
+            out.append(_chart_key(app, source))
+        elif source.get("path") and not source.get("chart"):
             directory = (root / str(source["path"])).resolve()
             if directory in built:
                 out.append(directory)

@@ -24,7 +24,10 @@ def as_text(report: Report) -> str:
         lines.append(f"{origin}:")
         for resource in group:
             lines.append(f"  {resource.label}" + (f" at {resource.where}" if resource.file else ""))
-            lines += [f"    schema: {error}" for error in resource.errors]
+            lines += [
+                f"    schema: {error}" + (f" (line {error.line})" if error.line else "")
+                for error in resource.errors
+            ]
             lines += [
                 f"    {f.severity} {f.rule}: {f.message} (fix: {f.hint})" for f in resource.findings
             ]
@@ -59,7 +62,7 @@ def as_json(report: Report) -> str:
                 "namespace": r.namespace,
                 "name": r.name,
                 "status": r.status,
-                "errors": [{"path": e.path, "msg": e.message} for e in r.errors],
+                "errors": [{"path": e.path, "msg": e.message, "line": e.line} for e in r.errors],
                 "findings": [vars(f) for f in r.findings],
             }
             for r in report.resources
@@ -104,7 +107,9 @@ def as_github(report: Report) -> str:
     lines = []
     for resource in report.resources:
         for error in resource.errors:
-            lines.append(_annotation("error", resource, "schema", f"{resource.label}: {error}"))
+            lines.append(
+                _annotation("error", resource, "schema", f"{resource.label}: {error}", error.line)
+            )
         for f in resource.findings:
             lines.append(
                 _annotation(f.severity, resource, f.rule, f"{resource.label}: {f.message}")
@@ -115,12 +120,18 @@ def as_github(report: Report) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _annotation(severity: str, resource: Resource | None, title: str, message: str) -> str:
+def _annotation(
+    severity: str,
+    resource: Resource | None,
+    title: str,
+    message: str,
+    line: int | None = None,
+) -> str:
     where = ""
     if resource is not None:
         where = f"file={_escape(resource.file or resource.origin, True)},"
-        if resource.line:
-            where += f"line={resource.line},"
+        if line or resource.line:
+            where += f"line={line or resource.line},"
     return f"::{severity} {where}title={_escape(title, True)}::{_escape(message)}"
 
 
