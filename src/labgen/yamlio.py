@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import yaml
+import yaml_rs
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.constructor import DuplicateKeyError
@@ -70,6 +72,8 @@ def load_document(text: str, file: str) -> LoadedDocument:
         raise YamlSyntaxError(Diagnostic(file, line, col, "", message)) from None
     except YAMLError as exc:
         raise YamlSyntaxError(Diagnostic(file, 1, 1, "", f"invalid YAML: {exc}")) from None
+    except (ValueError, IndexError):  # ruamel's number constructors on scalars like `0_`
+        raise YamlSyntaxError(_unreadable_scalar(text, file)) from None
     if len(docs) != 1:
         raise YamlSyntaxError(
             Diagnostic(file, 1, 1, "", f"expected one YAML document, found {len(docs)}")
@@ -77,6 +81,30 @@ def load_document(text: str, file: str) -> LoadedDocument:
     positions: dict[tuple[PathPart, ...], Position] = {(): (1, 1)}
     data = _plain(docs[0], (), positions)
     return LoadedDocument(file=file, data=data, positions=positions)
+
+
+def _unreadable_scalar(text: str, file: str) -> Diagnostic:
+    """Where the scalar the constructor choked on is: compose (no construction) and try
+    each number-tagged scalar alone."""
+    yaml = YAML(typ="rt")
+    for root in yaml.compose_all(text):
+        stack = [root]
+        while stack:
+            node = stack.pop()
+            if isinstance(node.value, list):
+                stack.extend(
+                    item
+                    for pair in node.value
+                    for item in (pair if isinstance(pair, tuple) else (pair,))
+                )
+            elif str(node.tag).endswith((":int", ":float")):
+                try:
+                    yaml.constructor.construct_object(node, deep=True)
+                except (ValueError, IndexError):
+                    mark = node.start_mark
+                    message = f"invalid YAML: cannot read {node.value!r} as a number; quote it"
+                    return Diagnostic(file, mark.line + 1, mark.column + 1, "", message)
+    return Diagnostic(file, 1, 1, "", "invalid YAML: a scalar cannot be read")
 
 
 def _line_col(text: str, offset: int) -> tuple[int, int]:
@@ -177,8 +205,185 @@ def dump_data(data: Any) -> str:
     return _dump(data)
 
 
+# yaml-rs reads YAML 1.2; PyYAML (like go-yaml v2 behind kubectl) reads YAML 1.1. They
+# differ on some plain scalars (1.1 booleans `yes`/`off`, `0755` octals, `1_000`, `1:20`,
+# exponents without a dot) and on exotic syntax (tags, anchors, merge keys, odd flow
+# collections). A stream that could contain any of these is read by PyYAML instead:
+# cheap literal scans of the text plus a walk of what yaml-rs read decide, so the common
+# case costs one Rust parse. tests/unit/test_yamlio.py checks the two readers agree
+# whenever the fast path is taken.
+_YAML11_SCALAR = (
+    r"(?:yes|Yes|YES|no|No|NO|on|On|ON|off|Off|OFF"
+    r"|[-+]?[0-9_]*[0-9][0-9_]*(?:\.[0-9_]*)?[eE][-+]?[0-9_]*"
+    r"|[-+]?\.[0-9_]+(?:[eE][-+]?[0-9]*)?"
+    r"|[-+]?0[0-9_]+(?:\.[0-9_]*)?|[-+]?0[oObBxX][0-9a-fA-F_]*"
+    r"|[-+]?[0-9a-fA-FxXoObB.:]*_[0-9a-fA-FxXoObB._:]*|[-+]?[0-9._]*:[0-9:._]*)"
+)
+_YAML11 = re.compile(
+    "|".join(
+        (
+            # a plain scalar 1.1 resolves differently, as a value, item or key
+            r"[:\-?][ \t]+S[ \t]*(?:#[^\n]*)?$",
+            r"[:\-\[,{?][ \t]*S[ \t]*[,\]}:]",
+            r"^[ \t]*S[ \t]*(?::|$)",
+            # merge keys; tags, anchors, aliases, complex keys, directives, reserved
+            r"<<",
+            r"^[ \t\-]*:(?:[ \t]|$)",
+            r"(?:^|[ \t\[{,:\-])[!&*?%@`]",
+            # flow collections: colons and commas 1.2 reads and 1.1 rejects, collections
+            # as keys, block indicators inside, the 1.1 `=` value key
+            r"[\[{,][^\n]*?(?::[^ \t\n,\]}]|:[,\]}])",
+            r"[\[{][^\n]*[\[{,:][ \t]*,",
+            r"[\[{,][ \t]*:",
+            r"^[ \t\-]*[\[{][^\n]*[\]}][ \t]*:",
+            r"[\[{,][ \t]*[>|]",
+            r"[\[{][^\n]*:[ \t]*[>|]",
+            r"[:\-\[,{][ \t]*=[ \t]*(?:[,\]}]|$)",
+        )
+    ).replace("S", _YAML11_SCALAR),
+    re.MULTILINE,
+)
+"""Everything that can read differently, as one pattern: for short texts and for the
+lines the cheap scans single out."""
+_STRINGS_1_1 = re.compile(
+    r"yes|Yes|YES|no|No|NO|on|On|ON|off|Off|OFF|[-+]?[0-9a-fA-FxXoObB.:_]*[_:][0-9a-fA-FxXoObB._:]*"
+)
+_FLOW = re.compile(r"[\[{](?![\]}])")
+_EMPTY_KEY = re.compile(r"^[ \t\-]*:(?:[ \t]|$)|[\]}][ \t]*:(?:[ \t]|$)", re.MULTILINE)
+_EQUALS = re.compile(r"[:\-\[,{][ \t]*=[ \t]*(?:[,\]}]|$)", re.MULTILINE)
+_LEADING_ZERO = re.compile(r"0[0-9oObBxX_]")
+_INDICATOR_CONTEXT = frozenset(" \t\n[{,:-")
+_NUMBER_CHARS = frozenset("0123456789abcdefABCDEFxXoObB.:_+-")
+_SEVERAL_DOCUMENTS = re.compile(r"^(?!---|[ \t]*(?:#|$)).*\n(?:.*\n)*?---(?:[ \t]|$)", re.MULTILINE)
+_BLOCK_HEADER = re.compile(r"[ \t][>|][-+0-9]*[ \t]*(?:#[^\n]*)?$", re.MULTILINE)
+
+
+def _may_read_differently(text: str) -> bool:
+    """Whether the text's syntax could read differently in YAML 1.1 (before parsing)."""
+    if len(text) < 4096:
+        return _YAML11.search(text) is not None or _empty_block_scalar(text)
+    if "<<" in text or _empty_block_scalar(text) or _EMPTY_KEY.search(text):
+        return True
+    for char in "!&*?%@`":
+        at = text.find(char)
+        while at != -1:
+            if at == 0 or text[at - 1] in _INDICATOR_CONTEXT:
+                return True
+            at = text.find(char, at + 1)
+    for match in _FLOW.finditer(text):
+        start = text.rfind("\n", 0, match.start()) + 1
+        end = text.find("\n", match.start())
+        if _YAML11.search(text[start : end if end != -1 else len(text)]):
+            return True
+    if "=" in text and _EQUALS.search(text):
+        return True
+    for match in _LEADING_ZERO.finditer(text):  # 0755, 0o17, 0b1 (not 100, 8080)
+        start = match.start()
+        while start > 0 and text[start - 1] in "+-":
+            start -= 1
+        if start == 0 or text[start - 1] in _INDICATOR_CONTEXT:
+            return True
+    at = text.find("_")
+    while at != -1:  # numbers with underscores (yaml-rs reads `_0` as 0)
+        start = at
+        while start > 0 and text[start - 1] in _NUMBER_CHARS:
+            start -= 1
+        end = at
+        while end < len(text) and text[end] in _NUMBER_CHARS:
+            end += 1
+        token = text[start:end]
+        if any(c.isdigit() for c in token) and (start == 0 or text[start - 1] in " \t\n[{,"):
+            return True
+        at = text.find("_", end)
+    return False
+
+
+def _read_differently(data: Any) -> bool:
+    """Whether what yaml-rs read holds a string 1.1 would resolve to a boolean or number,
+    or a float 1.1 would keep a string."""
+    strings: set[str] = set()
+    if _collect(data, strings):
+        return True  # floats are rare in manifests, and 1.1 spells them more narrowly
+    return any(_STRINGS_1_1.fullmatch(s) for s in strings)
+
+
+def _collect(value: Any, strings: set[str]) -> bool:
+    """Add every string key and value to ``strings``; True if a float was met."""
+    floats = False
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if type(key) is str:
+                strings.add(key)
+            elif type(key) is float:
+                floats = True
+            floats = _collect(item, strings) or floats
+    elif isinstance(value, list):
+        for item in value:
+            floats = _collect(item, strings) or floats
+    elif type(value) is str:
+        strings.add(value)
+    elif type(value) is float:
+        floats = True
+    return floats
+
+
+def _empty_block_scalar(text: str) -> bool:
+    """A block scalar header with no content (yaml-rs reads it as a newline, YAML says
+    the empty string)."""
+    for match in _BLOCK_HEADER.finditer(text):
+        start = text.rfind("\n", 0, match.start()) + 1
+        indent = len(text[start:]) - len(text[start:].lstrip(" "))
+        for line in text[match.end() + 1 :].split("\n", 50):
+            if line.strip():
+                if len(line) - len(line.lstrip(" ")) <= indent:
+                    return True
+                break
+        else:
+            return True
+    return False
+
+
 def load_all_safe(text: str, file: str = "<stream>") -> Iterator[Any]:
-    """Load a multi-document stream of plain data (tool output, committed manifests)."""
+    """Load a multi-document stream of plain data (tool output, committed manifests).
+
+    Read with yaml-rs (Rust, several times faster than libyaml) unless the stream could
+    read differently in YAML 1.1; then with PyYAML's C loader, the 1.1 reading Kubernetes
+    tools share. Timestamps stay strings (as in Kubernetes' JSON). Duplicate keys are
+    errors. Errors carry file:line:col."""
+    if _may_read_differently(text):
+        return _load_all_pyyaml(text, file)
+    try:
+        data = yaml_rs.loads(text, parse_datetime=False)
+    except yaml_rs.YAMLDecodeError as exc:
+        if "duplicate" in str(exc):
+            raise _duplicate_key(text, file, exc) from None
+        # Not YAML 1.2, or not YAML at all: PyYAML reads it or says where it breaks.
+        return iter(list(_load_all_pyyaml(text, file)))
+    if _read_differently(data):
+        return _load_all_pyyaml(text, file)
+    documents = data if _SEVERAL_DOCUMENTS.search(text) else [data]
+    return iter([doc for doc in documents if doc is not None])
+
+
+def _duplicate_key(text: str, file: str, exc: Exception) -> YamlSyntaxError:
+    """A duplicate key yaml-rs found (PyYAML silently keeps the last value), positioned by
+    the round-trip loader, document by document."""
+    line = 0
+    for chunk in re.split(r"(?m)^(?=---)", text):
+        try:
+            load_document(chunk.removeprefix("---"), file)
+        except YamlSyntaxError as positioned:
+            found = positioned.diagnostic
+            if "duplicate" in found.message:
+                return YamlSyntaxError(
+                    Diagnostic(file, found.line + line, found.col, "", found.message)
+                )
+        line += chunk.count("\n")
+    message = " ".join(str(exc).split("|")[0].split())
+    return YamlSyntaxError(Diagnostic(file, 1, 1, "", f"invalid YAML: {message}"))
+
+
+def _load_all_pyyaml(text: str, file: str) -> Iterator[Any]:
     try:
         yield from (doc for doc in yaml.load_all(text, Loader=yaml.CSafeLoader) if doc is not None)
     except yaml.YAMLError as exc:
@@ -187,3 +392,6 @@ def load_all_safe(text: str, file: str = "<stream>") -> Iterator[Any]:
         problem = getattr(exc, "problem", None) or str(exc)
         message = f"invalid YAML: {' '.join(str(problem).split())}"
         raise YamlSyntaxError(Diagnostic(file, line, col, "", message)) from None
+    except ValueError as exc:  # PyYAML's constructors on scalars such as `0b_`
+        message = f"invalid YAML: unreadable scalar ({exc})"
+        raise YamlSyntaxError(Diagnostic(file, 1, 1, "", message)) from None

@@ -281,8 +281,11 @@ class _Labs:
 
 def _apply_waivers(root: Path, report: Report, labs: _Labs) -> None:
     """Drop findings a lab disabled (``spec.check.disable``), counting what was waived."""
+    contexts: dict[str, LabContext] = {}
     for resource in report.resources:
-        context = labs.of(root / resource.origin)
+        if resource.origin not in contexts:
+            contexts[resource.origin] = labs.of(root / resource.origin)
+        context = contexts[resource.origin]
         waived = dict(context.waivers)
         if not waived:
             continue
@@ -759,7 +762,28 @@ _PREAMBLE = re.compile(r"(?:[ \t]*(?:#[^\n]*)?\n)*")
 
 
 def _documents_with_lines(text: str, origin: str) -> list[tuple[dict[str, Any], int]]:
-    """The mapping documents of a stream, each with the line its content starts on."""
+    """The mapping documents of a stream, each with the line its content starts on: the
+    stream is parsed once; the separators give the lines."""
+    starts = []
+    line, start = 1, 0
+    for match in [*_SEPARATOR.finditer(text), None]:
+        end = match.start() if match else len(text)
+        chunk = text[start:end]
+        skipped = _PREAMBLE.match(chunk)
+        preamble = skipped.group() if skipped else ""
+        if len(preamble) < len(chunk) and not chunk[len(preamble) :].startswith("..."):
+            starts.append(line + preamble.count("\n"))
+        line += chunk.count("\n")
+        if match:
+            line += 1
+            start = match.end()
+    docs = list(load_all_safe(text, origin))
+    if len(docs) != len(starts):  # a separator the pattern misread: parse chunk by chunk
+        return _documents_chunk_by_chunk(text, origin)
+    return [(doc, at) for doc, at in zip(docs, starts, strict=True) if isinstance(doc, dict)]
+
+
+def _documents_chunk_by_chunk(text: str, origin: str) -> list[tuple[dict[str, Any], int]]:
     out = []
     line, start = 1, 0
     for match in [*_SEPARATOR.finditer(text), None]:
