@@ -18,7 +18,14 @@ from typer.exceptions import TyperException
 
 from labgen import __version__, tools
 from labgen.errors import LabgenError, SpecError
-from labgen.plan.describe import Table, gcloud_commands, pool_table, versions_table
+from labgen.plan.describe import (
+    Table,
+    catalog_table,
+    gcloud_commands,
+    model_table,
+    pool_table,
+    versions_table,
+)
 from labgen.render import SCHEMA_PATH, lab_apps
 from labgen.render.argocd import app_name
 from labgen.render.tree import SCHEMA_OWNER
@@ -117,6 +124,8 @@ def plan(
         + (f", {resolved.region}" if resolved.region else "")
     )
     _table(pool_table(resolved))
+    if resolved.models:
+        _table(model_table(resolved))
     _table(versions_table(resolved))
     waves = tuple(
         (
@@ -133,6 +142,12 @@ def plan(
         out.print("\n[bold]GKE node pools[/] (create them outside the cluster):")
         for command in commands:
             out.print(command, markup=False)
+
+
+@app.command()
+def models() -> None:
+    """List the model catalog (architecture facts the fit planner uses)."""
+    _table(catalog_table())
 
 
 def _table(table: Table) -> None:

@@ -144,6 +144,14 @@ class VersionOverride(_Model):
     gitRef: str | None = Field(
         default=None, description="Git tag for components installed from git."
     )
+    version: str | None = Field(
+        default=None,
+        pattern=r"^v[0-9]+\.[0-9]+\.[0-9]+$",
+        description=(
+            "Upstream version of an image-based release (`vllm`, `llm-d-router`, `kserve`): "
+            "picks the image tag and the version-dependent flags, plugin names and APIs."
+        ),
+    )
 
 
 class NodeCount(_Model):
@@ -205,11 +213,157 @@ class Operators(_Model):
         default=None, description="LeaderWorkerSet, for multi-node serving."
     )
     cnpg: OperatorOptions | None = Field(default=None, description="CloudNativePG.")
+    inferenceExtension: OperatorOptions | None = Field(
+        default=None,
+        description="Gateway API Inference Extension CRDs (InferencePool), for llm-d.",
+    )
+    kserve: OperatorOptions | None = Field(
+        default=None,
+        description="KServe (InferenceService, LLMInferenceService) in standard deployment mode.",
+    )
     monitoring: OperatorOptions | None = Field(
         default=None,
         description=(
             "Metrics for lab workloads: user-workload monitoring on OpenShift, "
             "kube-prometheus-stack elsewhere."
+        ),
+    )
+
+
+class Architecture(_Model):
+    """Architecture facts of a model missing from labgen's catalog (from its config.json)."""
+
+    paramsB: float = Field(gt=0, description="Total parameters, billions.")
+    activeParamsB: float | None = Field(
+        default=None, gt=0, description="Active parameters per token (mixture of experts)."
+    )
+    layers: int = Field(ge=1, description="`num_hidden_layers`.")
+    hidden: int = Field(ge=1, description="`hidden_size`.")
+    heads: int = Field(ge=1, description="`num_attention_heads`.")
+    kvHeads: int = Field(ge=1, description="`num_key_value_heads`.")
+    headDim: int = Field(ge=1, description="`head_dim` (do not derive it: Qwen3 differs).")
+    maxContext: int = Field(ge=1, description="`max_position_embeddings`.")
+    slidingLayers: int = Field(default=0, ge=0, description="Layers with sliding windows.")
+    slidingWindow: int = Field(default=0, ge=0, description="`sliding_window` in tokens.")
+
+
+class Autoscaling(_Model):
+    min: int = Field(ge=0, le=100, description="Fewest replicas (0 scales to zero).")
+    max: int = Field(ge=1, le=100, description="Most replicas.")
+    metric: Literal["queue-depth", "kv-cache-usage"] = Field(
+        default="queue-depth",
+        description=(
+            "vLLM metric from Prometheus: requests waiting per replica, or the fraction of "
+            "the KV cache in use (0-1)."
+        ),
+    )
+    target: float | None = Field(
+        default=None,
+        gt=0,
+        description="Target per replica (default: 5 waiting requests, or 0.8 KV usage).",
+    )
+
+
+class Prefill(_Model):
+    replicas: int = Field(default=1, ge=1, le=100, description="Prefill replicas.")
+    tensorParallel: int | None = Field(
+        default=None, ge=1, le=64, description="Prefill TP (default: the decode TP)."
+    )
+
+
+class ModelCache(_Model):
+    size: str = Field(
+        pattern=r"^[1-9][0-9]*(Gi|Ti)$", description="PersistentVolumeClaim size, e.g. 200Gi."
+    )
+    storageClass: str | None = Field(
+        default=None, description="StorageClass (default: the cluster's)."
+    )
+    accessMode: Literal["ReadWriteOnce", "ReadWriteMany"] = Field(
+        default="ReadWriteMany",
+        description="ReadWriteMany lets every replica on every node share one download.",
+    )
+
+
+class ServedModel(_Model):
+    name: DnsLabel = Field(description="Name of the deployment, service and routes.")
+    model: str | None = Field(
+        default=None,
+        description="A model-catalog id (`labgen models`), e.g. `Qwen/Qwen3-32B`.",
+    )
+    architecture: Architecture | None = Field(
+        default=None, description="Architecture facts for a model that is not in the catalog."
+    )
+    uri: str | None = Field(
+        default=None,
+        pattern=r"^(hf://[^/\s]+/[^\s]+|s3://[^/\s]+/[^\s]*|pvc://[a-z0-9][-a-z0-9.]*(/[^\s]*)?)$",
+        description=(
+            "Where the weights come from: `hf://org/name`, `s3://bucket/path` or "
+            "`pvc://claim/path` (default: `hf://<model>`)."
+        ),
+    )
+    tokenSecret: str | None = Field(
+        default=None,
+        pattern=r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$",
+        description=(
+            "Secret with the credentials, by name (never inlined): key `HF_TOKEN` for hf://, "
+            "`AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY` (and optional `AWS_ENDPOINT_URL`) "
+            "for s3://."
+        ),
+    )
+    server: Literal["vllm", "kserve", "llm-d", "llm-d-kserve"] = Field(
+        description="How the model is served."
+    )
+    pool: DnsLabel = Field(description="GPU pool (spec.gpuPools[].name) it runs on.")
+    namespace: DnsLabel = Field(default="llm", description="Namespace of the serving objects.")
+    tensorParallel: int | None = Field(
+        default=None, ge=1, le=64, description="GPUs per replica (default: smallest that fits)."
+    )
+    pipelineParallel: int = Field(default=1, ge=1, le=16, description="Pipeline stages.")
+    multiNode: bool = Field(
+        default=False,
+        description=(
+            "Let one replica span nodes (LeaderWorkerSet); TP x PP must then be a "
+            "multiple of gpusPerNode."
+        ),
+    )
+    replicas: int | None = Field(
+        default=None, ge=0, le=100, description="Fixed replicas (default 1)."
+    )
+    autoscaling: Autoscaling | None = Field(
+        default=None, description="Scale replicas with KEDA on vLLM metrics instead."
+    )
+    dtype: Literal["bf16", "fp16", "fp8", "int8", "int4", "mxfp4"] | None = Field(
+        default=None,
+        description=(
+            "Weight format (default: the checkpoint's). fp8 quantizes a 16-bit checkpoint on "
+            "load; int8 (W8A8) and int4 (AWQ/GPTQ) need a quantized checkpoint in `uri`."
+        ),
+    )
+    kvCacheDtype: Literal["auto", "fp8"] = Field(default="auto", description="KV cache format.")
+    maxModelLen: int | None = Field(
+        default=None, ge=256, description="Context length served (default: the model's)."
+    )
+    gpuMemoryUtilization: float = Field(
+        default=0.9, ge=0.5, le=0.98, description="vLLM --gpu-memory-utilization."
+    )
+    routing: Literal["load", "prefix-cache", "precise-prefix-cache", "pd"] | None = Field(
+        default=None,
+        description="llm-d endpoint-picker preset (default prefix-cache).",
+    )
+    prefill: Prefill | None = Field(default=None, description="Prefill workers (routing: pd).")
+    cache: ModelCache | None = Field(
+        default=None,
+        description="Shared model-cache PVC, filled by a download Job before the server starts.",
+    )
+    extraArgs: list[str] = Field(default_factory=list, description="More `vllm serve` flags.")
+
+
+class Gateway(_Model):
+    className: str | None = Field(
+        default=None,
+        description=(
+            "GatewayClass of llm-d Gateways (default: `openshift-default` on OpenShift; "
+            "required elsewhere, e.g. `istio` or `kgateway`)."
         ),
     )
 
@@ -242,6 +396,10 @@ class LabSpec(_Model):
     gpuPools: list[GpuPool] = Field(default_factory=list, description="GPU node pools.")
     operators: Operators = Field(
         default_factory=Operators, description="Cluster operators the lab installs."
+    )
+    models: list[ServedModel] = Field(default_factory=list, description="Models to serve.")
+    gateway: Gateway = Field(
+        default_factory=Gateway, description="Gateway for llm-d inference routing."
     )
     check: CheckSettings = Field(
         default_factory=CheckSettings, description="How `labgen check` treats this lab."

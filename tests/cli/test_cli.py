@@ -63,11 +63,13 @@ def test_removing_a_pool_deletes_only_its_owned_files(repo_copy: Path) -> None:
     text = spec.read_text()
     start = text.index("    - name: l4")
     end = text.index("  operators:")
-    spec.write_text(text[:start] + text[end:])
+    served = text.index("    - name: granite-8b")  # the model on that pool goes too
+    spec.write_text(text[:start] + text[end:served])
     result = run("render", cwd=repo_copy)
     assert result.returncode == 0, result.stderr
     assert "deleted" in result.stdout
     assert "gpu-l4" in result.stdout
+    assert "serve-granite-8b" in result.stdout
     assert run("render", "--check", cwd=repo_copy).returncode == 0
 
 

@@ -309,6 +309,8 @@ def _check_gpu_placement(
     by_identity = {(r.origin, r.kind, r.namespace, r.name): r for r in report.resources}
     for directory, objs in built.items():
         origin = _display(root, directory)
+        if origin.startswith("catalog/"):
+            continue  # lab-independent bases: placed by GPU product label, not by pools
         for obj in objs:
             findings = list(gpu_placement_rules(obj, gpu_pools))
             if not findings:

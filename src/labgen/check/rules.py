@@ -74,8 +74,18 @@ def _containers(obj: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
     elif kind == "CronJob":
         template = ((spec.get("jobTemplate") or {}).get("spec") or {}).get("template") or {}
         pod, prefix = template.get("spec") or {}, "spec.jobTemplate.spec.template.spec"
+    elif kind == "LeaderWorkerSet":
+        group = spec.get("leaderWorkerTemplate") or {}
+        for role in ("leaderTemplate", "workerTemplate"):
+            pod = (group.get(role) or {}).get("spec") or {}
+            yield from _pod_containers(pod, f"spec.leaderWorkerTemplate.{role}.spec")
+        return
     else:
         return
+    yield from _pod_containers(pod, prefix)
+
+
+def _pod_containers(pod: dict[str, Any], prefix: str) -> Iterator[tuple[str, dict[str, Any]]]:
     for field in ("initContainers", "containers"):
         for i, container in enumerate(pod.get(field) or []):
             if isinstance(container, dict):
@@ -194,12 +204,15 @@ def gpu_placement_rules(obj: dict[str, Any], pools: list[GpuPool]) -> Iterator[F
     pod = _pod_spec(obj)
     if pod is None:
         return
-    wanted = 0
+    per_pod: dict[str, int] = {}  # a LeaderWorkerSet has two pod templates
     profiles: set[str] = set()
-    for _, container in _containers(obj):
+    for path, container in _containers(obj):
         limits = (container.get("resources") or {}).get("limits") or {}
-        wanted += sum(int(v) for k, v in limits.items() if _is_gpu(k) and str(v).isdigit())
+        pod_path = path.rsplit(".", 1)[0]
+        gpus = sum(int(v) for k, v in limits.items() if _is_gpu(k) and str(v).isdigit())
+        per_pod[pod_path] = per_pod.get(pod_path, 0) + gpus
         profiles.update(k.removeprefix(_MIG) for k in limits if k.startswith(_MIG))
+    wanted = max(per_pod.values(), default=0)
     if not wanted:
         return
     selector = pod.get("nodeSelector") or {}

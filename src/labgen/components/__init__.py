@@ -6,10 +6,13 @@ from labgen.components import (
     gateway_api,
     gpu_operator,
     gpu_pools,
+    inference_extension,
     keda,
+    kserve,
     leaderworkerset,
     monitoring,
     nfd,
+    serving,
 )
 from labgen.components.base import App, CatalogBase, Component
 
@@ -22,7 +25,10 @@ REGISTRY: tuple[Component, ...] = (
     leaderworkerset.COMPONENT,
     cnpg.COMPONENT,
     monitoring.COMPONENT,
+    inference_extension.COMPONENT,
+    kserve.COMPONENT,
     gpu_pools.COMPONENT,
+    serving.COMPONENT,
 )
 
 __all__ = ["REGISTRY", "App", "CatalogBase", "Component"]

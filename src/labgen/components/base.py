@@ -23,6 +23,7 @@ WAVE_CRDS = 0
 WAVE_OPERATORS = 1
 WAVE_INSTANCES = 2
 WAVE_INFRASTRUCTURE = 3
+WAVE_SERVING = 10
 
 SKIP_DRY_RUN = "SkipDryRunOnMissingResource=true"
 SYNC_OPTIONS_ANNOTATION = "argocd.argoproj.io/sync-options"
@@ -91,6 +92,8 @@ class Component:
     name: str
     catalog: Callable[[], Iterable[CatalogBase]] = field(default=lambda: ())
     apps: Callable[[LabPlan], Iterable[App]] = field(default=lambda plan: ())
+    docs: Callable[[], Iterable[tuple[str, str]]] = field(default=lambda: ())
+    """Generated documents (path, text) beside the catalog, e.g. catalog/serving/README.md."""
 
 
 def obj(

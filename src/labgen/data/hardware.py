@@ -23,6 +23,7 @@ ACCELERATORS: dict[str, Accelerator] = {
             "nvidia-l4",
             (),
             "https://www.nvidia.com/en-us/data-center/l4/",
+            cuda_memory_mib=23034,
         ),
         Accelerator(
             "L40S",
@@ -31,6 +32,7 @@ ACCELERATORS: dict[str, Accelerator] = {
             None,
             (),
             "https://www.nvidia.com/en-us/data-center/l40s/",
+            cuda_memory_mib=46068,
         ),
         Accelerator(
             "A100-40GB",
@@ -46,6 +48,7 @@ ACCELERATORS: dict[str, Accelerator] = {
                 ("7g.40gb", 1),
             ),
             _NVIDIA_MIG,
+            cuda_memory_mib=40960,
         ),
         Accelerator(
             "A100-80GB",
@@ -61,6 +64,7 @@ ACCELERATORS: dict[str, Accelerator] = {
                 ("7g.80gb", 1),
             ),
             _NVIDIA_MIG,
+            cuda_memory_mib=81920,
         ),
         Accelerator(
             "H100-80GB",
@@ -76,6 +80,7 @@ ACCELERATORS: dict[str, Accelerator] = {
                 ("7g.80gb", 1),
             ),
             _NVIDIA_MIG,
+            cuda_memory_mib=81559,
         ),
         Accelerator(
             "H200-141GB",
@@ -91,6 +96,7 @@ ACCELERATORS: dict[str, Accelerator] = {
                 ("7g.141gb", 1),
             ),
             _NVIDIA_MIG,
+            cuda_memory_mib=143771,
         ),
     )
 }

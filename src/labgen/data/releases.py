@@ -119,6 +119,35 @@ RELEASES: dict[str, Release] = {
             source="https://github.com/prometheus-community/helm-charts/pull/7152",
         ),
         Release(
+            "inference-extension",
+            "v1.6.0",
+            git=(
+                "https://github.com/kubernetes-sigs/gateway-api-inference-extension.git",
+                "config/crd/bases",
+                "v1.6.0",
+            ),
+            crd_groups=("inference.networking.k8s.io",),
+            source="https://github.com/kubernetes-sigs/gateway-api-inference-extension/releases/tag/v1.6.0",
+        ),
+        Release(
+            "kserve",
+            "v0.20.0",
+            helm=HelmChart("oci://ghcr.io/kserve/charts", "kserve-crd", "v0.20.0"),
+            crd_groups=("serving.kserve.io",),
+            source="https://kserve.github.io/website/docs/admin-guide/kubernetes-deployment",
+        ),
+        Release(
+            "vllm",
+            "v0.30.0",
+            images={"server": "docker.io/vllm/vllm-openai"},
+            source="https://github.com/vllm-project/vllm/releases/tag/v0.30.0",
+        ),
+        Release(
+            "llm-d-router",
+            "v0.10.0",
+            source="https://github.com/llm-d/llm-d-router/releases/tag/v0.10.0",
+        ),
+        Release(
             "karpenter",
             "v1.14.1",
             images={"al2023-ami-alias": "al2023@v20250915"},

@@ -30,6 +30,9 @@ class Accelerator:
     the whole GPU uses that profile; empty when the GPU is not MIG-capable."""
     source: str
     """Vendor page the facts were checked against."""
+    cuda_memory_mib: int = 0
+    """Device memory CUDA sees (``nvidia-smi --query-gpu=memory.total``), which is what
+    vLLM's ``gpu-memory-utilization`` is a fraction of; less than the marketing figure."""
 
     @property
     def mig_profiles(self) -> tuple[str, ...]:

@@ -75,15 +75,94 @@ def gcloud_commands(plan: LabPlan) -> list[str]:
     return commands
 
 
+def model_table(plan: LabPlan) -> Table:
+    """Per model: the fit planner's numbers (GiB per GPU)."""
+    rows = []
+    for m in plan.models:
+        fit = m.fit
+        parallel = f"TP {fit.tp}" + (f" x PP {fit.pp}" if fit.pp > 1 else "")
+        if m.nodes_per_replica > 1:
+            parallel += f" ({m.nodes_per_replica} nodes)"
+        replicas = (
+            f"{m.autoscaling.min_replicas}-{m.autoscaling.max_replicas} ({m.autoscaling.metric})"
+            if m.autoscaling
+            else str(m.replicas)
+        )
+        if m.prefill is not None:
+            replicas += f" + {m.prefill.replicas} prefill (TP {m.prefill.fit.tp})"
+        rows.append(
+            (
+                m.name,
+                m.arch.id,
+                m.server + (f" / {m.routing}" if m.routing else ""),
+                f"{m.pool.name} ({fit.device.name})",
+                parallel,
+                fit.dtype + (" kv:fp8" if fit.kv_cache_dtype == "fp8" else ""),
+                f"{fit.weights_gib:.1f} / {fit.weights_per_gpu_gib:.1f}",
+                f"{fit.kv_bytes_per_token // 1024} KiB",
+                f"{fit.kv_budget_per_gpu_gib:.1f}",
+                f"{fit.max_model_len} x {fit.max_sequences}",
+                replicas,
+            )
+        )
+    return Table(
+        "Models (memory in GiB per GPU; formula in docs/serving.md)",
+        (
+            "model",
+            "checkpoint",
+            "server",
+            "pool",
+            "parallelism",
+            "dtype",
+            "weights total / GPU",
+            "KV per token",
+            "KV budget",
+            "max len x seqs",
+            "replicas",
+        ),
+        tuple(rows),
+    )
+
+
+def catalog_table() -> Table:
+    from labgen.data.models import MODELS
+
+    rows = tuple(
+        (
+            m.id,
+            f"{m.params_b:g}" + (f" ({m.active_params_b:g} active)" if m.active_params_b else ""),
+            str(m.layers),
+            f"{m.heads}/{m.kv_heads}",
+            str(m.head_dim),
+            str(m.max_context),
+            m.native_dtype,
+            "yes" if m.gated else "no",
+        )
+        for m in MODELS.values()
+    )
+    return Table(
+        "Model catalog",
+        ("model", "params (B)", "layers", "heads/KV", "head dim", "context", "weights", "gated"),
+        rows,
+    )
+
+
 # Releases that are not named after the operator key that uses them.
 _RELEASE_USERS = {"kube-prometheus-stack": "monitoring"}
+
+
+_SERVING_USERS = {"vllm": {"vllm", "kserve", "llm-d"}, "llm-d-router": {"llm-d"}}
 
 
 def used_releases(plan: LabPlan) -> list[str]:
     """Keys of the release-table rows the lab installs something from."""
     used = []
+    servers = {m.server for m in plan.models}
     for key in sorted(plan.releases):
-        if key == "karpenter":
+        if key in _SERVING_USERS:
+            if servers & _SERVING_USERS[key]:
+                used.append(key)
+        elif key == "karpenter":
             if any(p.provisioner == "karpenter" for p in plan.pools):
                 used.append(key)
         elif plan.has(_RELEASE_USERS.get(key, key)):

@@ -6,7 +6,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from labgen.data.models import ModelArch
 from labgen.data.types import Accelerator, InstanceType, Platform, Provider, Release
+from labgen.plan.fit import Fit
 
 Provisioner = Literal["machineset", "karpenter", "external"]
 
@@ -147,6 +149,8 @@ class LabPlan:
     pools: tuple[PoolPlan, ...]
     operators: frozenset[str]
     gpu_operator: GpuOperatorPlan | None
+    models: tuple[ModelPlan, ...] = ()
+    gateway_class: str | None = None
 
     @property
     def openshift(self) -> bool:
@@ -173,3 +177,77 @@ class LabPlan:
 def pool_placement(pool: PoolPlan) -> dict[str, Any]:
     """nodeSelector and tolerations for a workload that runs on ``pool``."""
     return {"nodeSelector": pool.node_selector, "tolerations": [pool.taint.toleration().to_k8s()]}
+
+
+# --- serving --------------------------------------------------------------------------------
+
+Server = Literal["vllm", "kserve", "llm-d", "llm-d-kserve"]
+Routing = Literal["load", "prefix-cache", "precise-prefix-cache", "pd"]
+
+
+@dataclass(frozen=True)
+class AutoscalingPlan:
+    min_replicas: int
+    max_replicas: int
+    metric: Literal["queue-depth", "kv-cache-usage"]
+    target: float
+
+
+@dataclass(frozen=True)
+class CachePlan:
+    size: str
+    storage_class: str | None
+    access_mode: str
+
+
+@dataclass(frozen=True)
+class PrefillPlan:
+    replicas: int
+    fit: Fit
+
+
+@dataclass(frozen=True)
+class ModelPlan:
+    """One served model, with its memory plan and everything its server renders from."""
+
+    name: str
+    namespace: str
+    server: Server
+    arch: ModelArch
+    uri: str
+    """``hf://org/name``, ``s3://bucket/path`` or ``pvc://claim/path``."""
+    token_secret: str | None
+    pool: PoolPlan
+    fit: Fit
+    nodes_per_replica: int
+    """1, or the LeaderWorkerSet group size of a multi-node replica."""
+    replicas: int
+    autoscaling: AutoscalingPlan | None
+    routing: Routing | None
+    prefill: PrefillPlan | None
+    cache: CachePlan | None
+    extra_args: tuple[str, ...]
+    quantization: str | None
+    """``--quantization`` value when vLLM quantizes on load (fp8), else None (the
+    checkpoint says)."""
+
+    @property
+    def served_name(self) -> str:
+        """The model name clients send: the Hugging Face id for catalog models."""
+        return self.arch.id
+
+    @property
+    def gpus_per_pod(self) -> int:
+        return self.fit.gpus // self.nodes_per_replica
+
+    @property
+    def max_replicas(self) -> int:
+        return self.autoscaling.max_replicas if self.autoscaling else self.replicas
+
+    @property
+    def gpus_at_most(self) -> int:
+        """GPUs of the pool the model takes at its largest (decode and prefill)."""
+        total = self.max_replicas * self.fit.gpus
+        if self.prefill is not None:
+            total += self.prefill.replicas * self.prefill.fit.gpus
+        return total

@@ -8,15 +8,17 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import re
-from collections.abc import Mapping
-from typing import Literal
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
 
 from labgen.data.hardware import ACCELERATORS, INSTANCE_TYPES
 from labgen.data.releases import RELEASES
 from labgen.data.rules import RULES
+from labgen.data.serving import EPP, KSERVE, VLLM, generation
 from labgen.data.types import InstanceType, OlmPackage, Release
 from labgen.errors import Diagnostic, PathPart, SpecError
 from labgen.plan.model import GitOpsPlan, GpuOperatorPlan, LabPlan, PoolPlan, Provisioner, Taint
+from labgen.plan.serving import resolve_models
 from labgen.spec import GpuPool, Lab, LoadedLab
 
 # Longest suffix labgen appends to the lab name for an Application (see components).
@@ -29,6 +31,8 @@ _ZONE_SHAPES = {
     "ibmcloud": ("{region}-[1-3]", "us-south-1"),
 }
 _CLOUDS = ("aws", "gcp", "ibmcloud")
+# Releases whose version picks version-dependent serving facts (data/serving.py).
+_VERSIONED: dict[str, Sequence[Any]] = {"vllm": VLLM, "llm-d-router": EPP, "kserve": KSERVE}
 _OPERATOR_KEYS = {
     "gpuOperator": "gpu-operator",
     "nfd": "nfd",
@@ -37,6 +41,8 @@ _OPERATOR_KEYS = {
     "gatewayApi": "gateway-api",
     "leaderWorkerSet": "leaderworkerset",
     "cnpg": "cnpg",
+    "inferenceExtension": "inference-extension",
+    "kserve": "kserve",
     "monitoring": "monitoring",
 }
 
@@ -64,6 +70,9 @@ def build_plan(loaded: LoadedLab, spec_file: str) -> LabPlan:
         if getattr(lab.spec.operators, field) is not None
     )
     _check_operators(lab, operators, errors)
+    models = resolve_models(
+        lab, [p for p in pools if p is not None], operators, releases, errors.error
+    )
     for i, waiver in enumerate(lab.spec.check.disable):
         if waiver.rule not in RULES:
             errors.error(
@@ -117,6 +126,9 @@ def build_plan(loaded: LoadedLab, spec_file: str) -> LabPlan:
             toolkit=not eks,
             dcgm_exporter=options.dcgmExporter,
         ),
+        models=models,
+        gateway_class=lab.spec.gateway.className
+        or ("openshift-default" if cluster.platform == "openshift" else None),
     )
 
 
@@ -207,6 +219,26 @@ def _releases(lab: Lab, errors: _Collector) -> Mapping[str, Release]:
                         starting_csv=override.startingCSV or olm.starting_csv,
                     ),
                 )
+        if override.version is not None:
+            table = _VERSIONED.get(key)
+            known = True
+            if table is not None:
+                try:
+                    generation(table, override.version)
+                except ValueError as exc:
+                    errors.error((*at, "version"), f"{key}: {exc}")
+                    known = False
+            if table is None:
+                errors.error(
+                    (*at, "version"),
+                    f"{key} is pinned by chart, channel or git ref, not by `version`; "
+                    f"versionable: {', '.join(sorted(_VERSIONED))}",
+                )
+            elif known:
+                helm = release.helm
+                if helm is not None:  # KServe's charts are versioned with KServe
+                    helm = dataclasses.replace(helm, version=override.version)
+                release = dataclasses.replace(release, version=override.version, helm=helm)
         if override.gitRef is not None:
             if release.git is None:
                 errors.error((*at, "gitRef"), f"{key} is not installed from git")

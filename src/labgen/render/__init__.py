@@ -80,6 +80,9 @@ def _catalog(tree: Tree) -> None:
         "",
     ]
     tree.add("catalog/README.md", "\n".join(lines), CATALOG_OWNER)
+    for component in REGISTRY:
+        for path, text in component.docs():
+            tree.add(path, text, CATALOG_OWNER)
 
 
 def lab_apps(plan: LabPlan) -> list[App]:

@@ -1,0 +1,120 @@
+"""KEDA ScaledObjects on vLLM metrics from Prometheus.
+
+Kubernetes: kube-prometheus-stack's Prometheus, in-cluster, no auth. OpenShift: the
+Thanos querier's tenancy port (9092), which needs a bearer token allowed to view the
+namespace: a ServiceAccount, its token Secret (filled by Kubernetes, nothing inline), a
+RoleBinding to `view`, and a TriggerAuthentication reading the token and CA from it.
+"""
+
+from __future__ import annotations
+
+from labgen.components.base import K8sObject, obj
+from labgen.components.serving import common
+from labgen.components.serving.common import Versions
+from labgen.plan.model import LabPlan, ModelPlan
+
+KEDA_API = "keda.sh/v1alpha1"
+PROMETHEUS = "http://kube-prometheus-stack-prometheus.monitoring.svc.cluster.local:9090"
+THANOS_TENANCY = "https://thanos-querier.openshift-monitoring.svc.cluster.local:9092"
+
+
+def objects(
+    plan: LabPlan, model: ModelPlan, versions: Versions, deployment: str
+) -> list[K8sObject]:
+    scaling = model.autoscaling
+    if scaling is None:
+        return []
+    ns = model.namespace
+    pods = f'namespace="{ns}",pod=~"{deployment}-.*"'
+    if scaling.metric == "queue-depth":
+        query = f"sum({versions.vllm.waiting_metric}{{{pods}}})"
+        metric_type = "AverageValue"  # replicas = ceil(waiting / target)
+    else:
+        query = f"avg({versions.vllm.kv_usage_metric}{{{pods}}})"
+        metric_type = "Value"  # replicas scale with the average usage over the target
+    metadata = {"query": query, "threshold": _number(scaling.target)}
+    out: list[K8sObject] = []
+    trigger: K8sObject = {"type": "prometheus", "metricType": metric_type, "metadata": metadata}
+    if plan.openshift:
+        name = f"{model.name}-keda-metrics"
+        metadata.update({"serverAddress": THANOS_TENANCY, "namespace": ns, "authModes": "bearer"})
+        trigger["authenticationRef"] = {"name": name}
+        out += [
+            obj("v1", "ServiceAccount", name, ns),
+            obj(
+                "v1",
+                "Secret",
+                name,
+                ns,
+                annotations={"kubernetes.io/service-account.name": name},
+                type="kubernetes.io/service-account-token",
+            ),
+            obj(
+                "rbac.authorization.k8s.io/v1",
+                "RoleBinding",
+                name,
+                ns,
+                roleRef={
+                    "apiGroup": "rbac.authorization.k8s.io",
+                    "kind": "ClusterRole",
+                    "name": "view",
+                },
+                subjects=[{"kind": "ServiceAccount", "name": name, "namespace": ns}],
+            ),
+            obj(
+                KEDA_API,
+                "TriggerAuthentication",
+                name,
+                ns,
+                spec={
+                    "secretTargetRef": [
+                        {"parameter": "bearerToken", "name": name, "key": "token"},
+                        {"parameter": "ca", "name": name, "key": "ca.crt"},
+                    ]
+                },
+            ),
+        ]
+    else:
+        metadata["serverAddress"] = PROMETHEUS
+    out.append(
+        obj(
+            KEDA_API,
+            "ScaledObject",
+            deployment,
+            ns,
+            labels={common.MODEL_LABEL: model.name},
+            spec={
+                "scaleTargetRef": {
+                    "apiVersion": "apps/v1",
+                    "kind": "Deployment",
+                    "name": deployment,
+                },
+                "minReplicaCount": scaling.min_replicas,
+                "maxReplicaCount": scaling.max_replicas,
+                "pollingInterval": 15,
+                # a GPU replica takes minutes to load: do not flap
+                "cooldownPeriod": 600,
+                "triggers": [trigger],
+            },
+        )
+    )
+    return out
+
+
+def replica_ignores(model: ModelPlan, deployment: str) -> tuple[K8sObject, ...]:
+    """The Application leaves the Deployment's replicas to KEDA."""
+    if model.autoscaling is None:
+        return ()
+    return (
+        {
+            "group": "apps",
+            "kind": "Deployment",
+            "name": deployment,
+            "namespace": model.namespace,
+            "jsonPointers": ["/spec/replicas"],
+        },
+    )
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if value == int(value) else f"{value:g}"

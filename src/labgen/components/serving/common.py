@@ -1,0 +1,277 @@
+"""What every server shares: the vLLM container (image, `vllm serve` args, env, probes,
+volumes), pod placement on the model's pool, labels, and the version facts in use."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from labgen.components.base import K8sObject
+from labgen.data.serving import (
+    EPP,
+    KSERVE,
+    PREFIX_CACHE,
+    VLLM,
+    EppGeneration,
+    KserveGeneration,
+    VllmGeneration,
+    generation,
+)
+from labgen.plan.model import GPU_RESOURCE, LabPlan, ModelPlan, PoolPlan
+
+VLLM_PORT = 8000
+NIXL_SIDE_CHANNEL_PORT = 5600
+MODEL_CACHE_MOUNT = "/model-cache"
+PVC_MODEL_MOUNT = "/mnt/models"
+SHM_SIZE = "16Gi"
+NAME_LABEL = "app.kubernetes.io/name"
+INSTANCE_LABEL = "app.kubernetes.io/instance"
+COMPONENT_LABEL = "app.kubernetes.io/component"
+MODEL_LABEL = "labgen.dev/model"
+TERMINATION_GRACE_SECONDS = 120
+STARTUP_FAILURE_THRESHOLD = 360  # x 10 s: an hour to download and load big weights
+
+
+@dataclass(frozen=True)
+class Versions:
+    """The generation rows of the lab's pinned (or overridden) serving releases."""
+
+    vllm_version: str
+    vllm: VllmGeneration
+    epp_version: str
+    epp: EppGeneration
+    kserve_version: str
+    kserve: KserveGeneration
+
+    @classmethod
+    def of(cls, plan: LabPlan) -> Versions:
+        v, e, k = (plan.releases[key].version for key in ("vllm", "llm-d-router", "kserve"))
+        return cls(v, generation(VLLM, v), e, generation(EPP, e), k, generation(KSERVE, k))
+
+    @property
+    def vllm_image(self) -> str:
+        return f"docker.io/vllm/vllm-openai:{self.vllm_version}"
+
+    @property
+    def epp_image(self) -> str:
+        return f"{self.epp.image}:{self.epp_version}"
+
+    @property
+    def sidecar_image(self) -> str:
+        return f"{self.epp.sidecar_image}:{self.epp_version}"
+
+
+def labels(model: ModelPlan, component: str) -> dict[str, str]:
+    return {
+        NAME_LABEL: "vllm",
+        INSTANCE_LABEL: model.name,
+        COMPONENT_LABEL: component,
+        MODEL_LABEL: model.name,
+    }
+
+
+def selector(model: ModelPlan, component: str) -> dict[str, str]:
+    return {MODEL_LABEL: model.name, COMPONENT_LABEL: component}
+
+
+def placement(pool: PoolPlan) -> dict[str, Any]:
+    return {
+        "nodeSelector": dict(pool.node_selector),
+        "tolerations": [pool.taint.toleration().to_k8s()],
+    }
+
+
+def model_argument(model: ModelPlan) -> tuple[str, list[str]]:
+    """The positional model argument of `vllm serve` and the flags its source needs."""
+    uri = model.uri
+    if uri.startswith("hf://"):
+        return uri.removeprefix("hf://"), []
+    if uri.startswith("s3://"):
+        # vLLM streams safetensors from object storage with the Run:ai model streamer.
+        return uri, ["--load-format", "runai_streamer"]
+    claim_path = uri.removeprefix("pvc://").partition("/")[2]
+    return f"{PVC_MODEL_MOUNT}/{claim_path}".rstrip("/"), []
+
+
+def vllm_args(
+    model: ModelPlan,
+    tp: int,
+    pp: int = 1,
+    port: int = VLLM_PORT,
+    role: str | None = None,
+    epp_service: str | None = None,
+    model_path: str | None = None,
+) -> list[str]:
+    """`vllm serve` arguments (after `vllm serve`), one flag and value per element."""
+    path, source_flags = model_argument(model)
+    args = [model_path or path, "--served-model-name", model.served_name]
+    args += ["--port", str(port)]
+    args += ["--tensor-parallel-size", str(tp)]
+    if pp > 1:
+        args += ["--pipeline-parallel-size", str(pp)]
+    return args + tuning_args(model, [] if model_path else source_flags, role, epp_service)
+
+
+def tuning_args(
+    model: ModelPlan, source_flags: list[str], role: str | None, epp_service: str | None
+) -> list[str]:
+    """Flags after the model, port and parallelism: memory, dtype, routing, extras."""
+    fit = model.fit
+    args = ["--max-model-len", str(fit.max_model_len)]
+    args += ["--gpu-memory-utilization", f"{fit.gpu_memory_utilization:.2f}"]
+    if fit.dtype in ("bf16", "fp16"):
+        args += ["--dtype", {"bf16": "bfloat16", "fp16": "float16"}[fit.dtype]]
+    if model.quantization is not None:
+        args += ["--quantization", model.quantization]
+    if fit.kv_cache_dtype == "fp8":
+        args += ["--kv-cache-dtype", "fp8"]
+    args += source_flags
+    if model.routing == "precise-prefix-cache":
+        assert epp_service is not None
+        events = {
+            "enable_kv_cache_events": True,
+            "publisher": "zmq",
+            "endpoint": f"tcp://{epp_service}.{model.namespace}.svc:{PREFIX_CACHE.zmq_port}",
+            "topic": PREFIX_CACHE.topic("$(POD_IP)", model.served_name),
+        }
+        args += ["--enable-prefix-caching"]
+        args += ["--block-size", str(PREFIX_CACHE.block_size)]
+        args += ["--prefix-caching-hash-algo", PREFIX_CACHE.hash_algo]
+        args += ["--kv-events-config", json.dumps(events, separators=(",", ":"))]
+    if role is not None:  # P/D disaggregation: KV blocks move between pods with NIXL
+        transfer = {"kv_connector": "NixlConnector", "kv_role": "kv_both"}
+        args += ["--kv-transfer-config", json.dumps(transfer, separators=(",", ":"))]
+    args += list(model.extra_args)
+    return args
+
+
+def vllm_env(model: ModelPlan, role: str | None = None) -> list[K8sObject]:
+    env: list[K8sObject] = []
+    needs_pod_ip = model.routing == "precise-prefix-cache" or role is not None
+    if needs_pod_ip:
+        env.append({"name": "POD_IP", "valueFrom": {"fieldRef": {"fieldPath": "status.podIP"}}})
+    if model.cache is not None:
+        env.append({"name": "HF_HOME", "value": MODEL_CACHE_MOUNT})
+    if model.token_secret is not None and model.uri.startswith("hf://"):
+        env.append(hf_token_env(model.token_secret))
+    if model.routing == "precise-prefix-cache":
+        env.append({"name": "PYTHONHASHSEED", "value": PREFIX_CACHE.hash_seed})
+    if role is not None:
+        env.append({"name": "VLLM_NIXL_SIDE_CHANNEL_HOST", "value": "$(POD_IP)"})
+        env.append({"name": "VLLM_NIXL_SIDE_CHANNEL_PORT", "value": str(NIXL_SIDE_CHANNEL_PORT)})
+    return env
+
+
+def hf_token_env(secret: str | None) -> K8sObject:
+    """HF_TOKEN from the user's Secret (created outside git; never inlined)."""
+    assert secret is not None
+    return {"name": "HF_TOKEN", "valueFrom": {"secretKeyRef": {"name": secret, "key": "HF_TOKEN"}}}
+
+
+def env_from(model: ModelPlan) -> list[K8sObject]:
+    if model.token_secret is not None and model.uri.startswith("s3://"):
+        return [{"secretRef": {"name": model.token_secret}}]
+    return []
+
+
+def resources(gpus: int) -> K8sObject:
+    """Per pod: CPU and host memory scale with the GPUs (tokenization, weight loading)."""
+    return {
+        "requests": {"cpu": str(4 * gpus), "memory": f"{24 * gpus}Gi", GPU_RESOURCE: str(gpus)},
+        "limits": {"memory": f"{48 * gpus}Gi", GPU_RESOURCE: str(gpus)},
+    }
+
+
+def probes(port: str = "http") -> K8sObject:
+    health = {"path": "/health", "port": port}
+    return {
+        "startupProbe": {
+            "httpGet": health,
+            "periodSeconds": 10,
+            "failureThreshold": STARTUP_FAILURE_THRESHOLD,
+        },
+        "readinessProbe": {"httpGet": health, "periodSeconds": 5, "failureThreshold": 3},
+        "livenessProbe": {"httpGet": health, "periodSeconds": 10, "failureThreshold": 3},
+    }
+
+
+def vllm_container(
+    model: ModelPlan,
+    versions: Versions,
+    args: list[str],
+    gpus: int,
+    role: str | None = None,
+    port: int = VLLM_PORT,
+    name: str = "vllm",
+) -> K8sObject:
+    container: K8sObject = {
+        "name": name,
+        "image": versions.vllm_image,
+        "command": ["vllm", "serve"],
+        "args": args,
+        "ports": [{"name": "http", "containerPort": port, "protocol": "TCP"}],
+    }
+    env = vllm_env(model, role)
+    if env:
+        container["env"] = env
+    sources = env_from(model)
+    if sources:
+        container["envFrom"] = sources
+    if role is not None:
+        container["ports"].append(
+            {"name": "nixl", "containerPort": NIXL_SIDE_CHANNEL_PORT, "protocol": "TCP"}
+        )
+    container["resources"] = resources(gpus)
+    container.update(probes())
+    # Leave time for the endpoints to drop the pod before vLLM stops taking requests.
+    container["lifecycle"] = {"preStop": {"exec": {"command": ["sleep", "15"]}}}
+    container["volumeMounts"] = volume_mounts(model)
+    return container
+
+
+def volume_mounts(model: ModelPlan) -> list[K8sObject]:
+    mounts: list[K8sObject] = [{"name": "dshm", "mountPath": "/dev/shm"}]
+    if model.cache is not None:
+        mounts.append({"name": "model-cache", "mountPath": MODEL_CACHE_MOUNT})
+    if model.uri.startswith("pvc://"):
+        mounts.append({"name": "models", "mountPath": PVC_MODEL_MOUNT, "readOnly": True})
+    return mounts
+
+
+def volumes(model: ModelPlan) -> list[K8sObject]:
+    out: list[K8sObject] = [
+        {"name": "dshm", "emptyDir": {"medium": "Memory", "sizeLimit": SHM_SIZE}}
+    ]
+    if model.cache is not None:
+        out.append(
+            {"name": "model-cache", "persistentVolumeClaim": {"claimName": cache_claim(model)}}
+        )
+    if model.uri.startswith("pvc://"):
+        claim = model.uri.removeprefix("pvc://").partition("/")[0]
+        out.append(
+            {"name": "models", "persistentVolumeClaim": {"claimName": claim, "readOnly": True}}
+        )
+    return out
+
+
+def pod_spec(
+    model: ModelPlan, containers: list[K8sObject], init: list[K8sObject] | None = None
+) -> K8sObject:
+    spec: K8sObject = {}
+    if init:
+        spec["initContainers"] = init
+    spec["containers"] = containers
+    spec.update(placement(model.pool))
+    spec["terminationGracePeriodSeconds"] = TERMINATION_GRACE_SECONDS
+    spec["volumes"] = volumes(model)
+    return spec
+
+
+def cache_claim(model: ModelPlan) -> str:
+    return f"{model.name}-model-cache"
+
+
+def short_hash(*parts: str) -> str:
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:8]

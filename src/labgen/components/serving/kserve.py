@@ -1,0 +1,76 @@
+"""server: kserve — a ServingRuntime running the pinned vLLM image with the same
+`vllm serve` arguments as server vllm, and an InferenceService in KServe's plain
+Deployment mode. KServe's storage initializer fetches `storageUri` into /mnt/models."""
+
+from __future__ import annotations
+
+from labgen.components.base import K8sObject, obj
+from labgen.components.serving import common
+from labgen.components.serving.common import Versions
+from labgen.plan.model import ModelPlan
+
+KSERVE_MODEL_DIR = "/mnt/models"
+KSERVE_PORT = 8080
+DEPLOYMENT_MODE = "serving.kserve.io/deploymentMode"
+
+
+def runtime_name(model: ModelPlan) -> str:
+    return f"{model.name}-vllm"
+
+
+def objects(model: ModelPlan, versions: Versions) -> list[K8sObject]:
+    fit = model.fit
+    args = common.vllm_args(model, fit.tp, fit.pp, port=KSERVE_PORT, model_path=KSERVE_MODEL_DIR)
+    container = common.vllm_container(
+        model, versions, args, fit.gpus, port=KSERVE_PORT, name="kserve-container"
+    )
+    container["volumeMounts"] = [{"name": "dshm", "mountPath": "/dev/shm"}]
+    resources = container.pop("resources")
+    container.pop("lifecycle")
+    runtime = obj(
+        "serving.kserve.io/v1alpha1",
+        "ServingRuntime",
+        runtime_name(model),
+        model.namespace,
+        labels={common.MODEL_LABEL: model.name},
+        spec={
+            "supportedModelFormats": [{"name": "vllm", "autoSelect": False}],
+            "protocolVersions": ["v1"],
+            "multiModel": False,
+            "containers": [container],
+            "volumes": [
+                {"name": "dshm", "emptyDir": {"medium": "Memory", "sizeLimit": common.SHM_SIZE}}
+            ],
+        },
+    )
+    predictor_model: K8sObject = {
+        "modelFormat": {"name": "vllm"},
+        "runtime": runtime_name(model),
+        "storageUri": model.uri,
+        "resources": resources,
+    }
+    if model.token_secret is not None:
+        if model.uri.startswith("hf://"):
+            predictor_model["env"] = [common.hf_token_env(model.token_secret)]
+        else:
+            predictor_model["envFrom"] = [{"secretRef": {"name": model.token_secret}}]
+    service = obj(
+        "serving.kserve.io/v1beta1",
+        "InferenceService",
+        model.name,
+        model.namespace,
+        labels={common.MODEL_LABEL: model.name},
+        annotations={
+            DEPLOYMENT_MODE: versions.kserve.deployment_mode,
+            "argocd.argoproj.io/sync-wave": "1",
+        },
+        spec={
+            "predictor": {
+                "minReplicas": model.replicas,
+                "maxReplicas": max(model.replicas, 1),
+                **common.placement(model.pool),
+                "model": predictor_model,
+            }
+        },
+    )
+    return [runtime, service]

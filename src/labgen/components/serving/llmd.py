@@ -1,0 +1,402 @@
+"""server: llm-d — vLLM decode (and prefill) Deployments behind an InferencePool, the
+endpoint picker (EPP) that routes to them with a plugin preset per routing mode, and a
+Gateway + HTTPRoute in front.
+
+Precise prefix caching renders both ends from :data:`labgen.data.serving.PREFIX_CACHE`:
+vLLM publishes KV-cache events (block size, hash algorithm, ``PYTHONHASHSEED``, ZMQ
+endpoint and topic) and the EPP's scorer indexes them with the same block size, seed and
+topic filter.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from labgen.components.base import K8sObject, obj
+from labgen.components.serving import common, vllm
+from labgen.components.serving.common import Versions
+from labgen.data.serving import PREFIX_CACHE, EppGeneration
+from labgen.plan.model import ModelPlan
+
+GRPC_PORT = 9002
+GRPC_HEALTH_PORT = 9003
+METRICS_PORT = 9090
+SIDECAR_VLLM_PORT = 8200
+CONFIG_FILE = "/config/config.yaml"
+POOL_GROUP = "inference.networking.k8s.io"
+PD_NON_CACHED_TOKENS = 16
+
+
+def epp_name(model: ModelPlan) -> str:
+    return f"{model.name}-epp"
+
+
+def objects(
+    model: ModelPlan, versions: Versions, monitoring: bool, gateway_class: str
+) -> list[K8sObject]:
+    gen = versions.epp
+    out = vllm.cache_objects(model, versions)
+    out += workers(model, versions)
+    out.append(inference_pool(model, gen))
+    out += epp_objects(model, versions)
+    out += gateway_objects(model, gateway_class)
+    if monitoring:
+        out.append(vllm.pod_monitor(model))
+        if gen.metrics_auth_flag is not None:
+            out.append(epp_monitor(model))
+    return out
+
+
+def workers(model: ModelPlan, versions: Versions) -> list[K8sObject]:
+    gen = versions.epp
+    fit = model.fit
+    role_label = gen.role_label
+    if model.routing != "pd":
+        args = common.vllm_args(model, fit.tp, fit.pp, epp_service=epp_name(model))
+        container = common.vllm_container(model, versions, args, fit.gpus)
+        return [
+            vllm.deployment(
+                model,
+                versions,
+                name=f"{model.name}-decode",
+                component="decode",
+                extra_labels={role_label: "decode"},
+                containers=[container],
+            )
+        ]
+    # P/D: the decode pod's routing sidecar takes requests on the pool port, asks the
+    # prefill pod the EPP picked (x-prefiller-host-port header) to prefill, and hands
+    # the request to the local vLLM, which pulls the KV blocks over NIXL.
+    decode_args = common.vllm_args(model, fit.tp, fit.pp, port=SIDECAR_VLLM_PORT, role="decode")
+    decode = common.vllm_container(
+        model, versions, decode_args, fit.gpus, role="decode", port=SIDECAR_VLLM_PORT
+    )
+    decode["ports"][0]["name"] = "vllm"
+    for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
+        decode[probe]["httpGet"]["port"] = "vllm"
+    sidecar: K8sObject = {
+        "name": "routing-sidecar",
+        "image": versions.sidecar_image,
+        "restartPolicy": "Always",  # a native sidecar: up before vLLM, down after it
+        "args": [
+            f"--port={common.VLLM_PORT}",
+            f"{gen.sidecar_model_port_flag}={SIDECAR_VLLM_PORT}",
+            f"{gen.sidecar_connector_flag}=nixlv2",
+            f"{gen.sidecar_tls_flag}=false",
+        ],
+        "ports": [{"name": "http", "containerPort": common.VLLM_PORT, "protocol": "TCP"}],
+        "resources": {"requests": {"cpu": "500m", "memory": "512Mi"}, "limits": {"memory": "1Gi"}},
+    }
+    assert model.prefill is not None
+    prefill_fit = model.prefill.fit
+    prefill_args = common.vllm_args(model, prefill_fit.tp, 1, role="prefill")
+    prefill = common.vllm_container(model, versions, prefill_args, prefill_fit.gpus, role="prefill")
+    return [
+        vllm.deployment(
+            model,
+            versions,
+            name=f"{model.name}-decode",
+            component="decode",
+            extra_labels={role_label: "decode"},
+            containers=[decode],
+            init=[sidecar],
+        ),
+        vllm.deployment(
+            model,
+            versions,
+            name=f"{model.name}-prefill",
+            component="prefill",
+            extra_labels={role_label: "prefill"},
+            containers=[prefill],
+            replicas=model.prefill.replicas,
+        ),
+    ]
+
+
+def pool_selector(model: ModelPlan) -> dict[str, str]:
+    """Every vLLM pod of the model (decode and prefill): the EPP picks among them."""
+    return {common.MODEL_LABEL: model.name, common.NAME_LABEL: "vllm"}
+
+
+def inference_pool(model: ModelPlan, gen: EppGeneration) -> K8sObject:
+    return obj(
+        gen.pool_api_version,
+        "InferencePool",
+        model.name,
+        model.namespace,
+        labels={common.MODEL_LABEL: model.name},
+        annotations={vllm.SYNC_WAVE: "1"},
+        spec={
+            "selector": {"matchLabels": pool_selector(model)},
+            "targetPorts": [{"number": common.VLLM_PORT}],
+            "endpointPickerRef": {
+                "name": epp_name(model),
+                "port": {"number": GRPC_PORT},
+                "failureMode": "FailClose",
+            },
+        },
+    )
+
+
+def epp_config(model: ModelPlan, gen: EppGeneration) -> dict[str, Any]:
+    """The EndpointPickerConfig preset of the model's routing mode."""
+    plugins: list[dict[str, Any]] = [
+        {"type": "queue-scorer"},
+        {"type": "kv-cache-utilization-scorer"},
+    ]
+    weights = {"queue-scorer": 2, "kv-cache-utilization-scorer": 2}
+    if model.routing == "load":
+        weights = {"queue-scorer": 1, "kv-cache-utilization-scorer": 1}
+    elif model.routing == "prefix-cache":
+        plugins.append({"type": "prefix-cache-scorer"})
+        weights["prefix-cache-scorer"] = 3
+    elif model.routing == "precise-prefix-cache":
+        plugins.append({"type": gen.precise_scorer, "parameters": precise_parameters(model)})
+        weights[gen.precise_scorer] = 3
+    plugins.append({"type": "max-score-picker"})
+    config: dict[str, Any] = {"apiVersion": gen.config_api_version, "kind": "EndpointPickerConfig"}
+    if model.routing != "pd":
+        refs = [{"pluginRef": name, "weight": weight} for name, weight in weights.items()]
+        config["plugins"] = plugins
+        config["schedulingProfiles"] = [
+            {"name": "default", "plugins": [*refs, {"pluginRef": "max-score-picker"}]}
+        ]
+        return config
+    plugins = [
+        {"type": "prefill-filter"},
+        {"type": "decode-filter"},
+        {"type": "prefix-cache-scorer"},
+        {"type": "queue-scorer"},
+        {"type": "max-score-picker"},
+    ]
+    if gen.pd_header_handler is not None:
+        plugins.insert(0, {"type": gen.pd_header_handler})
+    if gen.pd_decider is not None:
+        plugins.append(
+            {"type": gen.pd_decider, "parameters": {"nonCachedTokens": PD_NON_CACHED_TOKENS}}
+        )
+        plugins.append(
+            {
+                "type": gen.pd_handler,
+                "parameters": {"deciders": {"prefill": gen.pd_decider}},
+            }
+        )
+    else:
+        plugins.append({"type": gen.pd_handler, "parameters": {"threshold": PD_NON_CACHED_TOKENS}})
+    config["plugins"] = plugins
+    config["schedulingProfiles"] = [
+        {
+            "name": role,
+            "plugins": [
+                {"pluginRef": f"{role}-filter"},
+                {"pluginRef": "prefix-cache-scorer", "weight": 2},
+                {"pluginRef": "queue-scorer", "weight": 1},
+                {"pluginRef": "max-score-picker"},
+            ],
+        }
+        for role in ("prefill", "decode")
+    ]
+    return config
+
+
+def precise_parameters(model: ModelPlan) -> dict[str, Any]:
+    """The EPP side of :data:`PREFIX_CACHE` (vLLM's side: ``common.vllm_args``)."""
+    return {
+        "tokenProcessorConfig": {
+            "blockSize": PREFIX_CACHE.block_size,
+            "hashSeed": PREFIX_CACHE.hash_seed,
+        },
+        "indexerConfig": {
+            "tokenizersPoolConfig": {"modelName": model.served_name},
+            "kvBlockIndexConfig": {"enableMetrics": True},
+        },
+        "kvEventsConfig": {
+            "zmqEndpoint": f"tcp://*:{PREFIX_CACHE.zmq_port}",
+            "topicFilter": PREFIX_CACHE.topic_prefix,
+            "concurrency": 4,
+            "discoverPods": False,
+        },
+    }
+
+
+def epp_objects(model: ModelPlan, versions: Versions) -> list[K8sObject]:
+    from labgen.yamlio import dump_data
+
+    gen = versions.epp
+    name = epp_name(model)
+    ns = model.namespace
+    labels = {common.MODEL_LABEL: model.name, common.COMPONENT_LABEL: "epp"}
+    read = ["get", "list", "watch"]
+    role = obj(
+        "rbac.authorization.k8s.io/v1",
+        "Role",
+        name,
+        ns,
+        labels=labels,
+        rules=[
+            {"apiGroups": [""], "resources": ["pods"], "verbs": read},
+            {"apiGroups": [POOL_GROUP], "resources": ["inferencepools"], "verbs": read},
+            {
+                "apiGroups": ["inference.networking.x-k8s.io", "llm-d.ai"],
+                "resources": ["inferenceobjectives", "inferencemodelrewrites"],
+                "verbs": read,
+            },
+        ],
+    )
+    binding = obj(
+        "rbac.authorization.k8s.io/v1",
+        "RoleBinding",
+        name,
+        ns,
+        labels=labels,
+        roleRef={"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": name},
+        subjects=[{"kind": "ServiceAccount", "name": name, "namespace": ns}],
+    )
+    account = obj("v1", "ServiceAccount", name, ns, labels=labels)
+    config = obj(
+        "v1",
+        "ConfigMap",
+        name,
+        ns,
+        labels=labels,
+        data={"config.yaml": dump_data(epp_config(model, gen))},
+    )
+    args = [
+        "--pool-name", model.name,
+        "--pool-namespace", ns,
+        "--pool-group", POOL_GROUP,
+        "--config-file", CONFIG_FILE,
+        "--grpc-port", str(GRPC_PORT),
+        "--grpc-health-port", str(GRPC_HEALTH_PORT),
+        "--metrics-port", str(METRICS_PORT),
+        "--zap-encoder", "json",
+    ]  # fmt: skip
+    if gen.metrics_auth_flag is not None:
+        args.append(gen.metrics_auth_flag)
+    if versions.vllm.kv_usage_metric != gen.default_kv_usage_metric:
+        args += ["--kv-cache-usage-percentage-metric", versions.vllm.kv_usage_metric]
+    ports = [
+        {"name": "grpc", "containerPort": GRPC_PORT, "protocol": "TCP"},
+        {"name": "grpc-health", "containerPort": GRPC_HEALTH_PORT, "protocol": "TCP"},
+        {"name": "metrics", "containerPort": METRICS_PORT, "protocol": "TCP"},
+    ]
+    if model.routing == "precise-prefix-cache":
+        ports.append(
+            {"name": "kv-events", "containerPort": PREFIX_CACHE.zmq_port, "protocol": "TCP"}
+        )
+    grpc_probe = {
+        "grpc": {"port": GRPC_HEALTH_PORT, "service": "envoy.service.ext_proc.v3.ExternalProcessor"}
+    }
+    container: K8sObject = {
+        "name": "epp",
+        "image": versions.epp_image,
+        "args": args,
+        "ports": ports,
+    }
+    if model.token_secret is not None and model.uri.startswith("hf://"):
+        container["env"] = [common.hf_token_env(model.token_secret)]
+    container.update(
+        {
+            "resources": {"requests": {"cpu": "1", "memory": "4Gi"}, "limits": {"memory": "8Gi"}},
+            "readinessProbe": {**grpc_probe, "periodSeconds": 5},
+            "livenessProbe": {**grpc_probe, "periodSeconds": 10, "initialDelaySeconds": 5},
+            "volumeMounts": [{"name": "config", "mountPath": "/config", "readOnly": True}],
+        }
+    )
+    deployment = obj(
+        "apps/v1",
+        "Deployment",
+        name,
+        ns,
+        labels=labels,
+        spec={
+            "replicas": 1,
+            "selector": {"matchLabels": labels},
+            "template": {
+                "metadata": {"labels": labels},
+                "spec": {
+                    "serviceAccountName": name,
+                    "containers": [container],
+                    "terminationGracePeriodSeconds": 130,
+                    "volumes": [{"name": "config", "configMap": {"name": name}}],
+                },
+            },
+        },
+    )
+    service_ports = [
+        {
+            "name": "grpc",
+            "port": GRPC_PORT,
+            "targetPort": "grpc",
+            "protocol": "TCP",
+            "appProtocol": "http2",
+        },
+        {"name": "metrics", "port": METRICS_PORT, "targetPort": "metrics", "protocol": "TCP"},
+    ]
+    if model.routing == "precise-prefix-cache":
+        service_ports.append(
+            {
+                "name": "kv-events",
+                "port": PREFIX_CACHE.zmq_port,
+                "targetPort": "kv-events",
+                "protocol": "TCP",
+            }
+        )
+    service = obj(
+        "v1",
+        "Service",
+        name,
+        ns,
+        labels=labels,
+        spec={"type": "ClusterIP", "selector": labels, "ports": service_ports},
+    )
+    return [account, role, binding, config, deployment, service]
+
+
+def epp_monitor(model: ModelPlan) -> K8sObject:
+    labels = {common.MODEL_LABEL: model.name, common.COMPONENT_LABEL: "epp"}
+    return obj(
+        "monitoring.coreos.com/v1",
+        "ServiceMonitor",
+        epp_name(model),
+        model.namespace,
+        labels=labels,
+        spec={
+            "selector": {"matchLabels": labels},
+            "endpoints": [{"port": "metrics", "path": "/metrics", "interval": "15s"}],
+        },
+    )
+
+
+def gateway_objects(model: ModelPlan, gateway_class: str) -> list[K8sObject]:
+    gateway = obj(
+        "gateway.networking.k8s.io/v1",
+        "Gateway",
+        model.name,
+        model.namespace,
+        labels={common.MODEL_LABEL: model.name},
+        spec={
+            "gatewayClassName": gateway_class,
+            "listeners": [{"name": "http", "port": 80, "protocol": "HTTP"}],
+        },
+    )
+    route = obj(
+        "gateway.networking.k8s.io/v1",
+        "HTTPRoute",
+        model.name,
+        model.namespace,
+        labels={common.MODEL_LABEL: model.name},
+        spec={
+            "parentRefs": [{"name": model.name}],
+            "rules": [
+                {
+                    "matches": [{"path": {"type": "PathPrefix", "value": "/"}}],
+                    "backendRefs": [
+                        {"group": POOL_GROUP, "kind": "InferencePool", "name": model.name}
+                    ],
+                    "timeouts": {"request": "300s"},
+                }
+            ],
+        },
+    )
+    return [gateway, route]

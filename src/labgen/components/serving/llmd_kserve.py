@@ -1,0 +1,57 @@
+"""server: llm-d-kserve — one KServe LLMInferenceService: KServe runs the vLLM pods, the
+llm-d scheduler (EPP), the InferencePool and the HTTPRoute on its managed Gateway, all
+from its pinned presets. The apiVersion follows the pinned KServe (v1alpha2 from v0.17)."""
+
+from __future__ import annotations
+
+import shlex
+
+from labgen.components.base import K8sObject, obj
+from labgen.components.serving import common
+from labgen.components.serving.common import Versions
+from labgen.plan.model import ModelPlan
+
+
+def objects(model: ModelPlan, versions: Versions) -> list[K8sObject]:
+    fit = model.fit
+    role = "decode" if model.routing == "pd" else None
+    spec: K8sObject = {
+        "model": {"uri": model.uri, "name": model.served_name},
+        "replicas": model.replicas,
+        "parallelism": _parallelism(fit.tp, fit.pp),
+        "template": _template(model, fit.gpus, role),
+        "router": {"scheduler": {}, "route": {}, "gateway": {}},
+    }
+    if model.prefill is not None:
+        spec["prefill"] = {
+            "replicas": model.prefill.replicas,
+            "parallelism": _parallelism(model.prefill.fit.tp, 1),
+            "template": _template(model, model.prefill.fit.gpus, "prefill"),
+        }
+    return [
+        obj(
+            versions.kserve.llmisvc_api_version,
+            "LLMInferenceService",
+            model.name,
+            model.namespace,
+            labels={common.MODEL_LABEL: model.name},
+            annotations={"argocd.argoproj.io/sync-wave": "1"},
+            spec=spec,
+        )
+    ]
+
+
+def _parallelism(tp: int, pp: int) -> K8sObject:
+    out: K8sObject = {"tensor": tp}
+    if pp > 1:
+        out["pipeline"] = pp
+    return out
+
+
+def _template(model: ModelPlan, gpus: int, role: str | None) -> K8sObject:
+    """KServe's preset owns the vLLM command; our flags go in VLLM_ADDITIONAL_ARGS."""
+    flags = common.tuning_args(model, [], role, None)
+    env = [e for e in common.vllm_env(model, role) if e["name"] != "HF_HOME"]
+    env.append({"name": "VLLM_ADDITIONAL_ARGS", "value": shlex.join(flags)})
+    container: K8sObject = {"name": "main", "env": env, "resources": common.resources(gpus)}
+    return {"containers": [container], **common.placement(model.pool)}

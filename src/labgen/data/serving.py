@@ -1,0 +1,206 @@
+"""Version-dependent facts of the serving stack, keyed by the pinned release's version.
+
+Upstream renames things between releases: vLLM's KV-cache metric, llm-d's endpoint-picker
+config apiVersion and plugin names, the InferencePool API group, KServe's
+LLMInferenceService version. Each table below maps a version floor to the facts that hold
+from it on; :func:`generation` picks the row for a release's version, so overriding a
+version in ``spec.versions`` switches every dependent detail together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TypeVar
+
+
+def parse_version(version: str) -> tuple[int, int, int]:
+    major, minor, patch = version.removeprefix("v").split(".")[:3]
+    return int(major), int(minor), int(patch.split("-")[0])
+
+
+@dataclass(frozen=True)
+class VllmGeneration:
+    since: str
+    kv_usage_metric: str
+    """Gauge of the fraction of the KV cache in use."""
+    itl_metric: str
+    """Histogram of the time between output tokens."""
+    waiting_metric: str = "vllm:num_requests_waiting"
+    running_metric: str = "vllm:num_requests_running"
+    ttft_metric: str = "vllm:time_to_first_token_seconds"
+    kv_events: bool = True
+    """``--kv-events-config`` exists (KV-cache events for precise prefix routing)."""
+    until: str | None = None
+
+
+VLLM: tuple[VllmGeneration, ...] = (
+    # vllm/engine/metrics.py and v1/metrics/loggers.py before the 0.9 renames
+    VllmGeneration(
+        "v0.8.0",
+        until="v0.9.0",
+        kv_usage_metric="vllm:gpu_cache_usage_perc",
+        itl_metric="vllm:time_per_output_token_seconds",
+        kv_events=False,
+    ),
+    # gpu_cache_usage_perc -> kv_cache_usage_perc (vLLM PR #18354, removed in 0.12);
+    # time_per_output_token_seconds -> inter_token_latency_seconds (0.11, removed in 0.13)
+    VllmGeneration(
+        "v0.11.0",
+        kv_usage_metric="vllm:kv_cache_usage_perc",
+        itl_metric="vllm:inter_token_latency_seconds",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class EppGeneration:
+    """The endpoint picker (EPP) of llm-d's inference scheduler."""
+
+    since: str
+    image: str
+    """Image repository (the tag is the release version)."""
+    sidecar_image: str
+    """P/D routing sidecar repository."""
+    config_api_version: str
+    """apiVersion of ``EndpointPickerConfig``."""
+    pool_api_version: str
+    """InferencePool apiVersion the EPP watches."""
+    precise_scorer: str
+    """Plugin type of the KV-events-based (precise) prefix-cache scorer."""
+    pd_handler: str
+    """Profile handler that splits prefill and decode."""
+    pd_decider: str | None
+    """Decider plugin the P/D handler consults (None: the handler takes a threshold)."""
+    pd_header_handler: str | None = None
+    """Plugin that sets the prefill header (None: the P/D handler does it)."""
+    until: str | None = None
+    """First version this row no longer describes (None: open-ended)."""
+    default_kv_usage_metric: str = "vllm:kv_cache_usage_perc"
+    """KV-cache metric the EPP reads unless told otherwise
+    (``--kv-cache-usage-percentage-metric``)."""
+    metrics_auth_flag: str | None = None
+    """Flag that lets Prometheus scrape the EPP without a token (None: unknown, so the
+    EPP gets no ServiceMonitor)."""
+    role_label: str = "llm-d.ai/role"
+    sidecar_model_port_flag: str = "--model-server-port"
+    sidecar_connector_flag: str = "--kv-connector"
+    sidecar_tls_flag: str = "--secure-proxy"
+
+
+EPP: tuple[EppGeneration, ...] = (
+    # llm-d-inference-scheduler v0.5.x-v0.7.x (llm-d/llm-d guides at v0.5.0): GIE's
+    # config group, pd-profile-handler with a threshold plus prefill-header-handler, and
+    # the routing sidecar's --vllm-port/--connector flags
+    EppGeneration(
+        "v0.5.0",
+        until="v0.8.0",
+        image="ghcr.io/llm-d/llm-d-inference-scheduler",
+        sidecar_image="ghcr.io/llm-d/llm-d-routing-sidecar",
+        config_api_version="inference.networking.x-k8s.io/v1alpha1",
+        pool_api_version="inference.networking.k8s.io/v1",
+        precise_scorer="precise-prefix-cache-scorer",
+        pd_handler="pd-profile-handler",
+        pd_decider=None,
+        pd_header_handler="prefill-header-handler",
+        # GIE's default until vLLM's rename; the llm-d v0.5.0 guides pass the new name
+        default_kv_usage_metric="vllm:gpu_cache_usage_perc",
+        sidecar_model_port_flag="--vllm-port",
+        sidecar_connector_flag="--connector",
+    ),
+    # llm-d-router (the EPP moved here from GIE): llm-d.ai config group,
+    # disagg-profile-handler with a decider (it sets the prefill header itself);
+    # precise-prefix-cache-scorer is a deprecated wrapper until its removal after v0.10
+    EppGeneration(
+        "v0.10.0",
+        until="v0.11.0",
+        image="ghcr.io/llm-d/llm-d-router-endpoint-picker",
+        sidecar_image="ghcr.io/llm-d/llm-d-router-disagg-sidecar",
+        config_api_version="llm-d.ai/v1alpha1",
+        pool_api_version="inference.networking.k8s.io/v1",
+        precise_scorer="precise-prefix-cache-scorer",
+        pd_handler="disagg-profile-handler",
+        pd_decider="prefix-based-pd-decider",
+        metrics_auth_flag="--metrics-endpoint-auth=false",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class KserveGeneration:
+    since: str
+    llmisvc_api_version: str
+    deployment_mode: str
+    """``kserve.controller.deploymentMode`` for plain Deployments (no Knative)."""
+    charts: tuple[tuple[str, str, int], ...]
+    """(Application suffix, chart, sync wave) of every chart, from
+    ``oci://ghcr.io/kserve/charts``, versioned like KServe (with the ``v``)."""
+    until: str | None = None
+
+
+KSERVE: tuple[KserveGeneration, ...] = (
+    # v0.16: LLMInferenceService v1alpha1 only; the controller chart is still `kserve`
+    KserveGeneration(
+        "v0.16.0",
+        "serving.kserve.io/v1alpha1",
+        "RawDeployment",
+        (
+            ("kserve-crd", "kserve-crd", 0),
+            ("kserve-llmisvc-crd", "kserve-llmisvc-crd", 0),
+            ("kserve", "kserve", 1),
+            ("kserve-llmisvc", "kserve-llmisvc-resources", 1),
+        ),
+        until="v0.17.0",
+    ),
+    # v0.17 split the charts (kserve -> kserve-resources, runtime configs apart) and
+    # served LLMInferenceService v1alpha2 (storage version), converting v1alpha1
+    KserveGeneration(
+        "v0.17.0",
+        "serving.kserve.io/v1alpha2",
+        "Standard",
+        (
+            ("kserve-crd", "kserve-crd", 0),
+            ("kserve-llmisvc-crd", "kserve-llmisvc-crd", 0),
+            ("kserve", "kserve-resources", 1),
+            ("kserve-llmisvc", "kserve-llmisvc-resources", 1),
+            ("kserve-runtimes", "kserve-runtime-configs", 2),
+        ),
+    ),
+)
+
+
+@dataclass(frozen=True)
+class PrefixCacheSettings:
+    """Values vLLM (publisher of KV-cache events) and the EPP (their indexer) must share.
+
+    Both sides are rendered from this one record: vLLM's ``--block-size``,
+    ``--prefix-caching-hash-algo``, ``PYTHONHASHSEED`` and ``--kv-events-config``
+    (publisher, endpoint, topic) and the EPP scorer's ``blockSize``, ``hashSeed``,
+    ``zmqEndpoint`` and ``topicFilter``.
+    """
+
+    block_size: int = 64
+    hash_seed: str = "42"
+    hash_algo: str = "sha256_cbor"
+    zmq_port: int = 5557
+    topic_prefix: str = "kv@"
+
+    def topic(self, pod_ip: str, model: str) -> str:
+        return f"{self.topic_prefix}{pod_ip}@{model}"
+
+
+PREFIX_CACHE = PrefixCacheSettings()
+
+G = TypeVar("G", VllmGeneration, EppGeneration, KserveGeneration)
+
+
+def generation(table: Sequence[G], version: str) -> G:
+    """The row describing ``version``; ValueError when no row does."""
+    wanted = parse_version(version)
+    for row in table:
+        if parse_version(row.since) <= wanted and (
+            row.until is None or wanted < parse_version(row.until)
+        ):
+            return row
+    known = ", ".join(f"{r.since}-{r.until or 'on'}" for r in table)
+    raise ValueError(f"labgen knows {known}, not {version}")

@@ -1,0 +1,163 @@
+"""Will a model fit? GPU memory arithmetic for vLLM, from the model's architecture facts.
+
+Per GPU of one replica (tensor parallel ``tp`` x pipeline parallel ``pp`` GPUs)::
+
+    weights/GPU   = params x bytes_per_param(dtype) / (tp x pp)
+    usable/GPU    = device memory x gpu-memory-utilization - OVERHEAD_GIB
+    KV budget/GPU = usable/GPU - weights/GPU
+    KV/sequence/GPU at L tokens
+                  = 2 (K and V) x ceil(kv_heads / tp) x head_dim x kv_bytes
+                    x (full_layers/pp x L + sliding_layers/pp x min(L, window))
+    max concurrent sequences = floor(KV budget/GPU / KV/sequence/GPU at maxModelLen)
+
+A configuration fits when at least one sequence of ``maxModelLen`` tokens fits (vLLM
+refuses to start otherwise). ``full_layers/pp`` and ``sliding_layers/pp`` are rounded up:
+the largest pipeline stage is the bottleneck. KV heads are replicated when ``tp`` exceeds
+them (vLLM does the same), hence the ``ceil``. ``OVERHEAD_GIB`` stands for what vLLM's
+profiling run finds besides weights: the CUDA context, NCCL buffers, peak activations and
+CUDA graphs; it is an estimate, so planned figures are a floor for the real KV cache
+to within about a GiB per GPU, not a promise. Memory is in GiB (2^30 bytes); device
+memory is what CUDA reports (``nvidia-smi``), not the marketing figure.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Literal
+
+from labgen.data.models import ModelArch
+
+GIB = 1024**3
+OVERHEAD_GIB = 2.0
+"""Per-GPU memory vLLM needs besides weights and KV cache (estimate)."""
+DEFAULT_GPU_MEMORY_UTILIZATION = 0.9
+
+Dtype = Literal["bf16", "fp16", "fp8", "int8", "int4", "mxfp4"]
+KvCacheDtype = Literal["auto", "fp8"]
+
+BYTES_PER_PARAM: dict[str, float] = {
+    "bf16": 2.0,
+    "fp16": 2.0,
+    "fp8": 1.0,
+    "int8": 1.0,  # W8A8
+    "int4": 0.5,  # AWQ / GPTQ; group scales are not counted
+    "mxfp4": 4.25 / 8,  # 4-bit values plus one 8-bit scale per 32
+}
+
+
+def kv_bytes(dtype: str, kv_cache_dtype: str) -> int:
+    """Bytes per cached K or V element: vLLM keeps the KV cache in the activation dtype
+    (16-bit for every weight format here) unless ``--kv-cache-dtype fp8``."""
+    return 1 if kv_cache_dtype == "fp8" else 2
+
+
+@dataclass(frozen=True)
+class Device:
+    """What one replica's GPUs are: a whole GPU or a MIG slice."""
+
+    name: str
+    memory_gib: float
+
+
+@dataclass(frozen=True)
+class Fit:
+    """The memory plan of one model on ``tp x pp`` devices."""
+
+    model: ModelArch
+    dtype: str
+    kv_cache_dtype: str
+    tp: int
+    pp: int
+    device: Device
+    gpu_memory_utilization: float
+    max_model_len: int
+
+    @property
+    def gpus(self) -> int:
+        return self.tp * self.pp
+
+    @property
+    def weights_gib(self) -> float:
+        return self.model.params_b * 1e9 * BYTES_PER_PARAM[self.dtype] / GIB
+
+    @property
+    def weights_per_gpu_gib(self) -> float:
+        return self.weights_gib / self.gpus
+
+    @property
+    def usable_per_gpu_gib(self) -> float:
+        return self.device.memory_gib * self.gpu_memory_utilization - OVERHEAD_GIB
+
+    @property
+    def kv_budget_per_gpu_gib(self) -> float:
+        return self.usable_per_gpu_gib - self.weights_per_gpu_gib
+
+    @property
+    def kv_bytes_per_token(self) -> int:
+        """KV cache of one token over all layers of the whole model (within the window
+        for sliding layers): the usual "KV bytes per token" figure."""
+        element = kv_bytes(self.dtype, self.kv_cache_dtype)
+        return 2 * self.model.kv_heads * self.model.head_dim * element * self.model.layers
+
+    def kv_per_sequence_per_gpu_bytes(self, tokens: int) -> int:
+        m = self.model
+        element = kv_bytes(self.dtype, self.kv_cache_dtype)
+        heads = math.ceil(m.kv_heads / self.tp)
+        full = math.ceil(m.full_layers / self.pp)
+        sliding = math.ceil(m.sliding_layers / self.pp)
+        window = min(tokens, m.sliding_window)
+        return 2 * heads * m.head_dim * element * (full * tokens + sliding * window)
+
+    @property
+    def kv_per_sequence_gib(self) -> float:
+        """KV cache one ``maxModelLen`` sequence takes on each GPU of the replica."""
+        return self.kv_per_sequence_per_gpu_bytes(self.max_model_len) / GIB
+
+    @property
+    def max_sequences(self) -> int:
+        """Sequences of ``maxModelLen`` tokens the KV cache holds at once (0: no fit)."""
+        budget = self.kv_budget_per_gpu_gib * GIB
+        if budget <= 0:
+            return 0
+        return int(budget // self.kv_per_sequence_per_gpu_bytes(self.max_model_len))
+
+    @property
+    def kv_cache_tokens(self) -> int:
+        """Tokens of KV cache per replica if every sequence were full length."""
+        return self.max_sequences * self.max_model_len
+
+    @property
+    def fits(self) -> bool:
+        return self.max_sequences >= 1
+
+    def explain(self) -> str:
+        """The numbers behind the verdict, for error messages."""
+        parallel = f"TP {self.tp}" + (f" x PP {self.pp}" if self.pp > 1 else "")
+        return (
+            f"weights {self.weights_gib:.1f} GiB in {self.dtype} = "
+            f"{self.weights_per_gpu_gib:.1f} GiB per GPU at {parallel}; each {self.device.name} "
+            f"gives {self.usable_per_gpu_gib:.1f} GiB at gpu-memory-utilization "
+            f"{self.gpu_memory_utilization:.2f} (less {OVERHEAD_GIB:.1f} GiB overhead), "
+            f"leaving {self.kv_budget_per_gpu_gib:.1f} GiB for KV cache; one "
+            f"{self.max_model_len}-token sequence needs {self.kv_per_sequence_gib:.2f} GiB "
+            "per GPU"
+        )
+
+
+def tp_problem(model: ModelArch, tp: int) -> str | None:
+    """Why vLLM cannot shard ``model`` over ``tp`` GPUs, or None."""
+    if model.heads % tp:
+        return f"{tp} does not divide the {model.heads} attention heads of {model.id}"
+    if model.kv_heads % tp and tp % model.kv_heads:
+        return f"{tp} and the {model.kv_heads} KV heads of {model.id} do not divide one another"
+    return None
+
+
+def tp_candidates(limit: int) -> list[int]:
+    """Powers of two up to ``limit``."""
+    out, tp = [], 1
+    while tp <= limit:
+        out.append(tp)
+        tp *= 2
+    return out

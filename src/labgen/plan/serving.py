@@ -1,0 +1,413 @@
+"""spec.models -> ModelPlan: catalog lookup, the fit planner, and serving's cross-field rules."""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+from collections.abc import Callable, Mapping, Sequence
+
+from labgen.data.models import MODELS, ModelArch
+from labgen.data.serving import VLLM, generation
+from labgen.data.types import Release
+from labgen.errors import PathPart
+from labgen.plan.fit import Device, Fit, tp_candidates, tp_problem
+from labgen.plan.model import (
+    AutoscalingPlan,
+    CachePlan,
+    ModelPlan,
+    PoolPlan,
+    PrefillPlan,
+    Routing,
+)
+from labgen.spec import Architecture, Lab, ServedModel
+
+Report = Callable[[tuple[PathPart, ...], str], None]
+
+APP_PREFIX = "serve-"
+MAX_APP_NAME = 63
+DEFAULT_TARGETS = {"queue-depth": 5.0, "kv-cache-usage": 0.8}
+_NEEDS = {
+    "kserve": "kserve",
+    "llm-d-kserve": "kserve",
+    "llm-d": "inference-extension",
+}
+
+
+def resolve_models(
+    lab: Lab,
+    pools: Sequence[PoolPlan],
+    operators: frozenset[str],
+    releases: Mapping[str, Release],
+    error: Report,
+) -> tuple[ModelPlan, ...]:
+    by_pool = {p.name: p for p in pools}
+    pool_names = [p.name for p in lab.spec.gpuPools]
+    out: list[ModelPlan] = []
+    seen: dict[tuple[str, str], int] = {}
+    for i, spec in enumerate(lab.spec.models):
+        at: tuple[PathPart, ...] = ("spec", "models", i)
+        key = (spec.namespace, spec.name)
+        if key in seen:
+            error((*at, "name"), f"duplicate model {spec.name!r} (also models[{seen[key]}])")
+        seen.setdefault(key, i)
+        if len(lab.metadata.name) + 1 + len(APP_PREFIX) + len(spec.name) > MAX_APP_NAME:
+            error(
+                (*at, "name"),
+                f"too long: its Application '{lab.metadata.name}-{APP_PREFIX}{spec.name}' "
+                f"must fit in {MAX_APP_NAME} characters",
+            )
+        plan = _model(lab, spec, at, by_pool, pool_names, operators, releases, error)
+        if plan is not None:
+            out.append(plan)
+    _check_pool_capacity(lab, out, error)
+    return tuple(out)
+
+
+def _arch(spec: ServedModel, at: tuple[PathPart, ...], error: Report) -> ModelArch | None:
+    if (spec.model is None) == (spec.architecture is None):
+        error(at, "give either `model` (a catalog id) or `architecture` (with `uri`)")
+        return None
+    if spec.model is not None:
+        arch = MODELS.get(spec.model)
+        if arch is None:
+            match = difflib.get_close_matches(spec.model, list(MODELS), n=1, cutoff=0.6)
+            hint = f" (did you mean {match[0]!r}?)" if match else ""
+            error(
+                (*at, "model"),
+                f"{spec.model!r} is not in the model catalog{hint}; list it with "
+                "`labgen models`, or describe it with `architecture:` and `uri:`",
+            )
+        return arch
+    assert spec.architecture is not None
+    if spec.uri is None:
+        error((*at, "uri"), "required with `architecture` (where are the weights?)")
+        return None
+    return _custom(spec.name, spec.architecture, spec.uri)
+
+
+def _custom(name: str, a: Architecture, uri: str) -> ModelArch:
+    model_id = uri.removeprefix("hf://") if uri.startswith("hf://") else name
+    return ModelArch(
+        model_id,
+        name,
+        a.paramsB,
+        a.activeParamsB,
+        a.layers,
+        a.hidden,
+        a.heads,
+        a.kvHeads,
+        a.headDim,
+        a.maxContext,
+        sliding_layers=a.slidingLayers,
+        sliding_window=a.slidingWindow,
+        source="spec",
+    )
+
+
+def _server_rules(
+    lab: Lab,
+    spec: ServedModel,
+    operators: frozenset[str],
+    releases: Mapping[str, Release],
+    fail: Report,
+) -> Routing | None:
+    """Rules about the server, its routing, scaling and sources; returns the routing."""
+    server = spec.server
+    needed = _NEEDS.get(server)
+    if needed is not None and needed not in operators:
+        key = {"kserve": "kserve", "inference-extension": "inferenceExtension"}[needed]
+        fail(("server",), f"server {server} needs spec.operators.{key}: add `{key}: {{}}`")
+    if server == "llm-d" and "gateway-api" not in operators:
+        fail(("server",), "server llm-d routes through a Gateway: add `gatewayApi: {}`")
+    if (
+        server == "llm-d"
+        and lab.spec.cluster.platform != "openshift"
+        and not lab.spec.gateway.className
+    ):
+        fail(
+            ("server",),
+            "server llm-d needs a Gateway implementation that supports InferencePool: set "
+            "spec.gateway.className (e.g. istio or kgateway)",
+        )
+    routed = server in ("llm-d", "llm-d-kserve")
+    routing: Routing | None = spec.routing or ("prefix-cache" if routed else None)
+    if spec.routing is not None and not routed:
+        fail(("routing",), f"routing presets are for llm-d servers, not {server}")
+    if spec.prefill is not None and routing != "pd":
+        fail(("prefill",), "prefill workers are only used with routing: pd")
+    if spec.replicas is not None and spec.autoscaling is not None:
+        fail(("autoscaling",), "set either replicas or autoscaling, not both")
+    if spec.autoscaling is not None:
+        scaling = spec.autoscaling
+        if scaling.min > scaling.max:
+            fail(("autoscaling", "min"), f"min ({scaling.min}) is above max ({scaling.max})")
+        if server not in ("vllm", "llm-d"):
+            fail(("autoscaling",), f"autoscaling is rendered for vllm and llm-d, not {server}")
+        if "keda" not in operators:
+            fail(("autoscaling",), "autoscaling uses KEDA: add spec.operators.keda: {}")
+        if scaling.metric == "kv-cache-usage" and scaling.target is not None and scaling.target > 1:
+            fail(("autoscaling", "target"), "KV-cache usage is a fraction: use a target in (0, 1]")
+    if spec.multiNode:
+        if server != "vllm":
+            fail(("multiNode",), f"multi-node replicas are rendered for server vllm, not {server}")
+        if "leaderworkerset" not in operators:
+            fail(
+                ("multiNode",), "multi-node serving uses LeaderWorkerSet: add `leaderWorkerSet: {}`"
+            )
+    if spec.cache is not None and spec.uri is not None and not spec.uri.startswith("hf://"):
+        fail(("cache",), "the model cache holds Hugging Face downloads (hf:// models)")
+    if spec.cache is not None and server in ("kserve", "llm-d-kserve"):
+        fail(
+            ("cache",), f"{server} fetches weights with KServe's storage initializer: drop `cache`"
+        )
+    if server == "llm-d-kserve" and routing not in ("prefix-cache", "pd"):
+        fail(
+            ("routing",),
+            "llm-d-kserve runs KServe's managed scheduler preset (prefix-cache, or pd with "
+            "prefill workers); use server llm-d for other routing modes",
+        )
+    if routing == "precise-prefix-cache":
+        version = releases["vllm"].version
+        try:
+            events = generation(VLLM, version).kv_events
+        except ValueError:
+            events = True  # reported at spec.versions
+        if not events:
+            fail(
+                ("routing",),
+                f"precise-prefix-cache needs vLLM KV-cache events, which vLLM {version} lacks",
+            )
+    if spec.tokenSecret is not None and spec.uri is not None and spec.uri.startswith("pvc://"):
+        fail(("tokenSecret",), "pvc:// needs no credentials")
+    return routing
+
+
+def _model(
+    lab: Lab,
+    spec: ServedModel,
+    at: tuple[PathPart, ...],
+    pools: dict[str, PoolPlan],
+    pool_names: list[str],
+    operators: frozenset[str],
+    releases: Mapping[str, Release],
+    error: Report,
+) -> ModelPlan | None:
+    ok = True
+
+    def fail(field: tuple[PathPart, ...], message: str) -> None:
+        nonlocal ok
+        ok = False
+        error((*at, *field), message)
+
+    arch = _arch(spec, at, error)
+    pool = pools.get(spec.pool)
+    if pool is None and spec.pool not in pool_names:
+        match = difflib.get_close_matches(spec.pool, pool_names, n=1, cutoff=0.6)
+        hint = f" (did you mean {match[0]!r}?)" if match else ""
+        fail(
+            ("pool",), f"no GPU pool {spec.pool!r}{hint}; pools: {', '.join(pool_names) or 'none'}"
+        )
+    routing = _server_rules(lab, spec, operators, releases, fail)
+    server = spec.server
+    if arch is None or pool is None or not ok:
+        return None
+    dtype = spec.dtype or arch.native_dtype
+    if arch.native_dtype == "mxfp4" and dtype != "mxfp4":
+        fail(("dtype",), f"{arch.id} ships MXFP4 weights; vLLM serves them as mxfp4")
+    if dtype == "mxfp4" and arch.native_dtype != "mxfp4":
+        fail(("dtype",), f"{arch.id} has no MXFP4 checkpoint; use bf16, fp8, int8 or int4")
+    if dtype in ("int8", "int4") and spec.uri is None:
+        fail(
+            ("uri",),
+            f"dtype {dtype} needs a quantized checkpoint: set uri to it (e.g. an AWQ/GPTQ or "
+            "W8A8 repository); the catalog model supplies the architecture",
+        )
+    max_len = spec.maxModelLen or arch.max_context
+    if max_len > arch.max_context:
+        fail(("maxModelLen",), f"{max_len} exceeds {arch.id}'s context of {arch.max_context}")
+    if not ok:
+        return None
+    sized = _size(spec, arch, pool, dtype, max_len, fail)
+    if sized is None:
+        return None
+    planned, nodes = sized
+    per_node = 1 if pool.mig_strategy == "single" else pool.gpus_per_node
+    prefill = _prefill(spec, routing, planned, per_node, fail)
+    if routing == "pd" and prefill is None:
+        return None
+    autoscaling = None
+    if spec.autoscaling is not None:
+        a = spec.autoscaling
+        autoscaling = AutoscalingPlan(a.min, a.max, a.metric, a.target or DEFAULT_TARGETS[a.metric])
+    uri = spec.uri or f"hf://{arch.id}"
+    quantization = "fp8" if dtype == "fp8" and spec.uri is None else None
+    cache = (
+        CachePlan(spec.cache.size, spec.cache.storageClass, spec.cache.accessMode)
+        if spec.cache is not None
+        else None
+    )
+    return ModelPlan(
+        name=spec.name,
+        namespace=spec.namespace,
+        server=server,
+        arch=arch,
+        uri=uri,
+        token_secret=spec.tokenSecret,
+        pool=pool,
+        fit=planned,
+        nodes_per_replica=nodes,
+        replicas=autoscaling.min_replicas
+        if autoscaling
+        else (spec.replicas if spec.replicas is not None else 1),
+        autoscaling=autoscaling,
+        routing=routing,
+        prefill=prefill,
+        cache=cache,
+        extra_args=tuple(spec.extraArgs),
+        quantization=quantization,
+    )
+
+
+def _size(
+    spec: ServedModel,
+    arch: ModelArch,
+    pool: PoolPlan,
+    dtype: str,
+    max_len: int,
+    fail: Report,
+) -> tuple[Fit, int] | None:
+    """Tensor/pipeline parallelism, nodes per replica and the memory plan, or None."""
+    ok = True
+
+    def failed(field: tuple[PathPart, ...], message: str) -> None:
+        nonlocal ok
+        ok = False
+        fail(field, message)
+
+    device = _device(pool)
+    if device is None:
+        failed(
+            ("pool",),
+            f"pool {pool.name} uses mixed MIG profiles; serve on whole GPUs or a pool with "
+            "mig: single:<profile>",
+        )
+        return None
+    per_node = 1 if pool.mig_strategy == "single" else pool.gpus_per_node
+
+    def fit(tp: int, pp: int) -> Fit:
+        return Fit(
+            arch, dtype, spec.kvCacheDtype, tp, pp, device, spec.gpuMemoryUtilization, max_len
+        )
+
+    pp = spec.pipelineParallel
+    tp_at: tuple[PathPart, ...] = ("tensorParallel",)
+    if spec.tensorParallel is not None:
+        tp = spec.tensorParallel
+    elif spec.multiNode:
+        tp = per_node
+    else:
+        tp = _auto_tp(arch, pp, per_node, fit)
+        if tp == 0:
+            largest = max(
+                (t for t in tp_candidates(per_node) if tp_problem(arch, t) is None), default=1
+            )
+            failed(
+                ("pool",),
+                f"{arch.id} does not fit pool {pool.name} ({per_node}x {device.name} per node) "
+                f"at any tensor parallel size: at TP {largest}, {fit(largest, pp).explain()}. "
+                "Use a smaller dtype (fp8, int4), a shorter maxModelLen, kvCacheDtype: fp8, "
+                "a larger GPU, or multiNode",
+            )
+            return None
+    problem = tp_problem(arch, tp)
+    if problem is not None:
+        failed(tp_at, problem)
+    if pp > arch.layers:
+        failed(("pipelineParallel",), f"{pp} stages exceed {arch.id}'s {arch.layers} layers")
+    gpus = tp * pp
+    nodes = 1
+    if spec.multiNode:
+        if gpus <= per_node or gpus % per_node:
+            failed(
+                tp_at,
+                f"a multi-node replica spans whole nodes: TP x PP ({tp} x {pp} = {gpus}) must "
+                f"be a multiple of gpusPerNode ({per_node}) above it",
+            )
+        nodes = max(1, gpus // per_node)
+    elif gpus > per_node:
+        failed(
+            tp_at,
+            f"TP x PP = {gpus} GPUs exceeds the {per_node} "
+            f"{'MIG slice' if per_node == 1 and pool.mig_strategy == 'single' else 'GPUs'} per "
+            f"node of pool {pool.name}; lower it, or set multiNode: true",
+        )
+    if not ok:
+        return None
+    planned = fit(tp, pp)
+    if not planned.fits:
+        failed(
+            tp_at if spec.tensorParallel else ("pool",),
+            f"{arch.id} does not fit: {planned.explain()}",
+        )
+        return None
+    return planned, nodes
+
+
+def _prefill(
+    spec: ServedModel, routing: Routing | None, planned: Fit, per_node: int, fail: Report
+) -> PrefillPlan | None:
+    """Prefill workers of P/D disaggregation (default: one, sized like decode)."""
+    if spec.prefill is None:
+        return PrefillPlan(1, planned) if routing == "pd" else None
+    prefill_tp = spec.prefill.tensorParallel or planned.tp
+    problem = tp_problem(planned.model, prefill_tp)
+    prefill_fit = dataclasses.replace(planned, tp=prefill_tp, pp=1)
+    at = ("prefill", "tensorParallel")
+    if problem is not None:
+        fail(at, problem)
+    elif prefill_tp > per_node:
+        fail(at, f"{prefill_tp} exceeds {per_node} GPUs per node")
+    elif not prefill_fit.fits:
+        fail(at, f"prefill does not fit: {prefill_fit.explain()}")
+    else:
+        return PrefillPlan(spec.prefill.replicas, prefill_fit)
+    return None
+
+
+def _device(pool: PoolPlan) -> Device | None:
+    accelerator = pool.accelerator
+    if pool.mig_strategy == "mixed":
+        return None
+    if pool.mig_strategy == "single":
+        assert pool.mig_profile is not None
+        # A MIG slice: its nominal memory (the "40gb" of 3g.40gb), less 5% that nvidia-smi
+        # shows the slice does not get.
+        nominal = int(pool.mig_profile.split(".")[1].removesuffix("gb"))
+        return Device(f"{accelerator.id} MIG {pool.mig_profile}", nominal * 0.95)
+    return Device(accelerator.id, accelerator.cuda_memory_mib / 1024)
+
+
+def _auto_tp(arch: ModelArch, pp: int, per_node: int, fit: Callable[[int, int], Fit]) -> int:
+    """The smallest power-of-two TP that vLLM can shard the model over and that fits."""
+    for tp in tp_candidates(per_node):
+        if tp * pp <= per_node and tp_problem(arch, tp) is None and fit(tp, pp).fits:
+            return tp
+    return 0
+
+
+def _check_pool_capacity(lab: Lab, models: list[ModelPlan], error: Report) -> None:
+    """Every model at its largest must fit its pool at its largest."""
+    index = {m.name: i for i, m in enumerate(lab.spec.models)}
+    used: dict[str, int] = {}
+    for model in models:
+        pool = model.pool
+        capacity = pool.max_nodes * pool.gpu_resources_per_node
+        used[pool.name] = used.get(pool.name, 0) + model.gpus_at_most
+        if used[pool.name] > capacity:
+            error(
+                ("spec", "models", index[model.name], "pool"),
+                f"pool {pool.name} has at most {capacity} GPUs ({pool.max_nodes} nodes x "
+                f"{pool.gpu_resources_per_node}); its models need {used[pool.name]} at "
+                "their largest (replicas x TP x PP, plus prefill): raise the pool's nodes.max "
+                "or lower replicas",
+            )

@@ -1,0 +1,210 @@
+"""Serving renders: the precise-prefix-cache contract between vLLM and the EPP, and the
+version-dependent details for two pinned versions of vLLM, llm-d's EPP and KServe
+(every variant strictly valid against the upstream schemas)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import yaml
+
+from labgen.components import kserve as kserve_operator
+from labgen.components.serving import model_objects
+from labgen.components.serving.common import Versions
+from labgen.data.serving import EPP, PREFIX_CACHE
+from labgen.errors import SpecError
+from labgen.plan import build_plan
+from labgen.plan.model import LabPlan
+from labgen.schemas import SchemaSet
+from labgen.spec import parse_lab
+from support import validation_errors
+
+SPEC = """\
+apiVersion: labgen.dev/v1alpha1
+kind: Lab
+metadata: {{name: serving}}
+spec:
+  cluster: {{platform: kubernetes, provider: baremetal, kubernetesVersion: "1.33"}}
+  gitops: {{repoURL: https://github.com/example/lab.git}}
+  versions: {versions}
+  gpuPools:
+    - {{name: h100, accelerator: H100-80GB, gpusPerNode: 8, nodes: {{min: 1, max: 4}}}}
+  gateway: {{className: istio}}
+  operators:
+    {{gpuOperator: {{}}, gatewayApi: {{}}, inferenceExtension: {{}}, keda: {{}},
+     monitoring: {{}}, kserve: {{}}, leaderWorkerSet: {{}}}}
+  models:
+    - {model}
+"""
+
+
+def plan_of(model: str, **versions: str) -> LabPlan:
+    pinned = {key: {"version": value} for key, value in versions.items()}
+    text = SPEC.format(versions=json.dumps(pinned), model=model)
+    return build_plan(parse_lab(text, "lab.yaml"), "lab.yaml")
+
+
+def objects_of(plan: LabPlan) -> list[dict[str, Any]]:
+    objects, _ = model_objects(plan, plan.models[0], Versions.of(plan))
+    from labgen.components.serving import autoscaling
+
+    scaled = f"{plan.models[0].name}-decode" if plan.models[0].server == "llm-d" else "m"
+    return objects + autoscaling.objects(plan, plan.models[0], Versions.of(plan), scaled)
+
+
+def find(objects: list[dict[str, Any]], kind: str, name: str | None = None) -> dict[str, Any]:
+    for item in objects:
+        if item["kind"] == kind and (name is None or item["metadata"]["name"] == name):
+            return item
+    raise AssertionError(f"no {kind} {name or ''}")
+
+
+def flag(args: list[str], name: str) -> str:
+    return args[args.index(name) + 1]
+
+
+PRECISE = (
+    "{name: m, model: Qwen/Qwen3-8B, server: llm-d, pool: h100, maxModelLen: 8192, "
+    "routing: precise-prefix-cache}"
+)
+
+
+@pytest.mark.parametrize("epp", [row.since for row in EPP])
+def test_precise_prefix_cache_vllm_and_epp_agree(epp: str) -> None:
+    plan = plan_of(PRECISE, **{"llm-d-router": epp})
+    objects = objects_of(plan)
+    pod = find(objects, "Deployment", "m-decode")["spec"]["template"]["spec"]
+    (vllm,) = pod["containers"]
+    env = {e["name"]: e.get("value") for e in vllm["env"]}
+    events = json.loads(flag(vllm["args"], "--kv-events-config"))
+    config = yaml.safe_load(find(objects, "ConfigMap", "m-epp")["data"]["config.yaml"])
+    gen = Versions.of(plan).epp
+    (scorer,) = [p for p in config["plugins"] if p["type"] == gen.precise_scorer]
+    params = scorer["parameters"]
+    epp_service = find(objects, "Service", "m-epp")
+
+    assert config["apiVersion"] == gen.config_api_version
+    # block size and hash seed: the EPP recomputes vLLM's block hashes
+    assert int(flag(vllm["args"], "--block-size")) == params["tokenProcessorConfig"]["blockSize"]
+    assert env["PYTHONHASHSEED"] == params["tokenProcessorConfig"]["hashSeed"]
+    assert flag(vllm["args"], "--prefix-caching-hash-algo") == PREFIX_CACHE.hash_algo
+    # vLLM publishes to the EPP Service's ZMQ port, on topics the EPP subscribes to
+    assert events["enable_kv_cache_events"] is True
+    assert events["publisher"] == "zmq"
+    host, port = events["endpoint"].removeprefix("tcp://").rsplit(":", 1)
+    assert host == f"{epp_service['metadata']['name']}.{plan.models[0].namespace}.svc"
+    assert int(port) in {p["port"] for p in epp_service["spec"]["ports"]}
+    assert params["kvEventsConfig"]["zmqEndpoint"] == f"tcp://*:{port}"
+    assert events["topic"].startswith(params["kvEventsConfig"]["topicFilter"])
+    assert "$(POD_IP)" in events["topic"]
+    assert "POD_IP" in env
+    assert params["indexerConfig"]["tokenizersPoolConfig"]["modelName"] == "Qwen/Qwen3-8B"
+
+
+PD = (
+    "{name: m, model: Qwen/Qwen3-8B, server: llm-d, pool: h100, maxModelLen: 8192, "
+    "routing: pd, prefill: {replicas: 2}}"
+)
+
+
+def test_epp_generations_differ_where_upstream_renamed_things() -> None:
+    old = objects_of(plan_of(PD, **{"llm-d-router": "v0.5.0"}))
+    new = objects_of(plan_of(PD, **{"llm-d-router": "v0.10.0"}))
+    old_config = yaml.safe_load(find(old, "ConfigMap", "m-epp")["data"]["config.yaml"])
+    new_config = yaml.safe_load(find(new, "ConfigMap", "m-epp")["data"]["config.yaml"])
+    assert old_config["apiVersion"] == "inference.networking.x-k8s.io/v1alpha1"
+    assert new_config["apiVersion"] == "llm-d.ai/v1alpha1"
+    old_types = {p["type"] for p in old_config["plugins"]}
+    new_types = {p["type"] for p in new_config["plugins"]}
+    assert {"pd-profile-handler", "prefill-header-handler"} <= old_types
+    assert {"disagg-profile-handler", "prefix-based-pd-decider"} <= new_types
+    assert not new_types & {"pd-profile-handler", "prefill-header-handler"}
+    old_sidecar = find(old, "Deployment", "m-decode")["spec"]["template"]["spec"]["initContainers"][
+        0
+    ]
+    new_sidecar = find(new, "Deployment", "m-decode")["spec"]["template"]["spec"]["initContainers"][
+        0
+    ]
+    assert old_sidecar["image"] == "ghcr.io/llm-d/llm-d-routing-sidecar:v0.5.0"
+    assert "--vllm-port=8200" in old_sidecar["args"]
+    assert new_sidecar["image"] == "ghcr.io/llm-d/llm-d-router-disagg-sidecar:v0.10.0"
+    assert "--model-server-port=8200" in new_sidecar["args"]
+    # the old EPP reads vLLM's pre-0.9 KV metric name unless told the new one
+    old_epp = find(old, "Deployment", "m-epp")["spec"]["template"]["spec"]["containers"][0]
+    assert flag(old_epp["args"], "--kv-cache-usage-percentage-metric") == "vllm:kv_cache_usage_perc"
+    new_epp = find(new, "Deployment", "m-epp")["spec"]["template"]["spec"]["containers"][0]
+    assert "--kv-cache-usage-percentage-metric" not in new_epp["args"]
+    prefill = find(new, "Deployment", "m-prefill")
+    assert prefill["spec"]["replicas"] == 2
+    assert prefill["spec"]["template"]["metadata"]["labels"]["llm-d.ai/role"] == "prefill"
+
+
+SCALED = (
+    "{name: m, model: Qwen/Qwen3-8B, server: vllm, pool: h100, maxModelLen: 8192, "
+    "autoscaling: {min: 1, max: 3, metric: kv-cache-usage}}"
+)
+
+
+@pytest.mark.parametrize(
+    ("version", "metric"),
+    [("v0.8.5", "vllm:gpu_cache_usage_perc"), ("v0.30.0", "vllm:kv_cache_usage_perc")],
+)
+def test_autoscaling_queries_the_metric_of_the_pinned_vllm(version: str, metric: str) -> None:
+    objects = objects_of(plan_of(SCALED, vllm=version))
+    scaled = find(objects, "ScaledObject")
+    (trigger,) = scaled["spec"]["triggers"]
+    assert trigger["metadata"]["query"].startswith(f"avg({metric}{{")
+    assert trigger["metadata"]["threshold"] == "0.8"
+    image = find(objects, "Deployment")["spec"]["template"]["spec"]["containers"][0]["image"]
+    assert image == f"docker.io/vllm/vllm-openai:{version}"
+
+
+def test_precise_routing_needs_a_vllm_with_kv_events() -> None:
+    with pytest.raises(SpecError, match="lacks"):
+        plan_of(PRECISE, vllm="v0.8.5")
+
+
+def test_versions_labgen_does_not_know_are_spec_errors() -> None:
+    with pytest.raises(SpecError, match=r"llm-d-router: labgen knows .*not v0\.9\.0"):
+        plan_of(PRECISE, **{"llm-d-router": "v0.9.0"})
+
+
+LLMISVC = "{name: m, model: Qwen/Qwen3-8B, server: llm-d-kserve, pool: h100, maxModelLen: 8192}"
+
+
+@pytest.mark.parametrize(
+    ("version", "api", "controller_chart"),
+    [
+        ("v0.16.0", "serving.kserve.io/v1alpha1", "kserve"),
+        ("v0.20.0", "serving.kserve.io/v1alpha2", "kserve-resources"),
+    ],
+)
+def test_kserve_generations(version: str, api: str, controller_chart: str) -> None:
+    plan = plan_of(LLMISVC, kserve=version)
+    assert find(objects_of(plan), "LLMInferenceService")["apiVersion"] == api
+    charts = {app.component: app.source for app in kserve_operator.apps(plan)}
+    assert charts["kserve"].chart.chart == controller_chart  # type: ignore[union-attr]
+    assert charts["kserve"].chart.version == version  # type: ignore[union-attr]
+
+
+VARIANTS = [
+    (PRECISE, {"llm-d-router": "v0.5.0"}),
+    (PRECISE, {"llm-d-router": "v0.10.0"}),
+    (PD, {"llm-d-router": "v0.5.0"}),
+    (PD, {"llm-d-router": "v0.10.0"}),
+    (SCALED, {"vllm": "v0.8.5"}),
+    (LLMISVC, {"kserve": "v0.16.0"}),
+    (LLMISVC, {"kserve": "v0.20.0"}),
+    ("{name: m, model: Qwen/Qwen3-8B, server: kserve, pool: h100, maxModelLen: 8192}", {}),
+]
+
+
+@pytest.mark.parametrize(("model", "versions"), VARIANTS)
+def test_every_version_variant_is_strictly_valid(
+    model: str, versions: dict[str, str], schema_set: Callable[[str], SchemaSet]
+) -> None:
+    objects = objects_of(plan_of(model, **versions))
+    assert not validation_errors(schema_set("1.33"), objects, str(versions))
