@@ -258,8 +258,15 @@ _SEVERAL_DOCUMENTS = re.compile(r"^(?!---|[ \t]*(?:#|$)).*\n(?:.*\n)*?---(?:[ \t
 _BLOCK_HEADER = re.compile(r"[ \t][>|][-+0-9]*[ \t]*(?:#[^\n]*)?$", re.MULTILINE)
 
 
+_COMMENT_LINE = re.compile(r"^[ \t]*#[^\n]*", re.MULTILINE)
+
+
 def _may_read_differently(text: str) -> bool:
     """Whether the text's syntax could read differently in YAML 1.1 (before parsing)."""
+    # Whole-line comments (every generated file's header has one, with backticks) hold
+    # nothing either parser resolves; inside a block scalar such a line is literal text.
+    # Blanking them keeps line structure for the checks below.
+    text = _COMMENT_LINE.sub("", text) if "#" in text else text
     if len(text) < 4096:
         return _YAML11.search(text) is not None or _empty_block_scalar(text)
     if "<<" in text or _empty_block_scalar(text) or _EMPTY_KEY.search(text):
