@@ -33,7 +33,7 @@ typecheck: setup
 	$(BIN)/mypy
 
 unit: setup
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q --durations=10
 
 # The committed tree, built and validated like CI and Argo CD would. The OpenShift GitOps
 # ArgoCD object is skipped: argocd-operator's CRD is not among the upstream schemas.

@@ -6,10 +6,14 @@ from __future__ import annotations
 import shutil
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from conftest import GOLDEN, REPO
+from labgen.components.base import KustomizeSource
+from labgen.plan import build_plan
+from labgen.render import lab_apps
 from labgen.schemas import SchemaSet
 from labgen.spec import load_lab
 from support import build, kustomization_dirs, render_into, validation_errors
@@ -93,3 +97,26 @@ def test_project_allows_everything_the_lab_applies(spec: Path, rendered_repo: Pa
             if namespace is not None and namespace not in allowed_namespaces:
                 problems.append(f"{where}: namespace {namespace} not in destinations")
     assert not problems, "\n".join(problems)
+
+
+def test_overlays_on_catalog_bases_build_to_the_planned_objects(rendered_repo: Path) -> None:
+    """An overlay that reuses a catalog base through JSON patches builds, with the real
+    kustomize, to exactly the objects the lab planned (plus the lab label)."""
+    checked = 0
+    for spec in LABS:
+        plan = build_plan(load_lab(spec), str(spec))
+        for app in lab_apps(plan):
+            source = app.source
+            if not isinstance(source, KustomizeSource) or not source.json_patches:
+                continue
+            expected = [*source.objects, *(patch.result for patch in source.json_patches)]
+            for item in expected:
+                item["metadata"].setdefault("labels", {})["labgen.dev/lab"] = plan.name
+            built = build(rendered_repo / "overlays" / plan.name / app.component)
+
+            def key(item: dict[str, Any]) -> tuple[str, str]:
+                return item["kind"], item["metadata"]["name"]
+
+            assert sorted(built, key=key) == sorted(expected, key=key), app.component
+            checked += 1
+    assert checked, "no lab overlay reuses a catalog base"

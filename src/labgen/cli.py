@@ -6,6 +6,7 @@ Exit codes: 0 success; 1 spec errors, drift or refused writes; 2 usage errors;
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 from pathlib import Path
@@ -17,6 +18,20 @@ from rich.table import Table as RichTable
 from typer.exceptions import TyperException
 
 from labgen import __version__, tools
+from labgen.bench.analyze import (
+    DEFAULT_PARETO,
+    DEFAULT_WEIGHTS,
+    analyze,
+    csv_text,
+    json_text,
+    markdown,
+    parse_slo,
+    parse_weight,
+    plot,
+    summary,
+    text_table,
+)
+from labgen.bench.report import load_results
 from labgen.errors import LabgenError, SpecError
 from labgen.plan.describe import (
     Table,
@@ -63,6 +78,8 @@ schemas_app = typer.Typer(
     help="JSON Schemas for custom resources (kubeconform layout).", no_args_is_help=True
 )
 app.add_typer(schemas_app, name="schemas")
+bench_app = typer.Typer(help="GuideLLM benchmark results.", no_args_is_help=True)
+app.add_typer(bench_app, name="bench")
 
 RootOption = Annotated[
     Path | None,
@@ -151,12 +168,16 @@ def models() -> None:
 
 
 def _table(table: Table) -> None:
+    out.print(_rich_table(table))
+
+
+def _rich_table(table: Table) -> RichTable:
     rich = RichTable(title=table.title, title_justify="left", title_style="bold")
     for column in table.columns:
         rich.add_column(column)
     for row in table.rows:
         rich.add_row(*row)
-    out.print(rich)
+    return rich
 
 
 @app.command()
@@ -355,6 +376,72 @@ def schemas_import(
     for path in written:
         _say(f"wrote {path}")
     _say(f"{len(written)} schemas in {out}")
+
+
+@bench_app.command("report")
+def bench_report(
+    results: Annotated[
+        list[Path], typer.Argument(help="GuideLLM JSON reports (0.7+ or older).", dir_okay=False)
+    ],
+    output_format: Annotated[
+        str, typer.Option("--format", "-f", help="text, markdown, csv or json.")
+    ] = "text",
+    slo: Annotated[
+        list[str] | None,
+        typer.Option(help="Keep benchmarks meeting METRIC<=LIMIT, e.g. ttft_p95<=200 (ms)."),
+    ] = None,
+    weight: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="TOPSIS weight METRIC=W (repeat; default output_tps=0.4 ttft_p95=0.3 "
+            "itl_p95=0.3). Throughputs are benefits, latencies costs."
+        ),
+    ] = None,
+    pareto: Annotated[str, typer.Option(help="Pareto axes THROUGHPUT,LATENCY.")] = ",".join(
+        DEFAULT_PARETO
+    ),
+    plot_path: Annotated[
+        Path | None, typer.Option("--plot", help="Write a PNG: latency against throughput.")
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the report here, not stdout.")
+    ] = None,
+) -> None:
+    """Compare benchmarks: TTFT / ITL / TPOT percentiles and throughput per configuration,
+    SLO filters, the Pareto front and a TOPSIS ranking.
+
+    Metrics: rps, output_tps, total_tps, and {ttft,itl,tpot,latency}_{mean,p50,p95,p99}."""
+    if output_format not in ("text", "markdown", "csv", "json"):
+        raise typer.BadParameter("--format must be text, markdown, csv or json")
+    axes = tuple(a.strip() for a in pareto.split(","))
+    if len(axes) != 2:
+        raise typer.BadParameter("--pareto takes two metrics, e.g. output_tps,ttft_p95")
+    analysis = analyze(
+        load_results(results),
+        [parse_slo(s) for s in slo or []],
+        [parse_weight(w) for w in weight] if weight else DEFAULT_WEIGHTS,
+        (axes[0], axes[1]),
+    )
+    header, rows = text_table(analysis)
+    table = Table(summary(analysis), header, tuple(rows))
+    if output_format == "text" and output is None:
+        _table(table)
+    else:
+        if output_format == "text":
+            console = Console(file=io.StringIO(), width=_PIPE_WIDTH * 2, highlight=False)
+            console.print(_rich_table(table))
+            text = console.file.getvalue()  # type: ignore[attr-defined]
+        else:
+            formats = {"markdown": markdown, "csv": csv_text, "json": json_text}
+            text = formats[output_format](analysis)
+        if output is not None:
+            output.write_text(text)
+            _say(f"wrote {output}")
+        else:
+            out.print(text, end="", markup=False)
+    if plot_path is not None:
+        plot(analysis, plot_path)
+        _say(f"wrote {plot_path}")
 
 
 @app.command()

@@ -358,6 +358,61 @@ class ServedModel(_Model):
     extraArgs: list[str] = Field(default_factory=list, description="More `vllm serve` flags.")
 
 
+class BenchmarkData(_Model):
+    promptTokens: int = Field(ge=1, le=1_000_000, description="Synthetic prompt length.")
+    outputTokens: int = Field(ge=1, le=1_000_000, description="Synthetic output length.")
+
+
+class Benchmark(_Model):
+    name: DnsLabel = Field(description="Benchmark name (its Job and results volume).")
+    target: DnsLabel = Field(description="The model (spec.models[].name) it measures.")
+    profile: Literal["sweep", "synchronous", "constant", "poisson", "concurrent", "throughput"] = (
+        Field(
+            default="sweep",
+            description=(
+                "GuideLLM load profile: sweep (synchronous, throughput, then rates between), "
+                "one stream, fixed or Poisson request rates, fixed concurrent streams, or "
+                "all at once."
+            ),
+        )
+    )
+    rates: list[float] = Field(
+        default_factory=list,
+        description=(
+            "Requests/s for constant and poisson, streams for concurrent (one benchmark "
+            "each); not used by the other profiles."
+        ),
+    )
+    sweepSize: int = Field(
+        default=10, ge=3, le=100, description="Benchmarks in a sweep (including the two ends)."
+    )
+    data: BenchmarkData = Field(description="Synthetic requests.")
+    maxSeconds: int = Field(default=120, ge=1, le=86400, description="Duration of each benchmark.")
+    maxRequests: int | None = Field(
+        default=None, ge=1, description="Stop each benchmark after this many requests."
+    )
+    tokenizer: str | None = Field(
+        default=None,
+        description=(
+            "Hugging Face id of the tokenizer for synthetic data (default: the target's "
+            "hf:// model)."
+        ),
+    )
+    url: str | None = Field(
+        default=None,
+        pattern=r"^https?://",
+        description=(
+            "OpenAI-compatible base URL (default: the target's in-cluster Service or "
+            "Gateway; required for llm-d-kserve targets)."
+        ),
+    )
+    storage: str = Field(
+        default="5Gi",
+        pattern=r"^[1-9][0-9]*(Mi|Gi|Ti)$",
+        description="Size of the results volume.",
+    )
+
+
 class Gateway(_Model):
     className: str | None = Field(
         default=None,
@@ -400,6 +455,9 @@ class LabSpec(_Model):
     models: list[ServedModel] = Field(default_factory=list, description="Models to serve.")
     gateway: Gateway = Field(
         default_factory=Gateway, description="Gateway for llm-d inference routing."
+    )
+    benchmarks: list[Benchmark] = Field(
+        default_factory=list, description="GuideLLM benchmarks, run after serving is ready."
     )
     check: CheckSettings = Field(
         default_factory=CheckSettings, description="How `labgen check` treats this lab."

@@ -74,7 +74,7 @@ def test_interrupted_staging_leaves_previous_tree(
 ) -> None:
     write_tree(tmp_path, _tree({"apps/a/x.yaml": "old x\n", "apps/a/y.yaml": "old y\n"}), {"lab:a"})
     before = {p: p.read_text() for p in tmp_path.rglob("*") if p.is_file()}
-    real = write._write_durably
+    real = write._stage
     calls = {"n": 0}
 
     def dying(path: Path, content: str) -> None:
@@ -83,7 +83,7 @@ def test_interrupted_staging_leaves_previous_tree(
             raise KeyboardInterrupt
         real(path, content)
 
-    monkeypatch.setattr(write, "_write_durably", dying)
+    monkeypatch.setattr(write, "_stage", dying)
     with pytest.raises(KeyboardInterrupt):
         write_tree(
             tmp_path, _tree({"apps/a/x.yaml": "new x\n", "apps/a/y.yaml": "new y\n"}), {"lab:a"}

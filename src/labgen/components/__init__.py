@@ -1,6 +1,7 @@
 """The component registry: one line per component, in rendering order."""
 
 from labgen.components import (
+    benchmarks,
     cert_manager,
     cnpg,
     gateway_api,
@@ -29,6 +30,7 @@ REGISTRY: tuple[Component, ...] = (
     kserve.COMPONENT,
     gpu_pools.COMPONENT,
     serving.COMPONENT,
+    benchmarks.COMPONENT,
 )
 
 __all__ = ["REGISTRY", "App", "CatalogBase", "Component"]

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from labgen.components.jsonpatch import JsonPatch
 from labgen.data.types import HelmChart
 from labgen.plan.model import LabPlan
 
@@ -46,6 +47,8 @@ class KustomizeSource:
     objects: tuple[K8sObject, ...] = ()
     patches: tuple[K8sObject, ...] = ()
     """Strategic-merge patches (partial objects) applied to the bases."""
+    json_patches: tuple[JsonPatch, ...] = ()
+    """RFC 6902 patches of base objects (which may rename them)."""
 
 
 @dataclass(frozen=True)

@@ -143,6 +143,12 @@ RELEASES: dict[str, Release] = {
             source="https://github.com/vllm-project/vllm/releases/tag/v0.30.0",
         ),
         Release(
+            "guidellm",
+            "v0.8.1",
+            images={"benchmark": "ghcr.io/vllm-project/guidellm"},
+            source="https://github.com/vllm-project/guidellm/releases/tag/v0.8.1",
+        ),
+        Release(
             "llm-d-router",
             "v0.10.0",
             source="https://github.com/llm-d/llm-d-router/releases/tag/v0.10.0",

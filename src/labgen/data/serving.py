@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 
 def parse_version(version: str) -> tuple[int, int, int]:
@@ -191,7 +191,15 @@ class PrefixCacheSettings:
 
 PREFIX_CACHE = PrefixCacheSettings()
 
-G = TypeVar("G", VllmGeneration, EppGeneration, KserveGeneration)
+
+class _Generation(Protocol):
+    @property
+    def since(self) -> str: ...
+    @property
+    def until(self) -> str | None: ...
+
+
+G = TypeVar("G", bound=_Generation)
 
 
 def generation(table: Sequence[G], version: str) -> G:

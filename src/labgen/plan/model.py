@@ -130,6 +130,28 @@ class GpuOperatorPlan:
 
 
 @dataclass(frozen=True)
+class BenchmarkPlan:
+    name: str
+    namespace: str
+    model: ModelPlan
+    url: str
+    """OpenAI-compatible base URL (no /v1)."""
+    profile: str
+    rates: tuple[float, ...]
+    sweep_size: int
+    prompt_tokens: int
+    output_tokens: int
+    max_seconds: int
+    max_requests: int | None
+    tokenizer: str
+    storage: str
+
+    @property
+    def token_secret(self) -> str | None:
+        return self.model.token_secret
+
+
+@dataclass(frozen=True)
 class LabPlan:
     """Everything the renderers need, resolved from one spec and labgen's tables."""
 
@@ -151,6 +173,7 @@ class LabPlan:
     gpu_operator: GpuOperatorPlan | None
     models: tuple[ModelPlan, ...] = ()
     gateway_class: str | None = None
+    benchmarks: tuple[BenchmarkPlan, ...] = ()
 
     @property
     def openshift(self) -> bool:

@@ -11,12 +11,14 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
+from labgen.data.benchmarks import GUIDELLM
 from labgen.data.hardware import ACCELERATORS, INSTANCE_TYPES
 from labgen.data.releases import RELEASES
 from labgen.data.rules import RULES
 from labgen.data.serving import EPP, KSERVE, VLLM, generation
 from labgen.data.types import InstanceType, OlmPackage, Release
 from labgen.errors import Diagnostic, PathPart, SpecError
+from labgen.plan.benchmarks import resolve_benchmarks
 from labgen.plan.model import GitOpsPlan, GpuOperatorPlan, LabPlan, PoolPlan, Provisioner, Taint
 from labgen.plan.serving import resolve_models
 from labgen.spec import GpuPool, Lab, LoadedLab
@@ -32,7 +34,12 @@ _ZONE_SHAPES = {
 }
 _CLOUDS = ("aws", "gcp", "ibmcloud")
 # Releases whose version picks version-dependent serving facts (data/serving.py).
-_VERSIONED: dict[str, Sequence[Any]] = {"vllm": VLLM, "llm-d-router": EPP, "kserve": KSERVE}
+_VERSIONED: dict[str, Sequence[Any]] = {
+    "vllm": VLLM,
+    "llm-d-router": EPP,
+    "kserve": KSERVE,
+    "guidellm": GUIDELLM,
+}
 _OPERATOR_KEYS = {
     "gpuOperator": "gpu-operator",
     "nfd": "nfd",
@@ -73,6 +80,10 @@ def build_plan(loaded: LoadedLab, spec_file: str) -> LabPlan:
     models = resolve_models(
         lab, [p for p in pools if p is not None], operators, releases, errors.error
     )
+    gateway_class = lab.spec.gateway.className or (
+        "openshift-default" if lab.spec.cluster.platform == "openshift" else None
+    )
+    benchmarks = resolve_benchmarks(lab, models, gateway_class, errors.error)
     for i, waiver in enumerate(lab.spec.check.disable):
         if waiver.rule not in RULES:
             errors.error(
@@ -127,8 +138,8 @@ def build_plan(loaded: LoadedLab, spec_file: str) -> LabPlan:
             dcgm_exporter=options.dcgmExporter,
         ),
         models=models,
-        gateway_class=lab.spec.gateway.className
-        or ("openshift-default" if cluster.platform == "openshift" else None),
+        gateway_class=gateway_class,
+        benchmarks=benchmarks,
     )
 
 

@@ -41,12 +41,22 @@ def overlay(
     """``overlays/<lab>/<app>/``: bases by relative path, lab objects and patches as files."""
     resources = [posixpath.relpath(f"catalog/{base}", directory) for base in source.bases]
     resources += _write_objects(tree, directory, source.objects, header, owner)
-    patches = _write_objects(tree, directory, source.patches, header, owner, prefix="patch-")
+    patches: list[dict[str, Any]] = [
+        {"path": p}
+        for p in _write_objects(tree, directory, source.patches, header, owner, prefix="patch-")
+    ]
+    for patch in sorted(source.json_patches, key=lambda p: (p.kind, p.name)):
+        name = f"patch-{patch.kind.lower()}-{patch.name}.yaml"
+        tree.add(f"{directory}/{name}", data_file(header, list(patch.ops)), owner)
+        entry: dict[str, Any] = {"path": name, "target": {"kind": patch.kind, "name": patch.name}}
+        if patch.renames:
+            entry["options"] = {"allowNameChange": True}
+        patches.append(entry)
     kustomization: dict[str, Any] = {
         **KUSTOMIZATION,
         "labels": [{"pairs": {"labgen.dev/lab": lab}}],
         "resources": resources,
     }
     if patches:
-        kustomization["patches"] = [{"path": p} for p in patches]
+        kustomization["patches"] = patches
     tree.add(f"{directory}/kustomization.yaml", data_file(header, kustomization), owner)

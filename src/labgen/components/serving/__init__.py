@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from labgen.components.base import WAVE_SERVING, App, Component, K8sObject, KustomizeSource
+from labgen.components.base import WAVE_SERVING, App, Component, K8sObject
 from labgen.components.serving import autoscaling, kserve, llmd, llmd_kserve, vllm
-from labgen.components.serving.catalog import catalog, docs
+from labgen.components.serving.catalog import catalog, docs, overlay
 from labgen.components.serving.common import Versions
 from labgen.plan.model import LabPlan, ModelPlan
 from labgen.plan.serving import APP_PREFIX
@@ -45,7 +45,7 @@ def apps(plan: LabPlan) -> Iterator[App]:
             f"{APP_PREFIX}{model.name}",
             WAVE_SERVING,
             model.namespace,
-            KustomizeSource(objects=tuple(objects)),
+            overlay(model, objects),
             create_namespace=True,
             ignore_differences=ignores,
             cascade_delete=True,

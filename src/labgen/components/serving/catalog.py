@@ -11,13 +11,15 @@ Bases select nodes by the GPU Feature Discovery product label and tolerate the u
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import jinja2
 
-from labgen.components.base import CatalogBase, K8sObject
+from labgen.components.base import CatalogBase, K8sObject, KustomizeSource
+from labgen.components.jsonpatch import json_patch
 from labgen.components.serving import vllm
 from labgen.components.serving.common import Versions
 from labgen.data.hardware import ACCELERATORS
@@ -129,6 +131,43 @@ def catalog() -> Iterator[CatalogBase]:
             f"vLLM serving {fit.model.id} on {fit.tp}x {accelerator.id}",
             tuple(_standalone(o, accelerator) for o in objects),
         )
+
+
+@functools.cache
+def _bases() -> dict[str, CatalogBase]:
+    return {base.path: base for base in catalog()}
+
+
+def clear_cache() -> None:
+    _bases.cache_clear()
+
+
+def base_path(model: ModelPlan) -> str | None:
+    """The catalog base a lab's vLLM model builds on: same model, GPU and count, one node."""
+    fit = model.fit
+    if model.server != "vllm" or model.nodes_per_replica > 1 or fit.pp > 1:
+        return None
+    if MODELS.get(model.arch.id) != model.arch:
+        return None  # architecture given in the spec, not a catalog model
+    path = f"{ROOT}/{model.arch.slug}/{model.pool.accelerator.id.lower()}-x{fit.tp}"
+    return path if path in _bases() else None
+
+
+def overlay(model: ModelPlan, objects: list[K8sObject]) -> KustomizeSource:
+    """The model's overlay: its catalog base, when there is one, with JSON patches that
+    turn the base's objects into the lab's (name, namespace, labels, pool placement,
+    replicas, the lab's `vllm serve` arguments), plus the lab's other objects."""
+    path = base_path(model)
+    if path is None:
+        return KustomizeSource(objects=tuple(objects))
+    rest = list(objects)
+    patches = []
+    for base_object in _bases()[path].objects:
+        kind = base_object["kind"]
+        (mine,) = [o for o in rest if o["kind"] == kind and o["metadata"]["name"] == model.name]
+        rest.remove(mine)
+        patches.append(json_patch(base_object, mine))
+    return KustomizeSource(bases=(path,), objects=tuple(rest), json_patches=tuple(patches))
 
 
 README = jinja2.Template(
