@@ -46,6 +46,7 @@ test: lint typecheck unit check-render check
 bench: setup
 	$(BIN)/python benchmarks/render_bench.py
 	$(BIN)/python benchmarks/check_bench.py
+	$(BIN)/python benchmarks/matrix_bench.py
 
 # Security posture of what we render: checkov on every built overlay and catalog base (and
 # the golden labs). Heavy, so not in `make test`; checkov lives in its own virtualenv

@@ -37,6 +37,7 @@ from labgen.plan.describe import (
     Table,
     catalog_table,
     gcloud_commands,
+    matrix_tables,
     model_table,
     pool_table,
     versions_table,
@@ -144,6 +145,8 @@ def plan(
     if resolved.models:
         _table(model_table(resolved))
     _table(versions_table(resolved))
+    for table in matrix_tables(resolved):
+        _table(table)
     waves = tuple(
         (
             str(a.wave),

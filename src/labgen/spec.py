@@ -228,6 +228,9 @@ class Operators(_Model):
             "kube-prometheus-stack elsewhere."
         ),
     )
+    kueue: OperatorOptions | None = Field(
+        default=None, description="Kueue job queueing, for benchmark matrices."
+    )
 
 
 class Architecture(_Model):
@@ -413,6 +416,111 @@ class Benchmark(_Model):
     )
 
 
+MatrixDtype = Literal["bf16", "fp16", "fp8", "int8", "int4", "mxfp4"]
+MatrixProfile = Literal["concurrent", "constant", "poisson", "synchronous", "throughput"]
+MatrixServer = Literal["vllm", "kserve", "llm-d", "llm-d-kserve"]
+
+
+class MatrixModel(_Model):
+    model: str = Field(
+        description=(
+            "A model-catalog entry (Hugging Face id or short name, see `labgen models`) or "
+            "a spec.models[].name, whose architecture, uri and tokenSecret it reuses."
+        )
+    )
+    checkpoints: dict[Literal["fp8", "int8", "int4"], str] = Field(
+        default_factory=dict,
+        description=(
+            "Pre-quantized checkpoint URI per dtype (`hf://`, `s3://`, `pvc://`). int8 and "
+            "int4 need one; fp8 without one quantizes the bf16 weights on load."
+        ),
+    )
+    tokenSecret: str | None = Field(
+        default=None, description="Secret with HF_TOKEN for gated or private checkpoints."
+    )
+
+
+class MatrixHardware(_Model):
+    pool: DnsLabel = Field(description="GPU pool (spec.gpuPools[].name).")
+    gpus: list[Annotated[int, Field(ge=1, le=64)]] = Field(
+        min_length=1, description="GPU counts (tensor parallel sizes) to measure on it."
+    )
+
+
+class MatrixWorkloads(_Model):
+    profiles: list[MatrixProfile] = Field(
+        default_factory=lambda: list[MatrixProfile](["concurrent"]),
+        min_length=1,
+        description=(
+            "GuideLLM profiles. The load level of concurrent is streams, of constant and "
+            "poisson requests/s (both from batchSizes); synchronous and throughput take none."
+        ),
+    )
+    batchSizes: list[Annotated[int, Field(ge=1, le=4096)]] = Field(
+        default_factory=lambda: [1],
+        min_length=1,
+        description="Load levels: concurrent streams, or requests/s for constant and poisson.",
+    )
+    promptTokens: list[Annotated[int, Field(ge=1, le=1_000_000)]] = Field(
+        min_length=1, description="Synthetic prompt lengths."
+    )
+    outputTokens: list[Annotated[int, Field(ge=1, le=1_000_000)]] = Field(
+        min_length=1, description="Synthetic output lengths."
+    )
+
+
+class MatrixStorage(_Model):
+    size: str = Field(
+        default="20Gi", pattern=r"^[1-9][0-9]*(Mi|Gi|Ti)$", description="Results volume size."
+    )
+    storageClass: str | None = Field(default=None, description="StorageClass (default: cluster's).")
+    accessMode: Literal["ReadWriteMany", "ReadWriteOnce"] = Field(
+        default="ReadWriteMany",
+        description=(
+            "Batches run in parallel on several nodes and share the volume: ReadWriteOnce "
+            "only works when they all land on one node."
+        ),
+    )
+
+
+class Matrix(_Model):
+    name: DnsLabel = Field(description="Matrix name (its Jobs, queue and results volume).")
+    namespace: DnsLabel = Field(default="benchmarks", description="Namespace of its Jobs.")
+    models: list[str | MatrixModel] = Field(
+        min_length=1, description="Models: names, or objects with quantized checkpoints."
+    )
+    hardware: list[MatrixHardware] = Field(min_length=1, description="Pools and GPU counts.")
+    servers: list[MatrixServer] = Field(
+        default_factory=lambda: list[MatrixServer](["vllm"]),
+        min_length=1,
+        description="Servers (each configuration runs its server as a sidecar: vllm).",
+    )
+    dtypes: list[MatrixDtype] = Field(
+        default_factory=list,
+        description="Weight formats (default: each model's native one).",
+    )
+    workloads: MatrixWorkloads = Field(description="Request shapes and load levels.")
+    batchSize: int = Field(
+        default=100, ge=1, le=1000, description="Configurations per Job (one server start)."
+    )
+    maxSeconds: int = Field(
+        default=120, ge=1, le=86400, description="Duration of each configuration's run."
+    )
+    maxRequests: int | None = Field(
+        default=None, ge=1, description="Stop each configuration's run after this many requests."
+    )
+    gpuMemoryUtilization: float = Field(
+        default=0.9, gt=0, le=0.98, description="vLLM `--gpu-memory-utilization`."
+    )
+    storage: MatrixStorage = Field(
+        default_factory=MatrixStorage, description="The results volume (resume reads it)."
+    )
+    cache: ModelCache | None = Field(
+        default=None,
+        description="Shared model cache (HF_HOME) for every batch, so weights download once.",
+    )
+
+
 class Gateway(_Model):
     className: str | None = Field(
         default=None,
@@ -458,6 +566,10 @@ class LabSpec(_Model):
     )
     benchmarks: list[Benchmark] = Field(
         default_factory=list, description="GuideLLM benchmarks, run after serving is ready."
+    )
+    matrices: list[Matrix] = Field(
+        default_factory=list,
+        description="Benchmark matrices: every configuration of models x hardware x workloads.",
     )
     check: CheckSettings = Field(
         default_factory=CheckSettings, description="How `labgen check` treats this lab."

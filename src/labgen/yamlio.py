@@ -170,12 +170,21 @@ class _Dumper(yaml.CSafeDumper):
 
 
 def _represent_str(dumper: _Dumper, data: str) -> yaml.ScalarNode:
-    """Multi-line strings as literal blocks. Strings a YAML 1.1 reader (kubectl, Argo CD)
-    would take for bools or numbers get quoted by the emitter itself: PyYAML's resolver
-    is YAML 1.1."""
+    """Multi-line strings as literal blocks. Strings a YAML 1.1 reader would take for bools
+    or numbers get quoted by the emitter itself (PyYAML's resolver is YAML 1.1); strings
+    only YAML 1.2 or go-yaml read as numbers (``0008``, ``1e3``: kustomize reads both as
+    floats) are quoted here."""
     if "\n" in data and not any(line != line.rstrip() for line in data.splitlines()):
         return dumper.represent_scalar(_STR_TAG, data, style="|")
+    if _NUMBER_1_2.fullmatch(data):
+        return dumper.represent_scalar(_STR_TAG, data, style="'")
     return dumper.represent_scalar(_STR_TAG, data)
+
+
+_NUMBER_1_2 = re.compile(
+    r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+    r"|0o[0-7]+|0x[0-9a-fA-F]+|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)"
+)
 
 
 _STR_TAG = "tag:yaml.org,2002:str"

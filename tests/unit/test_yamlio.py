@@ -146,3 +146,33 @@ def test_specs_with_scalars_ruamel_cannot_construct_get_a_position(scalar: str) 
     with pytest.raises(YamlSyntaxError) as caught:
         yamlio.load_document(f"a:\n  b: {scalar}\n", "lab.yaml")
     assert str(caught.value).startswith("lab.yaml:2:6: invalid YAML: cannot read")
+
+
+# Strings that YAML 1.1 leaves strings but YAML 1.2 (or go-yaml, which kustomize uses)
+# reads as numbers: the writer must quote them, or kustomize turns a label into a number.
+NUMBER_LIKE_STRINGS = ["0008", "0019", "1e3", "-2E-5", "0o17", "0x1F", ".5", "7.", "12"]
+
+
+def test_number_like_strings_stay_strings_through_real_kustomize(tmp_path: Path) -> None:
+    from support import build
+
+    labels = {f"k{i}": value for i, value in enumerate(NUMBER_LIKE_STRINGS)}
+    config_map = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "numbers", "labels": labels},
+        "data": labels,
+    }
+    (tmp_path / "cm.yaml").write_text(yamlio.dump_documents([config_map]))
+    (tmp_path / "kustomization.yaml").write_text(
+        yamlio.dump_data(
+            {
+                "apiVersion": "kustomize.config.k8s.io/v1beta1",
+                "kind": "Kustomization",
+                "resources": ["cm.yaml"],
+            }
+        )
+    )
+    (built,) = build(tmp_path)
+    assert built["metadata"]["labels"] == labels
+    assert built["data"] == labels

@@ -10,7 +10,9 @@ from labgen.components import (
     inference_extension,
     keda,
     kserve,
+    kueue,
     leaderworkerset,
+    matrices,
     monitoring,
     nfd,
     serving,
@@ -24,6 +26,7 @@ REGISTRY: tuple[Component, ...] = (
     gpu_operator.COMPONENT,
     keda.COMPONENT,
     leaderworkerset.COMPONENT,
+    kueue.COMPONENT,
     cnpg.COMPONENT,
     monitoring.COMPONENT,
     inference_extension.COMPONENT,
@@ -31,6 +34,7 @@ REGISTRY: tuple[Component, ...] = (
     gpu_pools.COMPONENT,
     serving.COMPONENT,
     benchmarks.COMPONENT,
+    matrices.COMPONENT,
 )
 
 __all__ = ["REGISTRY", "App", "CatalogBase", "Component"]

@@ -108,6 +108,13 @@ RELEASES: dict[str, Release] = {
             source="https://cloudnative-pg.io/documentation/current/installation_upgrade/",
         ),
         Release(
+            "kueue",
+            "v0.19.2",
+            helm=HelmChart("oci://registry.k8s.io/kueue/charts", "kueue", "0.19.2"),
+            crd_groups=("kueue.x-k8s.io",),
+            source="https://kueue.sigs.k8s.io/docs/installation/#install-by-helm",
+        ),
+        Release(
             "kube-prometheus-stack",
             "v0.93.0",
             helm=HelmChart(

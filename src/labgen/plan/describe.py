@@ -186,3 +186,48 @@ def versions_table(plan: LabPlan) -> Table:
             how.append(f"git {release.git[0]} {release.git[1]}@{release.git[2]}")
         rows.append((key, release.version, "; ".join(how) or "-"))
     return Table("Pinned versions", ("release", "version", "installed as"), tuple(rows))
+
+
+def matrix_tables(plan: LabPlan) -> list[Table]:
+    """Per matrix: what the expansion kept, what it pruned and why, and the batches."""
+    if not plan.matrices:
+        return []
+    summary = Table(
+        "Benchmark matrices",
+        ("matrix", "namespace", "expanded", "kept", "pruned", "batches (Jobs)", "GPU quota"),
+        tuple(
+            (
+                m.name,
+                m.namespace,
+                str(m.expanded),
+                str(len(m.configs)),
+                str(sum(n for _, n in m.pruned)),
+                str(len(m.batches)),
+                ", ".join(f"{p.name} {plan.gpu_budgets[p.name]}" for p in m.pools),
+            )
+            for m in plan.matrices
+        ),
+    )
+    pruned = Table(
+        "Pruned configurations",
+        ("matrix", "configurations", "reason"),
+        tuple((m.name, str(n), why) for m in plan.matrices for why, n in m.pruned),
+    )
+    batches = Table(
+        "Matrix batches",
+        ("matrix", "batch", "model", "dtype", "GPUs", "max-model-len", "configurations"),
+        tuple(
+            (
+                m.name,
+                f"{b.index:04d}",
+                b.server.arch.id,
+                b.server.fit.dtype,
+                f"{b.server.fit.gpus}x {b.server.pool.accelerator.id} ({b.server.pool.name})",
+                str(b.server.fit.max_model_len),
+                str(len(b.configs)),
+            )
+            for m in plan.matrices
+            for b in m.batches
+        ),
+    )
+    return [summary, *([pruned] if pruned.rows else []), batches]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from labgen.data.models import ModelArch
@@ -174,6 +174,9 @@ class LabPlan:
     models: tuple[ModelPlan, ...] = ()
     gateway_class: str | None = None
     benchmarks: tuple[BenchmarkPlan, ...] = ()
+    matrices: tuple[MatrixPlan, ...] = ()
+    gpu_budgets: Mapping[str, int] = field(default_factory=dict)
+    """GPUs per pool left for benchmark matrices after serving's largest footprint."""
 
     @property
     def openshift(self) -> bool:
@@ -274,3 +277,84 @@ class ModelPlan:
         if self.prefill is not None:
             total += self.prefill.replicas * self.prefill.fit.gpus
         return total
+
+
+# --- benchmark matrices ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MatrixConfig:
+    """One measured configuration: a server setup and one GuideLLM workload against it."""
+
+    id: str
+    """Stable hash of :meth:`parameters`: the result file's name, so reruns skip it."""
+    model: ModelArch
+    uri: str
+    token_secret: str | None
+    pool: PoolPlan
+    gpus: int
+    server: str
+    dtype: str
+    profile: str
+    load: int | None
+    """Concurrent streams (concurrent) or requests/s (constant, poisson); None otherwise."""
+    prompt_tokens: int
+    output_tokens: int
+    quantization: str | None
+    """``--quantization`` of the server (fp8 on load without an fp8 checkpoint)."""
+
+    @property
+    def tokens(self) -> int:
+        return self.prompt_tokens + self.output_tokens
+
+    def parameters(self) -> dict[str, Any]:
+        return {
+            "model": self.model.id,
+            "uri": self.uri,
+            "accelerator": self.pool.accelerator.id,
+            "gpus": self.gpus,
+            "server": self.server,
+            "dtype": self.dtype,
+            "profile": self.profile,
+            "load": self.load,
+            "promptTokens": self.prompt_tokens,
+            "outputTokens": self.output_tokens,
+        }
+
+
+@dataclass(frozen=True)
+class MatrixBatch:
+    """Configurations sharing one server start: one Job, admitted by Kueue as a unit."""
+
+    index: int
+    server: ModelPlan
+    """The sidecar server, sized for the longest request of the batch."""
+    configs: tuple[MatrixConfig, ...]
+
+
+@dataclass(frozen=True)
+class MatrixPlan:
+    name: str
+    namespace: str
+    expanded: int
+    """Configurations before pruning (duplicates included)."""
+    pruned: tuple[tuple[str, int], ...]
+    """(reason, how many configurations) for every configuration dropped, largest first."""
+    batches: tuple[MatrixBatch, ...]
+    max_seconds: int
+    max_requests: int | None
+    storage_size: str
+    storage_class: str | None
+    access_mode: str
+    cache: CachePlan | None
+
+    @property
+    def configs(self) -> tuple[MatrixConfig, ...]:
+        return tuple(c for b in self.batches for c in b.configs)
+
+    @property
+    def pools(self) -> tuple[PoolPlan, ...]:
+        seen: dict[str, PoolPlan] = {}
+        for b in self.batches:
+            seen.setdefault(b.server.pool.name, b.server.pool)
+        return tuple(seen.values())

@@ -19,6 +19,7 @@ from labgen.data.serving import EPP, KSERVE, VLLM, generation
 from labgen.data.types import InstanceType, OlmPackage, Release
 from labgen.errors import Diagnostic, PathPart, SpecError
 from labgen.plan.benchmarks import resolve_benchmarks
+from labgen.plan.matrix import gpu_budgets, resolve_matrices
 from labgen.plan.model import GitOpsPlan, GpuOperatorPlan, LabPlan, PoolPlan, Provisioner, Taint
 from labgen.plan.serving import resolve_models
 from labgen.spec import GpuPool, Lab, LoadedLab
@@ -51,6 +52,7 @@ _OPERATOR_KEYS = {
     "inferenceExtension": "inference-extension",
     "kserve": "kserve",
     "monitoring": "monitoring",
+    "kueue": "kueue",
 }
 
 
@@ -84,6 +86,9 @@ def build_plan(loaded: LoadedLab, spec_file: str) -> LabPlan:
         "openshift-default" if lab.spec.cluster.platform == "openshift" else None
     )
     benchmarks = resolve_benchmarks(lab, models, gateway_class, errors.error)
+    live_pools = [p for p in pools if p is not None]
+    pinned = {key: releases[key].version for key in ("vllm", "guidellm") if key in releases}
+    matrices = resolve_matrices(lab, live_pools, models, operators, pinned, errors.error)
     for i, waiver in enumerate(lab.spec.check.disable):
         if waiver.rule not in RULES:
             errors.error(
@@ -140,6 +145,8 @@ def build_plan(loaded: LoadedLab, spec_file: str) -> LabPlan:
         models=models,
         gateway_class=gateway_class,
         benchmarks=benchmarks,
+        matrices=matrices,
+        gpu_budgets=gpu_budgets(live_pools, models),
     )
 
 

@@ -284,7 +284,7 @@ def _size(
         ok = False
         fail(field, message)
 
-    device = _device(pool)
+    device = device_of(pool)
     if device is None:
         failed(
             ("pool",),
@@ -374,7 +374,7 @@ def _prefill(
     return None
 
 
-def _device(pool: PoolPlan) -> Device | None:
+def device_of(pool: PoolPlan) -> Device | None:
     accelerator = pool.accelerator
     if pool.mig_strategy == "mixed":
         return None

@@ -38,6 +38,8 @@ CLUSTER_SCOPED: frozenset[tuple[str, str]] = frozenset(
         ("autoscaling.openshift.io", "ClusterAutoscaler"),
         ("karpenter.sh", "NodePool"),
         ("karpenter.k8s.aws", "EC2NodeClass"),
+        ("kueue.x-k8s.io", "ResourceFlavor"),
+        ("kueue.x-k8s.io", "ClusterQueue"),
     }
 )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import posixpath
+from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
@@ -20,9 +21,14 @@ def _write_objects(
     owner: str,
     prefix: str = "",
 ) -> list[str]:
+    ordered = sorted(objects, key=sort_key)
+    taken = Counter(object_filename(obj) for obj in ordered)
     names = []
-    for obj in sorted(objects, key=sort_key):
-        name = prefix + object_filename(obj)
+    for obj in ordered:
+        name = object_filename(obj)
+        if taken[name] > 1:  # the same kind and name in several namespaces
+            name = object_filename(obj, with_namespace=True)
+        name = prefix + name
         tree.add(f"{directory}/{name}", yaml_file(header, [obj]), owner)
         names.append(name)
     return names

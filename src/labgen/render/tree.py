@@ -81,8 +81,10 @@ def sort_key(obj: Mapping[str, Any]) -> tuple[int, str, str, str]:
     )
 
 
-def object_filename(obj: Mapping[str, Any]) -> str:
+def object_filename(obj: Mapping[str, Any], with_namespace: bool = False) -> str:
     name = str(obj["metadata"]["name"]).replace(".", "-")
+    if with_namespace:
+        name = f"{obj['metadata'].get('namespace', 'cluster')}-{name}"
     return f"{str(obj['kind']).lower()}-{name}.yaml"
 
 
