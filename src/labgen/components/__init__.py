@@ -13,6 +13,7 @@ from labgen.components import (
     leaderworkerset,
     monitoring,
     nfd,
+    prometheus_adapter,
     serving,
 )
 from labgen.components.base import App, CatalogBase, Component
@@ -26,6 +27,7 @@ REGISTRY: tuple[Component, ...] = (
     leaderworkerset.COMPONENT,
     cnpg.COMPONENT,
     monitoring.COMPONENT,
+    prometheus_adapter.COMPONENT,
     inference_extension.COMPONENT,
     kserve.COMPONENT,
     gpu_pools.COMPONENT,
