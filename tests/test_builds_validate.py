@@ -12,7 +12,9 @@ import pytest
 
 from conftest import GOLDEN, REPO
 from labgen.components.base import KustomizeSource
+from labgen.components.serving.catalog import SERVERS
 from labgen.plan import build_plan
+from labgen.plan.serving import APP_PREFIX
 from labgen.render import lab_apps
 from labgen.schemas import SchemaSet
 from labgen.spec import load_lab
@@ -102,9 +104,10 @@ def test_project_allows_everything_the_lab_applies(spec: Path, rendered_repo: Pa
 def test_overlays_on_catalog_bases_build_to_the_planned_objects(rendered_repo: Path) -> None:
     """An overlay that reuses a catalog base through JSON patches builds, with the real
     kustomize, to exactly the objects the lab planned (plus the lab label)."""
-    checked = 0
+    checked: set[str] = set()
     for spec in LABS:
         plan = build_plan(load_lab(spec), str(spec))
+        servers = {f"{APP_PREFIX}{m.name}": m.server for m in plan.models}
         for app in lab_apps(plan):
             source = app.source
             if not isinstance(source, KustomizeSource) or not source.json_patches:
@@ -118,5 +121,5 @@ def test_overlays_on_catalog_bases_build_to_the_planned_objects(rendered_repo: P
                 return item["kind"], item["metadata"]["name"]
 
             assert sorted(built, key=key) == sorted(expected, key=key), app.component
-            checked += 1
-    assert checked, "no lab overlay reuses a catalog base"
+            checked.add(servers[app.component])
+    assert checked == set(SERVERS), f"only {sorted(checked)} overlays reuse a catalog base"

@@ -265,6 +265,15 @@ class Autoscaling(_Model):
         gt=0,
         description="Target per replica (default: 5 waiting requests, or 0.8 KV usage).",
     )
+    engine: Literal["keda", "hpa"] = Field(
+        default="keda",
+        description=(
+            "keda: a KEDA ScaledObject querying Prometheus (needs operators.keda). hpa: an "
+            "autoscaling/v2 HorizontalPodAutoscaler on a per-pod custom metric served by "
+            "prometheus-adapter, which labgen installs (needs operators.monitoring; "
+            "Kubernetes only, min >= 1)."
+        ),
+    )
 
 
 class Prefill(_Model):

@@ -5,6 +5,7 @@ version-dependent details for two pinned versions of vLLM, llm-d's EPP and KServ
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -12,6 +13,7 @@ import pytest
 import yaml
 
 from labgen.components import kserve as kserve_operator
+from labgen.components import prometheus_adapter
 from labgen.components.serving import model_objects
 from labgen.components.serving.common import Versions
 from labgen.data.serving import EPP, PREFIX_CACHE
@@ -160,6 +162,43 @@ def test_autoscaling_queries_the_metric_of_the_pinned_vllm(version: str, metric:
     assert trigger["metadata"]["threshold"] == "0.8"
     image = find(objects, "Deployment")["spec"]["template"]["spec"]["containers"][0]["image"]
     assert image == f"docker.io/vllm/vllm-openai:{version}"
+
+
+@pytest.mark.parametrize(
+    ("version", "metric"),
+    [("v0.8.5", "vllm:gpu_cache_usage_perc"), ("v0.30.0", "vllm:kv_cache_usage_perc")],
+)
+@pytest.mark.parametrize("server", ["vllm", "llm-d"])
+def test_hpa_targets_a_metric_prometheus_adapter_exposes(
+    version: str, metric: str, server: str
+) -> None:
+    """The HPA's Pods metric is the name one of the adapter's rules gives the pinned vLLM's
+    series, a rule that maps the series' namespace and pod labels to those resources."""
+    spec = SCALED.replace("metric: kv-cache-usage", "metric: kv-cache-usage, engine: hpa")
+    plan = plan_of(spec.replace("server: vllm", f"server: {server}"), vllm=version)
+    assert plan.has("prometheus-adapter")
+    objects = objects_of(plan)
+    assert not [o for o in objects if o["apiVersion"].startswith("keda.sh/")]
+    hpa = find(objects, "HorizontalPodAutoscaler")
+    assert hpa["spec"]["scaleTargetRef"]["name"] == ("m-decode" if server == "llm-d" else "m")
+    (target,) = hpa["spec"]["metrics"]
+    assert target["type"] == "Pods"
+    assert target["pods"]["target"] == {"type": "AverageValue", "averageValue": "0.8"}
+    rules = {
+        rule["name"]["as"]: rule for rule in prometheus_adapter.helm_values(plan)["rules"]["custom"]
+    }
+    rule = rules[target["pods"]["metric"]["name"]]
+    assert rule["seriesQuery"].startswith(f"{metric}{{")
+    assert re.fullmatch(rule["name"]["matches"], metric)
+    assert rule["resources"]["overrides"] == {
+        "namespace": {"resource": "namespace"},
+        "pod": {"resource": "pod"},
+    }
+    assert rule["metricsQuery"].startswith("avg(<<.Series>>{<<.LabelMatchers>>})")
+
+
+def test_without_hpa_there_is_no_prometheus_adapter() -> None:
+    assert not plan_of(SCALED).has("prometheus-adapter")
 
 
 def test_precise_routing_needs_a_vllm_with_kv_events() -> None:

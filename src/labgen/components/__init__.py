@@ -15,6 +15,7 @@ from labgen.components import (
     matrices,
     monitoring,
     nfd,
+    prometheus_adapter,
     serving,
 )
 from labgen.components.base import App, CatalogBase, Component
@@ -29,6 +30,7 @@ REGISTRY: tuple[Component, ...] = (
     kueue.COMPONENT,
     cnpg.COMPONENT,
     monitoring.COMPONENT,
+    prometheus_adapter.COMPONENT,
     inference_extension.COMPONENT,
     kserve.COMPONENT,
     gpu_pools.COMPONENT,

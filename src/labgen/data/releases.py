@@ -126,6 +126,16 @@ RELEASES: dict[str, Release] = {
             source="https://github.com/prometheus-community/helm-charts/pull/7152",
         ),
         Release(
+            "prometheus-adapter",
+            "v0.12.0",
+            helm=HelmChart(
+                "https://prometheus-community.github.io/helm-charts",
+                "prometheus-adapter",
+                "5.3.0",
+            ),
+            source="https://github.com/prometheus-community/helm-charts/tree/main/charts/prometheus-adapter",
+        ),
+        Release(
             "inference-extension",
             "v1.6.0",
             git=(

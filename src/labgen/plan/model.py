@@ -217,6 +217,7 @@ class AutoscalingPlan:
     max_replicas: int
     metric: Literal["queue-depth", "kv-cache-usage"]
     target: float
+    engine: Literal["keda", "hpa"] = "keda"
 
 
 @dataclass(frozen=True)

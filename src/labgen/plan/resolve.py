@@ -82,6 +82,8 @@ def build_plan(loaded: LoadedLab, spec_file: str) -> LabPlan:
     models = resolve_models(
         lab, [p for p in pools if p is not None], operators, releases, errors.error
     )
+    if any(m.autoscaling is not None and m.autoscaling.engine == "hpa" for m in models):
+        operators |= {"prometheus-adapter"}  # serves vLLM metrics to the HPAs
     gateway_class = lab.spec.gateway.className or (
         "openshift-default" if lab.spec.cluster.platform == "openshift" else None
     )

@@ -19,7 +19,7 @@ from labgen.plan.model import (
     PrefillPlan,
     Routing,
 )
-from labgen.spec import Architecture, Lab, ServedModel
+from labgen.spec import Architecture, Autoscaling, Lab, ServedModel
 
 Report = Callable[[tuple[PathPart, ...], str], None]
 
@@ -138,15 +138,7 @@ def _server_rules(
     if spec.replicas is not None and spec.autoscaling is not None:
         fail(("autoscaling",), "set either replicas or autoscaling, not both")
     if spec.autoscaling is not None:
-        scaling = spec.autoscaling
-        if scaling.min > scaling.max:
-            fail(("autoscaling", "min"), f"min ({scaling.min}) is above max ({scaling.max})")
-        if server not in ("vllm", "llm-d"):
-            fail(("autoscaling",), f"autoscaling is rendered for vllm and llm-d, not {server}")
-        if "keda" not in operators:
-            fail(("autoscaling",), "autoscaling uses KEDA: add spec.operators.keda: {}")
-        if scaling.metric == "kv-cache-usage" and scaling.target is not None and scaling.target > 1:
-            fail(("autoscaling", "target"), "KV-cache usage is a fraction: use a target in (0, 1]")
+        _autoscaling_rules(lab, server, spec.autoscaling, operators, fail)
     if spec.multiNode:
         if server != "vllm":
             fail(("multiNode",), f"multi-node replicas are rendered for server vllm, not {server}")
@@ -180,6 +172,40 @@ def _server_rules(
     if spec.tokenSecret is not None and spec.uri is not None and spec.uri.startswith("pvc://"):
         fail(("tokenSecret",), "pvc:// needs no credentials")
     return routing
+
+
+def _autoscaling_rules(
+    lab: Lab, server: str, scaling: Autoscaling, operators: frozenset[str], fail: Report
+) -> None:
+    if scaling.min > scaling.max:
+        fail(("autoscaling", "min"), f"min ({scaling.min}) is above max ({scaling.max})")
+    if server not in ("vllm", "llm-d"):
+        fail(("autoscaling",), f"autoscaling is rendered for vllm and llm-d, not {server}")
+    if scaling.metric == "kv-cache-usage" and scaling.target is not None and scaling.target > 1:
+        fail(("autoscaling", "target"), "KV-cache usage is a fraction: use a target in (0, 1]")
+    if scaling.engine == "keda":
+        if "keda" not in operators:
+            fail(("autoscaling",), "autoscaling uses KEDA: add spec.operators.keda: {}")
+        return
+    at: tuple[PathPart, ...] = ("autoscaling", "engine")
+    if lab.spec.cluster.platform == "openshift":
+        fail(
+            at,
+            "hpa is not rendered on OpenShift (prometheus-adapter's chart runs as a fixed UID "
+            "that the restricted SCC refuses, and would need the user-workload Thanos querier "
+            "with a token); use engine: keda",
+        )
+    elif "monitoring" not in operators:
+        fail(
+            at,
+            "hpa reads vLLM metrics from kube-prometheus-stack through prometheus-adapter: "
+            "add spec.operators.monitoring: {}",
+        )
+    if scaling.min < 1:
+        fail(
+            ("autoscaling", "min"),
+            "a HorizontalPodAutoscaler cannot scale to zero: use min >= 1, or engine: keda",
+        )
 
 
 def _model(
@@ -238,7 +264,9 @@ def _model(
     autoscaling = None
     if spec.autoscaling is not None:
         a = spec.autoscaling
-        autoscaling = AutoscalingPlan(a.min, a.max, a.metric, a.target or DEFAULT_TARGETS[a.metric])
+        autoscaling = AutoscalingPlan(
+            a.min, a.max, a.metric, a.target or DEFAULT_TARGETS[a.metric], a.engine
+        )
     uri = spec.uri or f"hf://{arch.id}"
     quantization = "fp8" if dtype == "fp8" and spec.uri is None else None
     cache = (

@@ -1,9 +1,13 @@
-"""KEDA ScaledObjects on vLLM metrics from Prometheus.
+"""Autoscalers of a model's vLLM Deployment, on vLLM metrics from Prometheus.
 
-Kubernetes: kube-prometheus-stack's Prometheus, in-cluster, no auth. OpenShift: the
-Thanos querier's tenancy port (9092), which needs a bearer token allowed to view the
-namespace: a ServiceAccount, its token Secret (filled by Kubernetes, nothing inline), a
-RoleBinding to `view`, and a TriggerAuthentication reading the token and CA from it.
+engine keda: a KEDA ScaledObject. Kubernetes: kube-prometheus-stack's Prometheus,
+in-cluster, no auth. OpenShift: the Thanos querier's tenancy port (9092), which needs a
+bearer token allowed to view the namespace: a ServiceAccount, its token Secret (filled by
+Kubernetes, nothing inline), a RoleBinding to `view`, and a TriggerAuthentication reading
+the token and CA from it.
+
+engine hpa (Kubernetes only): an ``autoscaling/v2`` HorizontalPodAutoscaler on a ``Pods``
+metric that prometheus-adapter (:mod:`labgen.components.prometheus_adapter`) serves.
 """
 
 from __future__ import annotations
@@ -14,7 +18,11 @@ from labgen.components.serving.common import Versions
 from labgen.plan.model import LabPlan, ModelPlan
 
 KEDA_API = "keda.sh/v1alpha1"
-PROMETHEUS = "http://kube-prometheus-stack-prometheus.monitoring.svc.cluster.local:9090"
+PROMETHEUS_URL = "http://kube-prometheus-stack-prometheus.monitoring.svc.cluster.local"
+PROMETHEUS_PORT = 9090
+PROMETHEUS = f"{PROMETHEUS_URL}:{PROMETHEUS_PORT}"
+SCALE_DOWN_WINDOW_SECONDS = 600
+"""A GPU replica takes minutes to load: scale down only after 10 quiet minutes."""
 THANOS_TENANCY = "https://thanos-querier.openshift-monitoring.svc.cluster.local:9092"
 
 
@@ -24,6 +32,8 @@ def objects(
     scaling = model.autoscaling
     if scaling is None:
         return []
+    if scaling.engine == "hpa":
+        return [hpa(model, versions, deployment)]
     ns = model.namespace
     pods = f'namespace="{ns}",pod=~"{deployment}-.*"'
     if scaling.metric == "queue-depth":
@@ -92,8 +102,7 @@ def objects(
                 "minReplicaCount": scaling.min_replicas,
                 "maxReplicaCount": scaling.max_replicas,
                 "pollingInterval": 15,
-                # a GPU replica takes minutes to load: do not flap
-                "cooldownPeriod": 600,
+                "cooldownPeriod": SCALE_DOWN_WINDOW_SECONDS,
                 "triggers": [trigger],
             },
         )
@@ -101,8 +110,48 @@ def objects(
     return out
 
 
+def hpa(model: ModelPlan, versions: Versions, deployment: str) -> K8sObject:
+    """replicas = ceil(sum over pods of the metric / target): the same arithmetic as the
+    ScaledObject's queue-depth trigger, per pod for KV-cache usage too."""
+    scaling = model.autoscaling
+    assert scaling is not None
+    series = {
+        "queue-depth": versions.vllm.waiting_metric,
+        "kv-cache-usage": versions.vllm.kv_usage_metric,
+    }[scaling.metric]
+    return obj(
+        "autoscaling/v2",
+        "HorizontalPodAutoscaler",
+        deployment,
+        model.namespace,
+        labels={common.MODEL_LABEL: model.name},
+        spec={
+            "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": deployment},
+            "minReplicas": scaling.min_replicas,
+            "maxReplicas": scaling.max_replicas,
+            "metrics": [
+                {
+                    "type": "Pods",
+                    "pods": {
+                        "metric": {"name": custom_metric(series)},
+                        "target": {"type": "AverageValue", "averageValue": _number(scaling.target)},
+                    },
+                }
+            ],
+            "behavior": {"scaleDown": {"stabilizationWindowSeconds": SCALE_DOWN_WINDOW_SECONDS}},
+        },
+    )
+
+
+def custom_metric(series: str) -> str:
+    """The custom metrics API name prometheus-adapter gives a vLLM series:
+    ``vllm:num_requests_waiting`` -> ``vllm_num_requests_waiting``."""
+    return series.replace(":", "_")
+
+
 def replica_ignores(model: ModelPlan, deployment: str) -> tuple[K8sObject, ...]:
-    """The Application leaves the Deployment's replicas to KEDA."""
+    """The Application leaves the Deployment's replicas to the autoscaler (KEDA's HPA or
+    ours)."""
     if model.autoscaling is None:
         return ()
     return (

@@ -1,12 +1,13 @@
-"""The standalone serving catalog: for every catalog model x accelerator x GPU count the
-fit planner accepts, a Kustomize base running vLLM that works without labgen::
+"""The standalone serving catalog: for every server x catalog model x accelerator x GPU
+count the fit planner accepts, a Kustomize base that works without labgen::
 
     kubectl create namespace llm
     kubectl -n llm create secret generic hf-token --from-literal=HF_TOKEN=...  # gated models
     kubectl kustomize catalog/serving/vllm/qwen3-8b/l4-x1 | kubectl -n llm apply -f -
 
-Bases select nodes by the GPU Feature Discovery product label and tolerate the usual
-``nvidia.com/gpu`` taint, so they are not tied to labgen's pool labels.
+Servers: ``vllm`` (Deployment + Service) and ``kserve`` (ServingRuntime +
+InferenceService). Bases select nodes by the GPU Feature Discovery product label and
+tolerate the usual ``nvidia.com/gpu`` taint, so they are not tied to labgen's pool labels.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import jinja2
 
 from labgen.components.base import CatalogBase, K8sObject, KustomizeSource
 from labgen.components.jsonpatch import json_patch
-from labgen.components.serving import vllm
+from labgen.components.serving import kserve, vllm
 from labgen.components.serving.common import Versions
 from labgen.data.hardware import ACCELERATORS
 from labgen.data.models import MODELS, ModelArch
@@ -28,9 +29,11 @@ from labgen.data.releases import RELEASES
 from labgen.data.serving import EPP, KSERVE, VLLM, generation
 from labgen.data.types import Accelerator
 from labgen.plan.fit import DEFAULT_GPU_MEMORY_UTILIZATION, Device, Fit, tp_candidates, tp_problem
-from labgen.plan.model import ModelPlan, PoolPlan, Taint
+from labgen.plan.model import ModelPlan, PoolPlan, Server, Taint
 
-ROOT = "serving/vllm"
+ROOT = "serving"
+SERVERS: tuple[Server, ...] = ("vllm", "kserve")
+"""Servers with catalog bases (one directory each under catalog/serving/)."""
 CATALOG_CONTEXT = 16384
 """Context length of catalog bases (or the model's, if shorter)."""
 MAX_GPUS = 8
@@ -40,8 +43,13 @@ PRODUCT_LABEL = "nvidia.com/gpu.product"
 
 @dataclass(frozen=True)
 class Entry:
+    server: Server
     path: str
     fit: Fit
+
+
+def path_of(server: str, arch: ModelArch, accelerator: Accelerator, gpus: int) -> str:
+    return f"{ROOT}/{server}/{arch.slug}/{accelerator.id.lower()}-x{gpus}"
 
 
 def entries() -> list[Entry]:
@@ -63,8 +71,10 @@ def entries() -> list[Entry]:
                     min(arch.max_context, CATALOG_CONTEXT),
                 )
                 if fit.fits:
-                    path = f"{ROOT}/{arch.slug}/{accelerator.id.lower()}-x{gpus}"
-                    out.append(Entry(path, fit))
+                    out += [
+                        Entry(server, path_of(server, arch, accelerator, gpus), fit)
+                        for server in SERVERS
+                    ]
     return out
 
 
@@ -73,7 +83,7 @@ def _versions() -> Versions:
     return Versions(v, generation(VLLM, v), e, generation(EPP, e), k, generation(KSERVE, k))
 
 
-def _model(arch: ModelArch, accelerator: Accelerator, fit: Fit) -> ModelPlan:
+def _model(server: Server, arch: ModelArch, accelerator: Accelerator, fit: Fit) -> ModelPlan:
     pool = PoolPlan(
         name=accelerator.id.lower(),
         accelerator=accelerator,
@@ -90,7 +100,7 @@ def _model(arch: ModelArch, accelerator: Accelerator, fit: Fit) -> ModelPlan:
     return ModelPlan(
         name=arch.slug,
         namespace="",
-        server="vllm",
+        server=server,
         arch=arch,
         uri=f"hf://{arch.id}",
         token_secret=TOKEN_SECRET if arch.gated else None,
@@ -110,7 +120,9 @@ def _model(arch: ModelArch, accelerator: Accelerator, fit: Fit) -> ModelPlan:
 def _standalone(item: K8sObject, accelerator: Accelerator) -> K8sObject:
     """No namespace (the user's `-n`), nodes by GPU product instead of labgen's pool label."""
     item["metadata"].pop("namespace", None)
-    pod: dict[str, Any] = item["spec"].get("template", {}).get("spec", {})
+    spec: dict[str, Any] = item["spec"]
+    # where the pod's placement is: a pod template, or KServe's predictor
+    pod: dict[str, Any] = spec.get("template", {}).get("spec", {}) or spec.get("predictor", {})
     if pod:
         pod["nodeSelector"] = {PRODUCT_LABEL: accelerator.product_label}
         pod["tolerations"] = [
@@ -119,17 +131,25 @@ def _standalone(item: K8sObject, accelerator: Accelerator) -> K8sObject:
     return item
 
 
+SERVER_TITLES = {"vllm": "vLLM", "kserve": "KServe (vLLM runtime)"}
+
+
+def _objects(model: ModelPlan, versions: Versions) -> list[K8sObject]:
+    if model.server == "kserve":
+        return kserve.objects(model, versions)
+    return [vllm.deployment(model, versions), vllm.service(model, "server")]
+
+
 def catalog() -> Iterator[CatalogBase]:
     versions = _versions()
     for entry in entries():
         fit = entry.fit
         accelerator = ACCELERATORS[fit.device.name]
-        model = _model(fit.model, accelerator, fit)
-        objects = [vllm.deployment(model, versions), vllm.service(model, "server")]
+        model = _model(entry.server, fit.model, accelerator, fit)
         yield CatalogBase(
             entry.path,
-            f"vLLM serving {fit.model.id} on {fit.tp}x {accelerator.id}",
-            tuple(_standalone(o, accelerator) for o in objects),
+            f"{SERVER_TITLES[entry.server]} serving {fit.model.id} on {fit.tp}x {accelerator.id}",
+            tuple(_standalone(o, accelerator) for o in _objects(model, versions)),
         )
 
 
@@ -143,20 +163,25 @@ def clear_cache() -> None:
 
 
 def base_path(model: ModelPlan) -> str | None:
-    """The catalog base a lab's vLLM model builds on: same model, GPU and count, one node."""
+    """The catalog base a lab's model builds on: same server, model, GPU and count, one
+    node."""
     fit = model.fit
-    if model.server != "vllm" or model.nodes_per_replica > 1 or fit.pp > 1:
+    if model.server not in SERVERS or model.nodes_per_replica > 1 or fit.pp > 1:
         return None
     if MODELS.get(model.arch.id) != model.arch:
         return None  # architecture given in the spec, not a catalog model
-    path = f"{ROOT}/{model.arch.slug}/{model.pool.accelerator.id.lower()}-x{fit.tp}"
+    path = path_of(model.server, model.arch, model.pool.accelerator, fit.tp)
     return path if path in _bases() else None
 
 
 def overlay(model: ModelPlan, objects: list[K8sObject]) -> KustomizeSource:
     """The model's overlay: its catalog base, when there is one, with JSON patches that
     turn the base's objects into the lab's (name, namespace, labels, pool placement,
-    replicas, the lab's `vllm serve` arguments), plus the lab's other objects."""
+    replicas, the lab's `vllm serve` arguments), plus the lab's other objects.
+
+    Base objects are named after the model's slug (``qwen3-8b``, ``qwen3-8b-vllm``), the
+    lab's after the model's name: the lab object of a base object has the same kind and
+    the base name with the slug prefix swapped for the model name."""
     path = base_path(model)
     if path is None:
         return KustomizeSource(objects=tuple(objects))
@@ -164,7 +189,8 @@ def overlay(model: ModelPlan, objects: list[K8sObject]) -> KustomizeSource:
     patches = []
     for base_object in _bases()[path].objects:
         kind = base_object["kind"]
-        (mine,) = [o for o in rest if o["kind"] == kind and o["metadata"]["name"] == model.name]
+        name = model.name + base_object["metadata"]["name"].removeprefix(model.arch.slug)
+        (mine,) = [o for o in rest if o["kind"] == kind and o["metadata"]["name"] == name]
         rest.remove(mine)
         patches.append(json_patch(base_object, mine))
     return KustomizeSource(bases=(path,), objects=tuple(rest), json_patches=tuple(patches))
@@ -177,24 +203,32 @@ README = jinja2.Template(
 # Serving catalog
 
 Kustomize bases that serve one model with vLLM {{ vllm_version }} on one node, for every
-model x GPU x GPU count that labgen's fit planner accepts at a {{ context }}-token context
-(or the model's own, if shorter) and `--gpu-memory-utilization {{ utilization }}`. They work
-without labgen:
+server x model x GPU x GPU count that labgen's fit planner accepts at a {{ context }}-token
+context (or the model's own, if shorter) and `--gpu-memory-utilization {{ utilization }}`.
+They work without labgen:
 
 ```sh
 kubectl create namespace llm
 kubectl -n llm create secret generic hf-token --from-literal=HF_TOKEN=<token>   # gated models
-kubectl kustomize catalog/serving/vllm/<model>/<gpu>-x<count> | kubectl -n llm apply -f -
+kubectl kustomize catalog/serving/<server>/<model>/<gpu>-x<count> | kubectl -n llm apply -f -
 ```
+
+| server | objects | the cluster needs |
+| --- | --- | --- |
+| `vllm` | Deployment, Service (port 8000) | the NVIDIA device plugin (GPU Operator) |
+| `kserve` | ServingRuntime `<model>-vllm`, InferenceService `<model>` in `{{ kserve_mode }}` mode
+{{- " (KServe's storage initializer fetches the weights)" }} | KServe {{ kserve_version }}
+{{- " (or a release of the same generation)" }} |
 
 Pods select nodes by `nvidia.com/gpu.product` (GPU Feature Discovery) and tolerate the
 `nvidia.com/gpu` taint. Memory figures are per GPU in GiB (the formula: `docs/serving.md`);
-"max seqs" is how many full-length sequences the KV cache holds at once.
+"max seqs" is how many full-length sequences the KV cache holds at once. Every
+configuration has one base per server; llm-d has none (see `docs/serving.md`).
 
-| model | GPU | GPUs | weights/GPU | KV cache/GPU | max seqs | gated | base |
-| --- | --- | ---: | ---: | ---: | ---: | --- | --- |
+| server | model | GPU | GPUs | weights/GPU | KV cache/GPU | max seqs | gated | base |
+| --- | --- | --- | ---: | ---: | ---: | ---: | --- | --- |
 {% for e in entries -%}
-| `{{ e.fit.model.id }}` | {{ e.fit.device.name }} | {{ e.fit.tp }}
+| {{ e.server }} | `{{ e.fit.model.id }}` | {{ e.fit.device.name }} | {{ e.fit.tp }}
 {{- " | %.1f | %.1f" | format(e.fit.weights_per_gpu_gib, e.fit.kv_budget_per_gpu_gib) }}
 {{- " | %d | %s" | format(e.fit.max_sequences, "yes" if e.fit.model.gated else "no") }}
 {{- " | `%s` |" | format(e.path) }}
@@ -215,6 +249,8 @@ def docs() -> Iterator[tuple[str, str]]:
         README.render(
             entries=listed,
             vllm_version=RELEASES["vllm"].version,
+            kserve_version=RELEASES["kserve"].version,
+            kserve_mode=_versions().kserve.deployment_mode,
             context=CATALOG_CONTEXT,
             utilization=DEFAULT_GPU_MEMORY_UTILIZATION,
             unplaced=unplaced,

@@ -1,0 +1,82 @@
+"""prometheus-adapter from the prometheus-community chart, for models scaled by an HPA
+(``autoscaling.engine: hpa``): it serves vLLM's per-pod metrics from kube-prometheus-stack's
+Prometheus as the custom metrics API (``custom.metrics.k8s.io``), which an
+``autoscaling/v2`` HorizontalPodAutoscaler reads as a ``Pods`` metric.
+
+Only custom rules are enabled: no default cAdvisor rules, no resource metrics (that API
+is metrics-server's) and no external metrics (that API is KEDA's when both run).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from labgen.components.base import (
+    HELM_OPERATOR_CLUSTER_KINDS,
+    WAVE_OPERATORS,
+    App,
+    Component,
+    HelmSource,
+)
+from labgen.components.serving.autoscaling import PROMETHEUS_PORT, PROMETHEUS_URL, custom_metric
+from labgen.components.serving.common import Versions
+from labgen.plan.model import LabPlan
+
+KEY = "prometheus-adapter"
+NAMESPACE = "prometheus-adapter"
+
+
+def rules(versions: Versions) -> list[dict[str, Any]]:
+    """One rule per vLLM gauge an HPA may target, each a per-pod metric of the pod's
+    namespace (the ``namespace``/``pod`` labels PodMonitor targets carry). A pod's vLLM
+    may run several engines (data parallel): waiting requests add up, KV-cache usage
+    averages."""
+    gauges = (
+        (versions.vllm.waiting_metric, "sum"),
+        (versions.vllm.kv_usage_metric, "avg"),
+    )
+    return [
+        {
+            "seriesQuery": f'{series}{{namespace!="",pod!=""}}',
+            "resources": {
+                "overrides": {
+                    "namespace": {"resource": "namespace"},
+                    "pod": {"resource": "pod"},
+                }
+            },
+            "name": {"matches": f"^{series}$", "as": custom_metric(series)},
+            "metricsQuery": f"{aggregate}(<<.Series>>{{<<.LabelMatchers>>}}) by (<<.GroupBy>>)",
+        }
+        for series, aggregate in gauges
+    ]
+
+
+def helm_values(plan: LabPlan) -> dict[str, Any]:
+    return {
+        "prometheus": {"url": PROMETHEUS_URL, "port": PROMETHEUS_PORT},
+        "rules": {"default": False, "custom": rules(Versions.of(plan))},
+    }
+
+
+def apps(plan: LabPlan) -> Iterator[App]:
+    if not plan.has(KEY):
+        return
+    release = plan.releases[KEY]
+    assert release.helm is not None
+    yield App(
+        KEY,
+        WAVE_OPERATORS,
+        NAMESPACE,
+        HelmSource(release.helm, KEY, helm_values(plan)),
+        create_namespace=True,
+        chart_cluster_kinds=(
+            *HELM_OPERATOR_CLUSTER_KINDS,
+            ("apiregistration.k8s.io", "APIService"),
+        ),
+        # the chart binds extension-apiserver-authentication-reader in kube-system
+        extra_namespaces=("kube-system",),
+    )
+
+
+COMPONENT = Component(KEY, apps=apps)
