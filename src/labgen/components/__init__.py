@@ -13,6 +13,7 @@ from labgen.components import (
     leaderworkerset,
     monitoring,
     nfd,
+    observability,
     serving,
 )
 from labgen.components.base import App, CatalogBase, Component
@@ -30,6 +31,7 @@ REGISTRY: tuple[Component, ...] = (
     kserve.COMPONENT,
     gpu_pools.COMPONENT,
     serving.COMPONENT,
+    observability.COMPONENT,
     benchmarks.COMPONENT,
 )
 

@@ -20,6 +20,7 @@ from labgen.data.types import InstanceType, OlmPackage, Release
 from labgen.errors import Diagnostic, PathPart, SpecError
 from labgen.plan.benchmarks import resolve_benchmarks
 from labgen.plan.model import GitOpsPlan, GpuOperatorPlan, LabPlan, PoolPlan, Provisioner, Taint
+from labgen.plan.observability import resolve_observability
 from labgen.plan.serving import resolve_models
 from labgen.spec import GpuPool, Lab, LoadedLab
 
@@ -84,6 +85,7 @@ def build_plan(loaded: LoadedLab, spec_file: str) -> LabPlan:
         "openshift-default" if lab.spec.cluster.platform == "openshift" else None
     )
     benchmarks = resolve_benchmarks(lab, models, gateway_class, errors.error)
+    observability = resolve_observability(lab, operators, errors.error)
     for i, waiver in enumerate(lab.spec.check.disable):
         if waiver.rule not in RULES:
             errors.error(
@@ -140,6 +142,7 @@ def build_plan(loaded: LoadedLab, spec_file: str) -> LabPlan:
         models=models,
         gateway_class=gateway_class,
         benchmarks=benchmarks,
+        observability=observability,
     )
 
 
