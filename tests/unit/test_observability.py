@@ -247,9 +247,9 @@ def test_openshift_places_rules_where_their_prometheus_runs() -> None:
         (o["kind"], o["metadata"]["name"]): o["metadata"].get("namespace")
         for o in observability.objects(plan)
     }
-    assert where[("PrometheusRule", "labgen-obs")] == "llm"
+    assert where[("PrometheusRule", "labgen-obs-llm")] == "llm"
     assert where[("PrometheusRule", "labgen-obs-gpus")] == "nvidia-gpu-operator"
     assert where[("ServiceMonitor", "labgen-dcgm-exporter")] == "nvidia-gpu-operator"
-    assert where[("PodMonitor", "labgen-cnpg")] == "llm"
+    assert where[("PodMonitor", "labgen-cnpg-llm")] == "llm"
     assert where[("ClusterRoleBinding", "labgen-obs-prometheus-nodes")] is None
     assert where[("ConfigMap", "labgen-obs-vllm")] == "labgen-observability"

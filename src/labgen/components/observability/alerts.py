@@ -178,7 +178,8 @@ def rules(plan: LabPlan) -> list[K8sObject]:
         if any(b.namespace == namespace for b in plan.benchmarks):
             alerts.append(benchmark_alert(namespace))
         if alerts:
-            out.append(_rules(plan, f"labgen-{plan.name}", namespace, "labgen.workloads", alerts))
+            name = f"labgen-{plan.name}-{namespace}"  # one overlay holds every namespace's
+            out.append(_rules(plan, name, namespace, "labgen.workloads", alerts))
     if obs.gpu_metrics:
         ns = targets.gpu_operator_namespace(plan)
         out.append(_rules(plan, f"labgen-{plan.name}-gpus", ns, "labgen.gpus", [gpu_alert()]))

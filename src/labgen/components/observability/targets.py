@@ -160,7 +160,7 @@ def cnpg_monitors(plan: LabPlan) -> list[K8sObject]:
     added later are scraped too). kube-prometheus-stack honours a cluster-wide
     namespaceSelector, so one PodMonitor covers every namespace; OpenShift's user-workload
     monitoring confines a monitor to its own namespace, so there is one per lab
-    namespace."""
+    namespace (named after it: one overlay holds them all)."""
     key, value = CNPG_INSTANCE_LABEL
     spec: K8sObject = {
         "selector": {"matchLabels": {key: value}},
@@ -168,7 +168,7 @@ def cnpg_monitors(plan: LabPlan) -> list[K8sObject]:
     }
     if plan.openshift:
         return [
-            obj("monitoring.coreos.com/v1", "PodMonitor", CNPG_MONITOR, ns, spec=spec)
+            obj("monitoring.coreos.com/v1", "PodMonitor", f"{CNPG_MONITOR}-{ns}", ns, spec=spec)
             for ns in lab_namespaces(plan)
         ]
     spec = {"namespaceSelector": {"any": True}, **spec}
