@@ -530,6 +530,64 @@ class Matrix(_Model):
     )
 
 
+class Slo(_Model):
+    """Latency objectives the alerts hold every model of the lab to."""
+
+    ttftSeconds: float = Field(
+        default=2.0,
+        gt=0,
+        le=600,
+        description="p95 time to first token, seconds, over 10 minutes (default 2).",
+    )
+    itlSeconds: float = Field(
+        default=0.1,
+        gt=0,
+        le=60,
+        description="p95 time between output tokens, seconds, over 10 minutes (default 0.1).",
+    )
+
+
+class Observability(_Model):
+    """Dashboards, alerts and extra scrape targets on top of `operators.monitoring`."""
+
+    grafana: bool = Field(
+        default=True,
+        description=(
+            "Grafana dashboards generated from the lab (vLLM per model, GPUs per pool, "
+            "llm-d routing). Kubernetes: turns on kube-prometheus-stack's Grafana, which "
+            "loads them; OpenShift: ConfigMaps to import (see docs/observability.md)."
+        ),
+    )
+    grafanaAdminSecret: str | None = Field(
+        default=None,
+        pattern=r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$",
+        description=(
+            "Kubernetes: Secret in the `monitoring` namespace with keys `admin-user` and "
+            "`admin-password` for Grafana's admin (default: the chart's well-known "
+            "`admin`/`prom-operator`)."
+        ),
+    )
+    dcgmExporter: bool | None = Field(
+        default=None,
+        description=(
+            "GPU metrics per pool: scrape the GPU Operator's DCGM exporter with the node's "
+            "pool as a label (replacing the operator's own ServiceMonitor), GPU dashboard "
+            "and Xid alert. Default: on when the GPU Operator runs its DCGM exporter."
+        ),
+    )
+    alerts: bool = Field(
+        default=True,
+        description=(
+            "PrometheusRules with runbooks: TTFT/ITL over the SLO, waiting queue growing, "
+            "KV cache saturated, GPU Xid errors, benchmark Job failed."
+        ),
+    )
+    logs: Literal["none", "loki"] = Field(
+        default="none", description="Log collection; `loki` is not supported yet."
+    )
+    slo: Slo = Field(default_factory=Slo, description="Latency objectives of the alerts.")
+
+
 class Gateway(_Model):
     className: str | None = Field(
         default=None,
@@ -579,6 +637,13 @@ class LabSpec(_Model):
     matrices: list[Matrix] = Field(
         default_factory=list,
         description="Benchmark matrices: every configuration of models x hardware x workloads.",
+    )
+    observability: Observability | None = Field(
+        default=None,
+        description=(
+            "Dashboards, alerts and GPU/EPP/CloudNativePG scrape targets (needs "
+            "`operators.monitoring`); `{}` enables them with defaults."
+        ),
     )
     check: CheckSettings = Field(
         default_factory=CheckSettings, description="How `labgen check` treats this lab."

@@ -16,6 +16,7 @@ from labgen.components import (
     monitoring,
     nfd,
     prometheus_adapter,
+    observability,
     serving,
 )
 from labgen.components.base import App, CatalogBase, Component
@@ -35,6 +36,7 @@ REGISTRY: tuple[Component, ...] = (
     kserve.COMPONENT,
     gpu_pools.COMPONENT,
     serving.COMPONENT,
+    observability.COMPONENT,
     benchmarks.COMPONENT,
     matrices.COMPONENT,
 )

@@ -83,9 +83,16 @@ def _policy_patch(plan: LabPlan) -> K8sObject:
         spec["driver"] = {"enabled": False}
     if not options.dcgm_exporter:
         spec["dcgmExporter"] = {"enabled": False}
-    elif not plan.has("monitoring"):
+    elif not _operator_service_monitor(plan):
         spec["dcgmExporter"] = {"serviceMonitor": {"enabled": False}}
     return obj("nvidia.com/v1", "ClusterPolicy", POLICY_NAME, spec=spec)
+
+
+def _operator_service_monitor(plan: LabPlan) -> bool:
+    """The operator's own DCGM ServiceMonitor: on with monitoring, unless observability
+    renders its replacement (the same scrape plus the node's GPU pool as a label)."""
+    replaced = plan.observability is not None and plan.observability.gpu_metrics
+    return plan.has("monitoring") and not replaced
 
 
 def helm_values(plan: LabPlan) -> K8sObject:
@@ -99,7 +106,9 @@ def helm_values(plan: LabPlan) -> K8sObject:
         "mig": {"strategy": plan.mig_strategy if plan.mig_strategy != "none" else "single"},
         "dcgmExporter": {
             "enabled": options.dcgm_exporter,
-            "serviceMonitor": {"enabled": options.dcgm_exporter and plan.has("monitoring")},
+            "serviceMonitor": {
+                "enabled": options.dcgm_exporter and _operator_service_monitor(plan)
+            },
         },
         # A separate NFD install (operators.nfd) replaces the chart's bundled one.
         "nfd": {"enabled": not plan.has("nfd")},

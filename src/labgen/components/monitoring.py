@@ -16,6 +16,7 @@ from labgen.components.base import (
     obj,
     webhook_ca_bundle_ignores,
 )
+from labgen.data.observability import GRAFANA_DASHBOARD_LABEL
 from labgen.plan.model import LabPlan
 
 KEY = "monitoring"
@@ -35,15 +36,37 @@ def catalog() -> Iterator[CatalogBase]:
     yield CatalogBase(OPENSHIFT_BASE, "Turns on OpenShift user-workload monitoring", (config,))
 
 
-def helm_values() -> dict[str, object]:
+def helm_values(plan: LabPlan) -> dict[str, object]:
     nil_uses_helm_values = {
         f"{kind}SelectorNilUsesHelmValues": False
         for kind in ("serviceMonitor", "podMonitor", "rule", "probe", "scrapeConfig")
     }
     return {
         "prometheus": {"prometheusSpec": {**nil_uses_helm_values, "retention": "15d"}},
-        "grafana": {"enabled": False},
+        "grafana": grafana_values(plan),
     }
+
+
+def grafana_values(plan: LabPlan) -> dict[str, object]:
+    """The chart's Grafana, on when spec.observability wants dashboards. Its sidecar loads
+    ConfigMaps labelled ``grafana_dashboard: "1"`` from the release namespace, where the
+    observability component puts them (label and namespace spelled out, not left to the
+    chart's defaults)."""
+    obs = plan.observability
+    if obs is None or not obs.grafana:
+        return {"enabled": False}
+    key, value = GRAFANA_DASHBOARD_LABEL
+    values: dict[str, object] = {
+        "enabled": True,
+        "sidecar": {"dashboards": {"enabled": True, "label": key, "labelValue": value}},
+    }
+    if obs.grafana_admin_secret is not None:
+        values["admin"] = {
+            "existingSecret": obs.grafana_admin_secret,
+            "userKey": "admin-user",
+            "passwordKey": "admin-password",
+        }
+    return values
 
 
 def apps(plan: LabPlan) -> Iterator[App]:
@@ -60,7 +83,7 @@ def apps(plan: LabPlan) -> Iterator[App]:
         KEY,
         WAVE_OPERATORS,
         HELM_NAMESPACE,
-        HelmSource(release.helm, "kube-prometheus-stack", helm_values()),
+        HelmSource(release.helm, "kube-prometheus-stack", helm_values(plan)),
         create_namespace=True,
         ignore_differences=webhook_ca_bundle_ignores(),
         chart_cluster_kinds=HELM_OPERATOR_CLUSTER_KINDS,

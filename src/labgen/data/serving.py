@@ -29,6 +29,11 @@ class VllmGeneration:
     waiting_metric: str = "vllm:num_requests_waiting"
     running_metric: str = "vllm:num_requests_running"
     ttft_metric: str = "vllm:time_to_first_token_seconds"
+    e2e_metric: str = "vllm:e2e_request_latency_seconds"
+    prefix_queries_metric: str = "vllm:prefix_cache_queries_total"
+    """Counter of prompt tokens looked up in the prefix cache (with its ``_total``)."""
+    prefix_hits_metric: str = "vllm:prefix_cache_hits_total"
+    """Counter of prompt tokens found in the prefix cache (with its ``_total``)."""
     kv_events: bool = True
     """``--kv-events-config`` exists (KV-cache events for precise prefix routing)."""
     until: str | None = None
@@ -41,9 +46,12 @@ VLLM: tuple[VllmGeneration, ...] = (
         until="v0.9.0",
         kv_usage_metric="vllm:gpu_cache_usage_perc",
         itl_metric="vllm:time_per_output_token_seconds",
+        prefix_queries_metric="vllm:gpu_prefix_cache_queries_total",
+        prefix_hits_metric="vllm:gpu_prefix_cache_hits_total",
         kv_events=False,
     ),
-    # gpu_cache_usage_perc -> kv_cache_usage_perc (vLLM PR #18354, removed in 0.12);
+    # gpu_cache_usage_perc -> kv_cache_usage_perc and gpu_prefix_cache_{queries,hits} ->
+    # prefix_cache_{queries,hits} (vLLM PR #18354, deprecated in 0.9, removed in 0.12);
     # time_per_output_token_seconds -> inter_token_latency_seconds (0.11, removed in 0.13)
     VllmGeneration(
         "v0.11.0",

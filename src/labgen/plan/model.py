@@ -152,6 +152,20 @@ class BenchmarkPlan:
 
 
 @dataclass(frozen=True)
+class ObservabilityPlan:
+    """Dashboards, alerts and scrape targets, every default decided."""
+
+    grafana: bool
+    grafana_admin_secret: str | None
+    gpu_metrics: bool
+    """Scrape DCGM with the pool label (labgen's ServiceMonitor replaces the GPU
+    Operator's), GPU dashboard and Xid alert."""
+    alerts: bool
+    ttft_slo_seconds: float
+    itl_slo_seconds: float
+
+
+@dataclass(frozen=True)
 class LabPlan:
     """Everything the renderers need, resolved from one spec and labgen's tables."""
 
@@ -177,6 +191,7 @@ class LabPlan:
     matrices: tuple[MatrixPlan, ...] = ()
     gpu_budgets: Mapping[str, int] = field(default_factory=dict)
     """GPUs per pool left for benchmark matrices after serving's largest footprint."""
+    observability: ObservabilityPlan | None = None
 
     @property
     def openshift(self) -> bool:

@@ -21,6 +21,7 @@ from labgen.errors import Diagnostic, PathPart, SpecError
 from labgen.plan.benchmarks import resolve_benchmarks
 from labgen.plan.matrix import gpu_budgets, resolve_matrices
 from labgen.plan.model import GitOpsPlan, GpuOperatorPlan, LabPlan, PoolPlan, Provisioner, Taint
+from labgen.plan.observability import resolve_observability
 from labgen.plan.serving import resolve_models
 from labgen.spec import GpuPool, Lab, LoadedLab
 
@@ -91,6 +92,7 @@ def build_plan(loaded: LoadedLab, spec_file: str) -> LabPlan:
     live_pools = [p for p in pools if p is not None]
     pinned = {key: releases[key].version for key in ("vllm", "guidellm") if key in releases}
     matrices = resolve_matrices(lab, live_pools, models, operators, pinned, errors.error)
+    observability = resolve_observability(lab, operators, errors.error)
     for i, waiver in enumerate(lab.spec.check.disable):
         if waiver.rule not in RULES:
             errors.error(
@@ -149,6 +151,7 @@ def build_plan(loaded: LoadedLab, spec_file: str) -> LabPlan:
         benchmarks=benchmarks,
         matrices=matrices,
         gpu_budgets=gpu_budgets(live_pools, models),
+        observability=observability,
     )
 
 

@@ -31,6 +31,7 @@ SCHEMA_PATH = "schemas/lab.schema.json"
 CLUSTER_SCOPED: frozenset[tuple[str, str]] = frozenset(
     {
         ("", "Namespace"),
+        ("rbac.authorization.k8s.io", "ClusterRole"),
         ("rbac.authorization.k8s.io", "ClusterRoleBinding"),
         ("nvidia.com", "ClusterPolicy"),
         ("cert-manager.io", "ClusterIssuer"),

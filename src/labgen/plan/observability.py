@@ -1,0 +1,57 @@
+"""spec.observability -> ObservabilityPlan: defaults and the operators it depends on."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from labgen.errors import PathPart
+from labgen.plan.model import ObservabilityPlan
+from labgen.spec import Lab
+
+Report = Callable[[tuple[PathPart, ...], str], None]
+
+
+def resolve_observability(
+    lab: Lab, operators: frozenset[str], error: Report
+) -> ObservabilityPlan | None:
+    spec = lab.spec.observability
+    if spec is None:
+        return None
+    at: tuple[PathPart, ...] = ("spec", "observability")
+    if "monitoring" not in operators:
+        error(
+            at,
+            "dashboards and alerts read the lab's Prometheus: add `monitoring: {}` to "
+            "spec.operators",
+        )
+    gpu_operator = lab.spec.operators.gpuOperator
+    exporter_runs = gpu_operator is not None and gpu_operator.dcgmExporter
+    if spec.dcgmExporter and not exporter_runs:
+        why = (
+            "spec.operators.gpuOperator has dcgmExporter: false"
+            if gpu_operator is not None
+            else "there is no spec.operators.gpuOperator"
+        )
+        error(
+            (*at, "dcgmExporter"),
+            f"GPU metrics come from the GPU Operator's DCGM exporter, but {why}",
+        )
+    if spec.logs == "loki":
+        error(
+            (*at, "logs"),
+            "loki is not supported yet (labgen does not install a log store); use `none`",
+        )
+    if spec.grafanaAdminSecret is not None and lab.spec.cluster.platform == "openshift":
+        error(
+            (*at, "grafanaAdminSecret"),
+            "only used on Kubernetes (kube-prometheus-stack's Grafana); OpenShift gets the "
+            "dashboards as ConfigMaps",
+        )
+    return ObservabilityPlan(
+        grafana=spec.grafana,
+        grafana_admin_secret=spec.grafanaAdminSecret,
+        gpu_metrics=spec.dcgmExporter if spec.dcgmExporter is not None else exporter_runs,
+        alerts=spec.alerts,
+        ttft_slo_seconds=spec.slo.ttftSeconds,
+        itl_slo_seconds=spec.slo.itlSeconds,
+    )
