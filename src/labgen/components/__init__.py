@@ -4,6 +4,7 @@ from labgen.components import (
     benchmarks,
     cert_manager,
     cnpg,
+    databases,
     gateway_api,
     gpu_operator,
     gpu_pools,
@@ -13,6 +14,7 @@ from labgen.components import (
     leaderworkerset,
     monitoring,
     nfd,
+    open_webui,
     serving,
 )
 from labgen.components.base import App, CatalogBase, Component
@@ -29,7 +31,9 @@ REGISTRY: tuple[Component, ...] = (
     inference_extension.COMPONENT,
     kserve.COMPONENT,
     gpu_pools.COMPONENT,
+    databases.COMPONENT,
     serving.COMPONENT,
+    open_webui.COMPONENT,
     benchmarks.COMPONENT,
 )
 

@@ -162,6 +162,9 @@ def used_releases(plan: LabPlan) -> list[str]:
         if key in _SERVING_USERS:
             if servers & _SERVING_USERS[key]:
                 used.append(key)
+        elif key == "open-webui":
+            if plan.open_webui is not None:
+                used.append(key)
         elif key == "karpenter":
             if any(p.provisioner == "karpenter" for p in plan.pools):
                 used.append(key)

@@ -19,6 +19,7 @@ from labgen.data.serving import EPP, KSERVE, VLLM, generation
 from labgen.data.types import InstanceType, OlmPackage, Release
 from labgen.errors import Diagnostic, PathPart, SpecError
 from labgen.plan.benchmarks import resolve_benchmarks
+from labgen.plan.data import resolve_databases, resolve_open_webui
 from labgen.plan.model import GitOpsPlan, GpuOperatorPlan, LabPlan, PoolPlan, Provisioner, Taint
 from labgen.plan.serving import resolve_models
 from labgen.spec import GpuPool, Lab, LoadedLab
@@ -84,6 +85,8 @@ def build_plan(loaded: LoadedLab, spec_file: str) -> LabPlan:
         "openshift-default" if lab.spec.cluster.platform == "openshift" else None
     )
     benchmarks = resolve_benchmarks(lab, models, gateway_class, errors.error)
+    databases = resolve_databases(lab, operators, releases, errors.error)
+    open_webui = resolve_open_webui(lab, models, databases, gateway_class, releases, errors.error)
     for i, waiver in enumerate(lab.spec.check.disable):
         if waiver.rule not in RULES:
             errors.error(
@@ -140,6 +143,8 @@ def build_plan(loaded: LoadedLab, spec_file: str) -> LabPlan:
         models=models,
         gateway_class=gateway_class,
         benchmarks=benchmarks,
+        databases=databases,
+        open_webui=open_webui,
     )
 
 
