@@ -444,7 +444,7 @@ class BackupDestination(_Model):
         pattern=r"^s3://[a-z0-9][-a-z0-9.]{1,61}[a-z0-9](/[^\s]*)?$",
         description=(
             "S3 bucket and optional prefix, e.g. `s3://lab-backups/pg`; base backups and "
-            "WAL archives go under `<path>/<database name>/`."
+            "WAL archives go under `<path>/<name>/` (the database's `name`)."
         ),
     )
     endpointURL: str | None = Field(
