@@ -36,6 +36,7 @@ from labgen.errors import LabgenError, SpecError
 from labgen.plan.describe import (
     Table,
     catalog_table,
+    database_table,
     gcloud_commands,
     model_table,
     pool_table,
@@ -143,6 +144,8 @@ def plan(
     _table(pool_table(resolved))
     if resolved.models:
         _table(model_table(resolved))
+    if resolved.databases:
+        _table(database_table(resolved))
     _table(versions_table(resolved))
     waves = tuple(
         (
