@@ -36,6 +36,7 @@ from labgen.errors import LabgenError, SpecError
 from labgen.plan.describe import (
     Table,
     catalog_table,
+    database_table,
     gcloud_commands,
     matrix_tables,
     model_table,
@@ -144,6 +145,8 @@ def plan(
     _table(pool_table(resolved))
     if resolved.models:
         _table(model_table(resolved))
+    if resolved.databases:
+        _table(database_table(resolved))
     _table(versions_table(resolved))
     for table in matrix_tables(resolved):
         _table(table)

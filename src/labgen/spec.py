@@ -588,6 +588,151 @@ class Observability(_Model):
     slo: Slo = Field(default_factory=Slo, description="Latency objectives of the alerts.")
 
 
+StorageSize = Annotated[
+    str,
+    Field(pattern=r"^[1-9][0-9]*(Mi|Gi|Ti)$", description="A volume size, e.g. 50Gi."),
+]
+SecretName = Annotated[
+    str,
+    Field(
+        pattern=r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$",
+        max_length=253,
+        description="Name of a Secret in the same namespace (never its content).",
+    ),
+]
+
+
+class Pooler(_Model):
+    instances: int = Field(default=2, ge=1, le=10, description="PgBouncer pods.")
+    poolMode: Literal["session", "transaction"] = Field(
+        default="session",
+        description=(
+            "PgBouncer pool mode: `session` (a server connection per client session, safe "
+            "for every client) or `transaction` (shared between transactions; clients must "
+            "not rely on session state)."
+        ),
+    )
+
+
+class BackupDestination(_Model):
+    path: str = Field(
+        pattern=r"^s3://[a-z0-9][-a-z0-9.]{1,61}[a-z0-9](/[^\s]*)?$",
+        description=(
+            "S3 bucket and optional prefix, e.g. `s3://lab-backups/pg`; base backups and "
+            "WAL archives go under `<path>/<name>/` (the database's `name`)."
+        ),
+    )
+    endpointURL: str | None = Field(
+        default=None,
+        pattern=r"^https?://[^\s]+$",
+        description="Endpoint of an S3-compatible store (MinIO, Ceph RGW); default AWS S3.",
+    )
+    credentialsSecret: SecretName = Field(
+        description=(
+            "Secret in the database's namespace with keys `ACCESS_KEY_ID` and "
+            "`ACCESS_SECRET_KEY`, created outside git."
+        )
+    )
+
+
+class Backup(_Model):
+    schedule: str = Field(
+        default="0 0 3 * * *",
+        description=(
+            "When to take a base backup: six cron fields, seconds first (CloudNativePG's "
+            "format), e.g. `0 0 3 * * *` for 03:00 every day."
+        ),
+    )
+    destination: BackupDestination = Field(description="Object store for backups and WALs.")
+    retention: str = Field(
+        default="30d",
+        pattern=r"^[1-9][0-9]*[dwm]$",
+        description="How long backups and WALs are kept: days, weeks or months, e.g. `30d`.",
+    )
+
+
+class Database(_Model):
+    name: DnsLabel = Field(
+        description="Name of the CloudNativePG Cluster (and its Services and Secrets)."
+    )
+    engine: Literal["pgvector"] = Field(
+        description="`pgvector`: PostgreSQL with the `vector` extension, on CloudNativePG."
+    )
+    namespace: DnsLabel = Field(default="data", description="Namespace of the cluster.")
+    instances: int = Field(
+        default=3,
+        ge=1,
+        le=9,
+        description=(
+            "PostgreSQL instances: one primary and streaming replicas, each on its own node "
+            "(required anti-affinity), so the cluster needs that many schedulable nodes."
+        ),
+    )
+    postgresVersion: Literal[17, 18] = Field(default=18, description="PostgreSQL major version.")
+    storage: StorageSize = Field(default="20Gi", description="Volume size of each instance.")
+    storageClass: str | None = Field(
+        default=None, description="StorageClass of the volumes (default: the cluster's)."
+    )
+    cpu: str = Field(
+        default="1",
+        pattern=r"^([1-9][0-9]*|[0-9]+\.[0-9]+|[1-9][0-9]*m)$",
+        description="CPU request of each instance.",
+    )
+    memory: StorageSize = Field(
+        default="2Gi", description="Memory of each instance (request and limit)."
+    )
+    nodeSelector: dict[str, str] = Field(
+        default_factory=dict, description="Node labels the instances must run on."
+    )
+    database: str | None = Field(
+        default=None,
+        pattern=r"^[a-z_][a-z0-9_]{0,62}$",
+        description="Name of the database inside PostgreSQL (default: `name` with `_` for `-`).",
+    )
+    pooler: Pooler | None = Field(
+        default=None, description="A PgBouncer Pooler in front of the primary (`<name>-pooler`)."
+    )
+    backup: Backup | None = Field(
+        default=None, description="Scheduled base backups and WAL archiving to S3."
+    )
+
+
+class OpenWebUI(_Model):
+    models: list[DnsLabel] = Field(
+        min_length=1, description="Models (spec.models[].name) the UI offers, in this order."
+    )
+    vectorDB: DnsLabel | None = Field(
+        default=None,
+        description=(
+            "A spec.databases[].name: Open WebUI keeps its data and its RAG vectors there "
+            "(default: SQLite and Chroma on its own volume)."
+        ),
+    )
+    namespace: DnsLabel | None = Field(
+        default=None,
+        description=(
+            "Namespace (default: the vectorDB's, whose credentials Secret it reads; "
+            "else `open-webui`)."
+        ),
+    )
+    storage: StorageSize = Field(
+        default="10Gi", description="Volume for uploads, caches and embedding models."
+    )
+    storageClass: str | None = Field(
+        default=None, description="StorageClass of the volume (default: the cluster's)."
+    )
+    secret: SecretName = Field(
+        default="open-webui",
+        description="Secret with key `WEBUI_SECRET_KEY` (signs sessions), created outside git.",
+    )
+
+
+class Apps(_Model):
+    openWebUI: OpenWebUI | None = Field(
+        default=None, description="Open WebUI, a chat UI over the lab's models."
+    )
+
+
 class Gateway(_Model):
     className: str | None = Field(
         default=None,
@@ -645,6 +790,10 @@ class LabSpec(_Model):
             "`operators.monitoring`); `{}` enables them with defaults."
         ),
     )
+    databases: list[Database] = Field(
+        default_factory=list, description="PostgreSQL databases (CloudNativePG)."
+    )
+    apps: Apps = Field(default_factory=Apps, description="Applications that use the lab.")
     check: CheckSettings = Field(
         default_factory=CheckSettings, description="How `labgen check` treats this lab."
     )

@@ -142,6 +142,8 @@ def test_plan_shows_pools_versions_and_waves(repo_copy: Path) -> None:
     assert result.returncode == 0, result.stderr
     for expected in ("p5.48xlarge", "g6.xlarge", "gpu-operator", "h100-llmd-gpu-pools"):
         assert expected in result.stdout
+    for expected in ("data/vectors", "18.6-202608310817-system-trixie", "h100-llmd-db-data"):
+        assert expected in result.stdout
     gke = run("plan", "gke-l4", cwd=repo_copy)
     assert "gcloud container node-pools create a100" in gke.stdout
     assert "gpu-partition-size=3g.40gb" in gke.stdout

@@ -4,6 +4,7 @@ from labgen.components import (
     benchmarks,
     cert_manager,
     cnpg,
+    databases,
     gateway_api,
     gpu_operator,
     gpu_pools,
@@ -17,6 +18,7 @@ from labgen.components import (
     nfd,
     prometheus_adapter,
     observability,
+    open_webui,
     serving,
 )
 from labgen.components.base import App, CatalogBase, Component
@@ -35,8 +37,10 @@ REGISTRY: tuple[Component, ...] = (
     inference_extension.COMPONENT,
     kserve.COMPONENT,
     gpu_pools.COMPONENT,
+    databases.COMPONENT,
     serving.COMPONENT,
     observability.COMPONENT,
+    open_webui.COMPONENT,
     benchmarks.COMPONENT,
     matrices.COMPONENT,
 )

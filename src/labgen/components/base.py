@@ -19,12 +19,16 @@ from labgen.plan.model import LabPlan
 K8sObject = dict[str, Any]
 
 # Sync waves: CRDs before operators before their instances before infrastructure before
-# workloads. Later components (serving, data, observability, benchmarks) take 10, 20, ...
+# data before workloads. Serving, apps and benchmarks take 10, 12, 20.
 WAVE_CRDS = 0
 WAVE_OPERATORS = 1
 WAVE_INSTANCES = 2
 WAVE_INFRASTRUCTURE = 3
+WAVE_DATA = 5
+"""Databases: after their operator (CloudNativePG, wave 1), ready before anything serves."""
 WAVE_SERVING = 10
+WAVE_APPS = 12
+"""Applications over the models (Open WebUI): once serving is healthy, before benchmarks."""
 
 SKIP_DRY_RUN = "SkipDryRunOnMissingResource=true"
 SYNC_OPTIONS_ANNOTATION = "argocd.argoproj.io/sync-options"

@@ -104,6 +104,18 @@ RELEASES: dict[str, Release] = {
                 namespace="openshift-operators",
                 all_namespaces=True,
             ),
+            # PostgreSQL operand images by major version, tag and digest as CloudNativePG's
+            # signed `catalog-system-trixie.yaml` (2026-08-31) lists them. `system` images
+            # are the `standard` image (pgaudit, pgvector, pg-failover-slots) plus Barman
+            # Cloud, which the in-tree `barmanObjectStore` backups of 1.30 need.
+            images={
+                "postgresql-17": "ghcr.io/cloudnative-pg/postgresql:"
+                "17.11-202608310816-system-trixie"
+                "@sha256:362b039f643f1c09a34edd63d9a78903e5f1f4f43c24236cc8459621eb676d12",
+                "postgresql-18": "ghcr.io/cloudnative-pg/postgresql:"
+                "18.6-202608310817-system-trixie"
+                "@sha256:5a6a677d3fa2bc3fdc61874e0de8324b5a987eb676ddca133e71365a8467d6c1",
+            },
             crd_groups=("postgresql.cnpg.io",),
             source="https://cloudnative-pg.io/documentation/current/installation_upgrade/",
         ),
@@ -164,6 +176,12 @@ RELEASES: dict[str, Release] = {
             "v0.8.1",
             images={"benchmark": "ghcr.io/vllm-project/guidellm"},
             source="https://github.com/vllm-project/guidellm/releases/tag/v0.8.1",
+        ),
+        Release(
+            "open-webui",
+            "v0.11.0",
+            images={"ui": "ghcr.io/open-webui/open-webui"},
+            source="https://github.com/open-webui/open-webui/releases/tag/v0.11.0",
         ),
         Release(
             "llm-d-router",

@@ -7,21 +7,12 @@ import difflib
 from collections.abc import Callable, Sequence
 
 from labgen.errors import PathPart
+from labgen.plan.endpoints import model_url, why_no_url
 from labgen.plan.model import BenchmarkPlan, ModelPlan
 from labgen.spec import Lab
 
 Report = Callable[[tuple[PathPart, ...], str], None]
 
-KSERVE_PREDICTOR_SUFFIX = "-predictor"
-# The Service a Gateway implementation creates for a Gateway, by GatewayClass: Istio (and
-# OpenShift's default class, which is Istio) names it <gateway>-<class>; kgateway and
-# agentgateway use the Gateway's name.
-GATEWAY_SERVICES = {
-    "istio": "{gateway}-istio",
-    "openshift-default": "{gateway}-openshift-default",
-    "kgateway": "{gateway}",
-    "agentgateway": "{gateway}",
-}
 RATE_PROFILES = ("constant", "poisson", "concurrent")
 MAX_NAME = 48
 """Job names are bench-<name>-<8 hex>, and must fit in 63 characters."""
@@ -60,13 +51,9 @@ def resolve_benchmarks(
                 hint = f" (did you mean {match[0]!r}?)" if match else ""
                 error((*at, "target"), f"no model named {spec.target!r} in spec.models{hint}")
             continue
-        url = spec.url or _url(model, gateway_class)
+        url = spec.url or model_url(model, gateway_class)
         if url is None:
-            why = (
-                "an LLMInferenceService publishes its URL only in its status"
-                if model.server == "llm-d-kserve"
-                else f"labgen does not know the Service GatewayClass {gateway_class!r} creates"
-            )
+            why = why_no_url(model, gateway_class)
             error((*at, "url"), f"required for target {model.name!r}: {why}")
             continue
         tokenizer = spec.tokenizer or (
@@ -96,15 +83,3 @@ def resolve_benchmarks(
             )
         )
     return tuple(out)
-
-
-def _url(model: ModelPlan, gateway_class: str | None) -> str | None:
-    ns = model.namespace
-    if model.server == "vllm":
-        return f"http://{model.name}.{ns}.svc.cluster.local:8000"
-    if model.server == "kserve":
-        return f"http://{model.name}{KSERVE_PREDICTOR_SUFFIX}.{ns}.svc.cluster.local"
-    if model.server == "llm-d" and gateway_class in GATEWAY_SERVICES:
-        service = GATEWAY_SERVICES[gateway_class].format(gateway=model.name)
-        return f"http://{service}.{ns}.svc.cluster.local"
-    return None

@@ -124,6 +124,29 @@ def model_table(plan: LabPlan) -> Table:
     )
 
 
+def database_table(plan: LabPlan) -> Table:
+    """Per database: size, image, pooler, backups, and what connects to it."""
+    ui = plan.open_webui
+    rows = tuple(
+        (
+            f"{db.namespace}/{db.name}",
+            db.database,
+            f"{db.instances} x {db.storage}",
+            db.image.split("@")[0].rpartition(":")[2],
+            f"{db.pooler.instances} ({db.pooler.pool_mode})" if db.pooler else "-",
+            f"{db.backup.schedule} -> {db.backup.destination}" if db.backup else "-",
+            f"Secret {db.app_secret}"
+            + (", Open WebUI" if ui is not None and ui.database == db else ""),
+        )
+        for db in plan.databases
+    )
+    return Table(
+        "Databases (pgvector on CloudNativePG)",
+        ("cluster", "database", "instances", "image", "pooler", "backups", "clients"),
+        rows,
+    )
+
+
 def catalog_table() -> Table:
     from labgen.data.models import MODELS
 
@@ -161,6 +184,9 @@ def used_releases(plan: LabPlan) -> list[str]:
     for key in sorted(plan.releases):
         if key in _SERVING_USERS:
             if servers & _SERVING_USERS[key]:
+                used.append(key)
+        elif key == "open-webui":
+            if plan.open_webui is not None:
                 used.append(key)
         elif key == "karpenter":
             if any(p.provisioner == "karpenter" for p in plan.pools):

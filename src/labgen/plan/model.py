@@ -166,6 +166,63 @@ class ObservabilityPlan:
 
 
 @dataclass(frozen=True)
+class PoolerPlan:
+    instances: int
+    pool_mode: str
+
+
+@dataclass(frozen=True)
+class BackupPlan:
+    schedule: str
+    """Six cron fields, seconds first."""
+    destination: str
+    endpoint_url: str | None
+    credentials_secret: str
+    retention: str
+
+
+@dataclass(frozen=True)
+class DatabasePlan:
+    """A pgvector database: a CloudNativePG Cluster and the database inside it."""
+
+    name: str
+    namespace: str
+    instances: int
+    image: str
+    """PostgreSQL operand image, tag and digest."""
+    storage: str
+    storage_class: str | None
+    cpu: str
+    memory: str
+    node_selector: Mapping[str, str]
+    database: str
+    owner: str
+    pooler: PoolerPlan | None
+    backup: BackupPlan | None
+
+    @property
+    def app_secret(self) -> str:
+        """The Secret CloudNativePG writes for the owner (keys username, password, uri...)."""
+        return f"{self.name}-app"
+
+    @property
+    def pooler_name(self) -> str:
+        return f"{self.name}-pooler"
+
+
+@dataclass(frozen=True)
+class OpenWebUIPlan:
+    namespace: str
+    image: str
+    endpoints: tuple[tuple[ModelPlan, str], ...]
+    """Each model the UI offers with its base URL (no /v1), in spec order."""
+    database: DatabasePlan | None
+    storage: str
+    storage_class: str | None
+    secret: str
+
+
+@dataclass(frozen=True)
 class LabPlan:
     """Everything the renderers need, resolved from one spec and labgen's tables."""
 
@@ -192,6 +249,8 @@ class LabPlan:
     gpu_budgets: Mapping[str, int] = field(default_factory=dict)
     """GPUs per pool left for benchmark matrices after serving's largest footprint."""
     observability: ObservabilityPlan | None = None
+    databases: tuple[DatabasePlan, ...] = ()
+    open_webui: OpenWebUIPlan | None = None
 
     @property
     def openshift(self) -> bool:

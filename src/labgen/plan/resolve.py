@@ -20,6 +20,7 @@ from labgen.data.types import InstanceType, OlmPackage, Release
 from labgen.errors import Diagnostic, PathPart, SpecError
 from labgen.plan.benchmarks import resolve_benchmarks
 from labgen.plan.matrix import gpu_budgets, resolve_matrices
+from labgen.plan.data import resolve_databases, resolve_open_webui
 from labgen.plan.model import GitOpsPlan, GpuOperatorPlan, LabPlan, PoolPlan, Provisioner, Taint
 from labgen.plan.observability import resolve_observability
 from labgen.plan.serving import resolve_models
@@ -93,6 +94,8 @@ def build_plan(loaded: LoadedLab, spec_file: str) -> LabPlan:
     pinned = {key: releases[key].version for key in ("vllm", "guidellm") if key in releases}
     matrices = resolve_matrices(lab, live_pools, models, operators, pinned, errors.error)
     observability = resolve_observability(lab, operators, errors.error)
+    databases = resolve_databases(lab, operators, releases, errors.error)
+    open_webui = resolve_open_webui(lab, models, databases, gateway_class, releases, errors.error)
     for i, waiver in enumerate(lab.spec.check.disable):
         if waiver.rule not in RULES:
             errors.error(
@@ -152,6 +155,8 @@ def build_plan(loaded: LoadedLab, spec_file: str) -> LabPlan:
         matrices=matrices,
         gpu_budgets=gpu_budgets(live_pools, models),
         observability=observability,
+        databases=databases,
+        open_webui=open_webui,
     )
 
 
