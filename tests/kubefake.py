@@ -90,8 +90,9 @@ class ApiError(Exception):
 
 
 def leaves(obj: Any, prefix: FieldPath = ()) -> dict[FieldPath, Any]:
-    """Leaf paths of a manifest; maps recurse, lists and scalars are leaves (atomic)."""
-    if isinstance(obj, dict) and obj:
+    """Leaf paths of a manifest; maps recurse (an empty one sets nothing), lists and scalars
+    are leaves (atomic)."""
+    if isinstance(obj, dict):
         out: dict[FieldPath, Any] = {}
         for key, value in obj.items():
             out.update(leaves(value, (*prefix, key)))

@@ -420,7 +420,7 @@ def test_status_errors_exit_2(
 ) -> None:
     code, _, err = labgen(capsys, kubeconfig, "status", "eks-pd")  # no Application CRD
     assert code == 2
-    assert "listing applications.argoproj.io in namespace argocd: 404" in err
+    assert "serves no applications.argoproj.io v1alpha1: is Argo CD installed?" in err
     fake.install_argocd()
     fake.deny("list", "applications")
     code, _, err = labgen(capsys, kubeconfig, "status", "eks-pd")

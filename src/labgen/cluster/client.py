@@ -173,16 +173,25 @@ class Cluster:
     def list(self, kind: Kind, namespace: str, selector: str) -> list[K8sObject]:
         """Custom objects of ``kind`` in ``namespace`` matching a label selector."""
         api = k8s.CustomObjectsApi(self.api)
-        with self._errors(f"listing {kind.plural}.{kind.group} in namespace {namespace}"):
-            response = api.list_namespaced_custom_object(
-                kind.group,
-                kind.version,
-                namespace,
-                kind.plural,
-                label_selector=selector,
-                _preload_content=False,
-                _request_timeout=REQUEST_TIMEOUT,
-            )
+        resource = f"{kind.plural}.{kind.group}"
+        with self._errors(f"listing {resource} in namespace {namespace}"):
+            try:
+                response = api.list_namespaced_custom_object(
+                    kind.group,
+                    kind.version,
+                    namespace,
+                    kind.plural,
+                    label_selector=selector,
+                    _preload_content=False,
+                    _request_timeout=REQUEST_TIMEOUT,
+                )
+            except k8s.ApiException as exc:
+                if exc.status == 404:
+                    raise ClusterError(
+                        f"the cluster in context {self.context!r} serves no {resource} "
+                        f"{kind.version}: is Argo CD installed?"
+                    ) from None
+                raise
         return list(self._json(response).get("items", []))
 
     def read(self, item: K8sObject) -> K8sObject | None:
