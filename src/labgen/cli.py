@@ -544,8 +544,9 @@ def status(
 def _watch(cluster: Cluster, plan: LabPlan, timeout: float, interval: float) -> LabStatus:
     """--wait: a live table on a terminal, one line per change otherwise (CI logs)."""
     from rich.live import Live
+    from rich.spinner import Spinner
 
-    from labgen.cluster.report import progress_line, status_table
+    from labgen.cluster.report import progress_caption, progress_line, status_table
     from labgen.cluster.status import read_status, wait_for
 
     def read() -> LabStatus:
@@ -555,9 +556,8 @@ def _watch(cluster: Cluster, plan: LabPlan, timeout: float, interval: float) -> 
         with Live(console=out, transient=True) as live:
 
             def show(status: LabStatus, elapsed: float) -> None:
-                live.update(
-                    Group(status_table(status), Text(progress_line(status, elapsed), "dim"))
-                )
+                caption = progress_caption(status, elapsed, timeout)
+                live.update(Group(status_table(status), Spinner("dots", Text(caption, "dim"))))
 
             return wait_for(read, timeout=timeout, interval=interval, on_poll=show)
     last: list[str] = []

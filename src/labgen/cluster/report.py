@@ -85,3 +85,10 @@ def progress_line(status: LabStatus, elapsed: float) -> str:
     total = len(status.apps)
     head = f"[{elapsed:5.0f}s] {total - len(status.pending)}/{total} converged"
     return f"{head}; waiting for {waiting}" if waiting else head
+
+
+def progress_caption(status: LabStatus, elapsed: float, timeout: float) -> str:
+    """The short line under the live table on a terminal."""
+    total = len(status.apps)
+    done = total - len(status.pending)
+    return f"waiting for {total - done} of {total} Applications ({elapsed:.0f}s of {timeout:g}s)"
