@@ -409,7 +409,7 @@ class FakeKubernetes:
             "items": items,
         }
 
-    def _apply(
+    def _apply_request(
         self,
         resource: Resource,
         namespace: str,
@@ -417,7 +417,9 @@ class FakeKubernetes:
         query: dict[str, str],
         content_type: str,
         raw: bytes,
-    ) -> Obj:
+    ) -> tuple[str, str | None, bool, Obj]:
+        """An apply request checked as the API server checks it: manager, dry run, force,
+        body."""
         if content_type.split(";", maxsplit=1)[0].strip() != APPLY:
             raise ApiError(
                 415,
@@ -453,8 +455,25 @@ class FakeKubernetes:
                 f'namespaces "{namespace}" not found',
                 {"name": namespace, "kind": "namespaces"},
             )
+        return manager, dry_run, force, body
+
+    def _apply(
+        self,
+        resource: Resource,
+        namespace: str,
+        name: str,
+        query: dict[str, str],
+        content_type: str,
+        raw: bytes,
+    ) -> Obj:
+        manager, dry_run, force, body = self._apply_request(
+            resource, namespace, name, query, content_type, raw
+        )
         key = (resource.qualified, namespace, name)
         stored = self.store.get(key)
+        if stored is None and ("create", resource.plural) in self.denied:
+            # An apply that creates the object is authorized as a create too.
+            raise self._forbidden("create", resource, namespace, name)
         live = copy.deepcopy(stored.object) if stored else {}
         owners = {m: set(p) for m, p in (stored.owners if stored else {}).items()}
         applied = _owned_paths(body)
