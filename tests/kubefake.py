@@ -363,7 +363,8 @@ class FakeKubernetes:
                 return copy.deepcopy(stored.object)
             if verb == "list":
                 return self._list(resource, namespace, query.get("labelSelector", ""))
-            return self._apply(resource, namespace, name, query, content_type, body)
+            request = self._apply_request(resource, namespace, name, query, content_type, body)
+            return self._apply(resource, namespace, name, request)
 
     def _forbidden(self, verb: str, resource: Resource, namespace: str, name: str) -> ApiError:
         what = f'{resource.qualified} "{name}"' if name else resource.qualified
@@ -462,13 +463,9 @@ class FakeKubernetes:
         resource: Resource,
         namespace: str,
         name: str,
-        query: dict[str, str],
-        content_type: str,
-        raw: bytes,
+        request: tuple[str, str | None, bool, Obj],
     ) -> Obj:
-        manager, dry_run, force, body = self._apply_request(
-            resource, namespace, name, query, content_type, raw
-        )
+        manager, dry_run, force, body = request
         key = (resource.qualified, namespace, name)
         stored = self.store.get(key)
         if stored is None and ("create", resource.plural) in self.denied:
