@@ -519,15 +519,15 @@ def status(
     Exit 0 when all are Synced and Healthy, 1 when not (or --wait timed out), 2 on errors."""
     from labgen.cluster.client import connect
     from labgen.cluster.report import status_table, summary
+    from labgen.cluster.status import read_status
 
     try:
         base = _root(root)
         (resolved,) = load_plans(base, select_labs(base, [lab]))
         with connect(kubeconfig, context) as cluster:
-            final = _watch(cluster, resolved, timeout, interval) if wait else None
-            if final is None:
-                from labgen.cluster.status import read_status
-
+            if wait:
+                final = _watch(cluster, resolved, timeout, interval)
+            else:
                 final = read_status(cluster, resolved)
     except LabgenError as exc:
         _print_error(exc)
@@ -560,14 +560,13 @@ def _watch(cluster: Cluster, plan: LabPlan, timeout: float, interval: float) -> 
                 live.update(Group(status_table(status), Spinner("dots", Text(caption, "dim"))))
 
             return wait_for(read, timeout=timeout, interval=interval, on_poll=show)
-    last: list[str] = []
+    shown: list[tuple[tuple[str, str], ...]] = []
 
     def log(status: LabStatus, elapsed: float) -> None:
-        line = progress_line(status, elapsed)
-        state = line.split("] ", 1)[1]
-        if last != [state]:
-            last[:] = [state]
-            out.print(line, markup=False)
+        pending = tuple((a.name, a.summary) for a in status.pending)
+        if not shown or shown[-1] != pending:
+            shown.append(pending)
+            out.print(progress_line(status, elapsed), markup=False)
 
     return wait_for(read, timeout=timeout, interval=interval, on_poll=log)
 
