@@ -10,11 +10,12 @@ import io
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
+from rich.console import Console, Group
 from rich.table import Table as RichTable
+from rich.text import Text
 from typer.exceptions import TyperException
 
 from labgen import __version__, tools
@@ -49,6 +50,11 @@ from labgen.render.tree import SCHEMA_OWNER
 from labgen.repo import find_root, load_plans, render_repo, select_labs
 from labgen.starter import PLATFORMS, PROVIDERS, starter_spec
 from labgen.write import check_tree, write_tree
+
+if TYPE_CHECKING:
+    from labgen.cluster.client import Cluster
+    from labgen.cluster.status import LabStatus
+    from labgen.plan import LabPlan
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_UNEXPECTED = 0, 1, 2, 3
 
@@ -450,6 +456,127 @@ def bench_report(
         _say(f"wrote {plot_path}")
 
 
+KubeconfigOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--kubeconfig",
+        help="kubeconfig file (default: $KUBECONFIG, then ~/.kube/config).",
+        dir_okay=False,
+    ),
+]
+ContextOption = Annotated[
+    str | None, typer.Option("--context", help="kubeconfig context (default: the current one).")
+]
+
+
+@app.command()
+def bootstrap(
+    lab: Annotated[str, typer.Argument(help="Lab name or spec path.")],
+    context: ContextOption = None,
+    kubeconfig: KubeconfigOption = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Use the server's dry run: validate, write nothing.")
+    ] = False,
+    force_conflicts: Annotated[
+        bool,
+        typer.Option(
+            "--force-conflicts",
+            help="Take over fields another field manager set to other values (server-side "
+            "apply conflicts); labgen's values win.",
+        ),
+    ] = False,
+    root: RootOption = None,
+) -> None:
+    """Apply the lab's bootstrap bundle (AppProject, root Application, Application health
+    check) with server-side apply, after checking that Argo CD is installed. Idempotent."""
+    from labgen.cluster.bootstrap import bootstrap as apply_bundle
+    from labgen.cluster.client import connect
+    from labgen.cluster.report import bootstrap_lines
+
+    base = _root(root)
+    (resolved,) = load_plans(base, select_labs(base, [lab]))
+    with connect(kubeconfig, context) as cluster:
+        result = apply_bundle(cluster, resolved, dry_run=dry_run, force=force_conflicts)
+    for warning in result.warnings:
+        err.print(f"[yellow]warning:[/] {warning}", markup=False)
+    for line in bootstrap_lines(result):
+        _say(line)
+    if not dry_run:
+        _say(f"next: `labgen status {resolved.name} --wait` to watch the tree converge")
+
+
+@app.command()
+def status(
+    lab: Annotated[str, typer.Argument(help="Lab name or spec path.")],
+    context: ContextOption = None,
+    kubeconfig: KubeconfigOption = None,
+    wait: Annotated[
+        bool, typer.Option("--wait", help="Poll until every Application is Synced and Healthy.")
+    ] = False,
+    timeout: Annotated[
+        float, typer.Option(help="With --wait: give up after this many seconds.", min=0)
+    ] = 600,
+    interval: Annotated[float, typer.Option(help="With --wait: seconds between polls.", min=0)] = 5,
+    root: RootOption = None,
+) -> None:
+    """Show the lab's Argo CD Applications (read through the Kubernetes API): sync wave, sync
+    status, health, last operation, out-of-sync resources.
+
+    Exit 0 when all are Synced and Healthy, 1 when not (or --wait timed out), 2 on errors."""
+    from labgen.cluster.client import connect
+    from labgen.cluster.report import status_table, summary
+    from labgen.cluster.status import read_status
+
+    try:
+        base = _root(root)
+        (resolved,) = load_plans(base, select_labs(base, [lab]))
+        with connect(kubeconfig, context) as cluster:
+            if wait:
+                final = _watch(cluster, resolved, timeout, interval)
+            else:
+                final = read_status(cluster, resolved)
+    except LabgenError as exc:
+        _print_error(exc)
+        raise typer.Exit(EXIT_USAGE) from None
+    out.print(status_table(final))
+    if final.converged:
+        _say(f"[green]{summary(final)}[/]")
+        return
+    timed_out = f" after waiting {timeout:g}s" if wait else ""
+    out.print(f"[yellow]{summary(final)}{timed_out}[/]")
+    raise typer.Exit(EXIT_FINDINGS)
+
+
+def _watch(cluster: Cluster, plan: LabPlan, timeout: float, interval: float) -> LabStatus:
+    """--wait: a live table on a terminal, one line per change otherwise (CI logs)."""
+    from rich.live import Live
+    from rich.spinner import Spinner
+
+    from labgen.cluster.report import progress_caption, progress_line, status_table
+    from labgen.cluster.status import read_status, wait_for
+
+    def read() -> LabStatus:
+        return read_status(cluster, plan)
+
+    if out.is_terminal:
+        with Live(console=out, transient=True) as live:
+
+            def show(status: LabStatus, elapsed: float) -> None:
+                caption = progress_caption(status, elapsed, timeout)
+                live.update(Group(status_table(status), Spinner("dots", Text(caption, "dim"))))
+
+            return wait_for(read, timeout=timeout, interval=interval, on_poll=show)
+    shown: list[tuple[tuple[str, str], ...]] = []
+
+    def log(status: LabStatus, elapsed: float) -> None:
+        pending = tuple((a.name, a.summary) for a in status.pending)
+        if not shown or shown[-1] != pending:
+            shown.append(pending)
+            out.print(progress_line(status, elapsed), markup=False)
+
+    return wait_for(read, timeout=timeout, interval=interval, on_poll=log)
+
+
 @app.command()
 def version() -> None:
     """Print labgen's version and the kubectl (kustomize) and helm it builds with."""
@@ -461,20 +588,25 @@ def version() -> None:
         out.print(f"tools: {exc}")
 
 
+def _print_error(exc: LabgenError) -> None:
+    if isinstance(exc, SpecError):
+        for diagnostic in exc.diagnostics:
+            err.print(str(diagnostic), markup=False)
+        count = len(exc.diagnostics)
+        err.print(f"[red]{count} error{'s' if count != 1 else ''}[/]; nothing was written")
+    else:
+        err.print("[red]error:[/] ", end="")
+        err.print(str(exc), markup=False)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: one error boundary, documented exit codes."""
     _state["traceback"] = "--traceback" in (argv if argv is not None else sys.argv[1:])
     try:
         # Outside standalone mode click returns the code of a `typer.Exit` instead of raising.
         returned = app(args=argv, standalone_mode=False)
-    except SpecError as exc:
-        for diagnostic in exc.diagnostics:
-            err.print(str(diagnostic), markup=False)
-        count = len(exc.diagnostics)
-        err.print(f"[red]{count} error{'s' if count != 1 else ''}[/]; nothing was written")
-        return EXIT_FINDINGS
     except LabgenError as exc:
-        err.print(f"[red]error:[/] {exc}")
+        _print_error(exc)
         return EXIT_FINDINGS
     except typer.Exit as exc:
         return int(exc.exit_code)

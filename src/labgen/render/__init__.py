@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from labgen.components import REGISTRY
 from labgen.components.base import App, CatalogBase, K8sObject, KustomizeSource
@@ -44,7 +45,7 @@ CLUSTER_SCOPED: frozenset[tuple[str, str]] = frozenset(
     }
 )
 
-__all__ = ["SCHEMA_PATH", "OutputFile", "Tree", "render"]
+__all__ = ["SCHEMA_PATH", "ArgoObjects", "OutputFile", "Tree", "argocd_objects", "render"]
 
 
 def lab_header(plan: LabPlan) -> str:
@@ -116,35 +117,64 @@ def lab_apps(plan: LabPlan) -> list[App]:
     return sorted(apps, key=lambda a: (a.wave, a.component))
 
 
-def _lab(tree: Tree, plan: LabPlan) -> None:
-    owner = lab_owner(plan.name)
-    header = lab_header(plan)
-    apps = lab_apps(plan)
-    catalog = _catalog_bases()
-    lab_objects: list[K8sObject] = []  # everything Argo CD applies for this lab
-    for app in apps:
-        sources = [s for s in (app.source, app.extra_source) if isinstance(s, KustomizeSource)]
-        for source in sources:
-            overlay(tree, argocd.overlay_dir(plan, app.component), source, plan.name, header, owner)
-            lab_objects.extend(source.objects)
-            patched = {(p.kind, p.name): p.result for p in source.json_patches}
-            lab_objects.extend(
-                patched.get((o["kind"], o["metadata"]["name"]), o)
-                for path in source.bases
-                for o in catalog[path].objects
-            )
-    children = [argocd.application(plan, app) for app in apps]
+@dataclass(frozen=True)
+class ArgoObjects:
+    """A lab's Argo CD objects: its AppProject, the child Applications the root syncs, and
+    the bootstrap objects applied once by hand (with the project)."""
+
+    project: K8sObject
+    children: tuple[K8sObject, ...]
+    bootstrap: tuple[K8sObject, ...]
+
+
+def argocd_objects(plan: LabPlan) -> ArgoObjects:
+    """The lab's Argo CD tree as objects (what `apps/<lab>/` holds), without writing files."""
+    return _argocd_objects(plan, lab_apps(plan))
+
+
+def _argocd_objects(plan: LabPlan, apps: list[App]) -> ArgoObjects:
+    children = tuple(argocd.application(plan, app) for app in apps)
     bootstrap: list[K8sObject] = [argocd.root_application(plan)]
     if argocd.uses_openshift_gitops(plan):
         bootstrap.append(argocd.openshift_gitops_controller_binding(plan))
     bootstrap.append(argocd.health_customization(plan))
     # Bootstrap objects are applied by hand, so they do not widen the project; the child
     # Applications live in Argo CD's own namespace, which the project always allows.
-    project = argocd.app_project(plan, apps, lab_objects, set(CLUSTER_SCOPED))
-    base = f"apps/{plan.name}"
-    _kustomization(tree, f"{base}/project", [project], [], header, owner)
-    _kustomization(tree, f"{base}/children", children, ["../project"], header, owner)
-    _kustomization(tree, f"{base}/bootstrap", bootstrap, ["../project"], header, owner)
+    project = argocd.app_project(plan, apps, _lab_objects(apps), set(CLUSTER_SCOPED))
+    return ArgoObjects(project, children, tuple(bootstrap))
+
+
+def _lab_objects(apps: list[App]) -> list[K8sObject]:
+    """Everything Argo CD applies for the lab's kustomize sources (catalog bases patched)."""
+    catalog = _catalog_bases()
+    objects: list[K8sObject] = []
+    for source in _kustomize_sources(apps):
+        objects.extend(source.objects)
+        patched = {(p.kind, p.name): p.result for p in source.json_patches}
+        objects.extend(
+            patched.get((o["kind"], o["metadata"]["name"]), o)
+            for path in source.bases
+            for o in catalog[path].objects
+        )
+    return objects
+
+
+def _kustomize_sources(apps: list[App]) -> list[KustomizeSource]:
+    return [s for a in apps for s in (a.source, a.extra_source) if isinstance(s, KustomizeSource)]
+
+
+def _lab(tree: Tree, plan: LabPlan) -> None:
+    owner = lab_owner(plan.name)
+    header = lab_header(plan)
+    apps = lab_apps(plan)
+    for app in apps:
+        for source in _kustomize_sources([app]):
+            overlay(tree, argocd.overlay_dir(plan, app.component), source, plan.name, header, owner)
+    objects = _argocd_objects(plan, apps)
+    base, project = f"apps/{plan.name}", ["../project"]
+    _kustomization(tree, f"{base}/project", [objects.project], [], header, owner)
+    _kustomization(tree, f"{base}/children", list(objects.children), project, header, owner)
+    _kustomization(tree, f"{base}/bootstrap", list(objects.bootstrap), project, header, owner)
 
 
 def _kustomization(
