@@ -200,7 +200,8 @@ def object_block(
     if change.kept:
         suffix += " · stays in the cluster: `Prune=false`"
     if change.status == "renamed":
-        heading = f"#### Renamed: {change.old_heading} → {change.heading}{suffix}"
+        old = change.old_heading.removeprefix(f"{change.kind}: ")
+        heading = f"#### Renamed: {change.heading.replace(': ', f': {old} → ', 1)}{suffix}"
     else:
         heading = f"#### {change.heading}{suffix}"
     body = _fence(diff) if diff else "_(only the name changed)_"
@@ -280,7 +281,7 @@ def _text_app(app: AppDiff) -> list[str]:
         out += [f"    {line}" for line in source.diff]
     for change in app.objects:
         label = (
-            f"renamed {change.old_heading} -> {change.heading}"
+            f"renamed {change.old_heading} -> {change.heading.split(': ', 1)[1]}"
             if change.status == "renamed"
             else f"{change.status} {change.heading}"
         ) + (" (stays in the cluster: Prune=false)" if change.kept else "")

@@ -221,9 +221,8 @@ class Revision(Snapshot):
 
     def close(self) -> None:
         if self._batch is not None:
-            assert self._batch.stdin is not None
-            self._batch.stdin.close()
-            self._batch.wait()
+            with self._batch:  # closes its pipes and waits for it
+                pass
             self._batch = None
 
 

@@ -53,7 +53,7 @@ def _split_app(app: AppDiff, budget: int) -> list[str]:
     """An Application's section in pieces, each within ``budget``: whole objects, or whole
     lines of one object's diff when it alone is too large."""
     # The section's frame without blocks, with room for the longest piece label.
-    frame = len(app_section(app, [], _piece_label(999, 999, 9999, 9999))) + 2
+    frame = len(app_section(app, [], _piece_label(999, 999))) + 2
     room = budget - frame
     units: list[str] = []
     for source in app.sources:
@@ -61,20 +61,14 @@ def _split_app(app: AppDiff, budget: int) -> list[str]:
     for change in app.objects:
         units += _fitted(change, room, object_block)
     pieces = _pack(units, room, 2)
-    total_units = len(units)
-    out, first = [], 1
-    for number, piece in enumerate(pieces, 1):
-        label = _piece_label(number, len(pieces), first, first + len(piece) - 1, total_units)
-        out.append(app_section(app, piece, label))
-        first += len(piece)
-    return out
+    return [
+        app_section(app, piece, _piece_label(number, len(pieces)))
+        for number, piece in enumerate(pieces, 1)
+    ]
 
 
-def _piece_label(number: int, total: int, first: int, last: int, units: int = 0) -> str:
-    return (
-        f"piece {number}/{total}: diffs {first}-{last} of {units or last} "
-        "(split: too large for one comment)"
-    )
+def _piece_label(number: int, total: int) -> str:
+    return f"piece {number}/{total} (split by objects: too large for one comment)"
 
 
 def _fitted(
