@@ -47,9 +47,11 @@ _ENV.filters["counts"] = counts
 
 # -- Markdown ------------------------------------------------------------------------------
 
+MARKER = "<!-- labgen-diff -->"
+"""First line of every Markdown part: lets a workflow find (and replace) earlier comments."""
 _TITLE = _ENV.from_string(
-    "## labgen diff: `{{ base }}` → `{{ head }}`{% if total > 1 %} (part {{ part }}/{{ total }})"
-    "{% endif %}\n"
+    MARKER + "\n## labgen diff: `{{ base }}` → `{{ head }}`"
+    "{% if total > 1 %} (part {{ part }}/{{ total }}){% endif %}\n"
 )
 
 _SUMMARY = _ENV.from_string(
