@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import posixpath
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from labgen.diff.model import FieldChange
@@ -46,27 +46,26 @@ def _walk(old: Any, new: Any, path: str) -> Iterator[FieldChange]:
     if old == new:
         return
     if isinstance(old, dict) and isinstance(new, dict):
-        for key in [*old, *(k for k in new if k not in old)]:
-            child = f"{path}.{key}" if path else str(key)
-            if key not in new:
-                yield FieldChange(child, "removed", old=_show(old[key]))
-            elif key not in old:
-                yield FieldChange(child, "added", new=_show(new[key]))
-            else:
-                yield from _walk(old[key], new[key], child)
+        yield from _entries(old, new, lambda key: f"{path}.{key}" if path else str(key))
         return
     old_named, new_named = _by_name(old), _by_name(new)
     if old_named is not None and new_named is not None:
-        for name in [*old_named, *(n for n in new_named if n not in old_named)]:
-            child = f"{path}[{name}]"
-            if name not in new_named:
-                yield FieldChange(child, "removed", old=_show(old_named[name]))
-            elif name not in old_named:
-                yield FieldChange(child, "added", new=_show(new_named[name]))
-            else:
-                yield from _walk(old_named[name], new_named[name], child)
+        yield from _entries(old_named, new_named, lambda name: f"{path}[{name}]")
         return
     yield FieldChange(path, "changed", _show(old), _show(new))
+
+
+def _entries(
+    old: dict[Any, Any], new: dict[Any, Any], child: Callable[[Any], str]
+) -> Iterator[FieldChange]:
+    """Keys (or named list entries) removed, added, or walked into, in the order written."""
+    for key in [*old, *(k for k in new if k not in old)]:
+        if key not in new:
+            yield FieldChange(child(key), "removed", old=_show(old[key]))
+        elif key not in old:
+            yield FieldChange(child(key), "added", new=_show(new[key]))
+        else:
+            yield from _walk(old[key], new[key], child(key))
 
 
 def _by_name(value: Any) -> dict[str, Any] | None:
