@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import difflib
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -75,3 +77,14 @@ def tree_diff(expected: dict[str, str], actual: dict[str, str]) -> str:
                 )
             )
     return "\n".join(out)
+
+
+def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """The real `labgen` command line in a subprocess."""
+    return subprocess.run(
+        [sys.executable, "-m", "labgen.cli", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+    )

@@ -360,6 +360,88 @@ def check(
         raise typer.Exit(EXIT_FINDINGS)
 
 
+@app.command()
+def diff(
+    base: Annotated[
+        str | None,
+        typer.Option(
+            help="Git revision to compare from (default: the merge base of HEAD and the "
+            "default branch: origin/HEAD, else main)."
+        ),
+    ] = None,
+    head: Annotated[
+        str | None,
+        typer.Option(help="Git revision to compare to (default: the working tree)."),
+    ] = None,
+    output: Annotated[
+        str, typer.Option(help="text, json or markdown (PR comments, split into parts).")
+    ] = "text",
+    output_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--output-dir",
+            help="Write the Markdown parts as part-1.md, part-2.md... here (implies "
+            "--output markdown).",
+            file_okay=False,
+        ),
+    ] = None,
+    max_size: Annotated[
+        int, typer.Option("--max-size", help="Largest Markdown part, in characters.")
+    ] = 65_536,
+    ignore: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--ignore",
+            help="Another field to leave out of the comparison, e.g. Deployment:spec.replicas "
+            "or metadata.labels[helm.sh/chart]; repeatable.",
+        ),
+    ] = None,
+    chart_dir: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--chart-dir",
+            help="Chart cache for Helm sources (each side's charts/ is used too); repeatable.",
+            file_okay=False,
+        ),
+    ] = None,
+    root: RootOption = None,
+) -> None:
+    """Show what a change does to every Argo CD Application's desired state: objects
+    added, deleted, modified or renamed after kustomize builds them, and the lab spec
+    fields behind it. Exit 0 without changes, 1 with changes, 2 on errors."""
+    from labgen.diff import DiffOptions, diff_repo
+    from labgen.diff.report import as_json, as_text
+    from labgen.diff.split import markdown_parts
+
+    if output not in ("text", "json", "markdown"):
+        raise typer.BadParameter("must be text, json or markdown", param_hint="--output")
+    if output_dir is not None:
+        output = "markdown"
+    try:
+        base_root = _root(root)
+        result = diff_repo(
+            base_root,
+            DiffOptions(base, head, tuple(ignore or []), tuple(chart_dir or [])),
+        )
+        parts = markdown_parts(result, max_size) if output == "markdown" else []
+    except LabgenError as exc:
+        err.print(f"[red]error:[/] {exc}", highlight=False)
+        raise typer.Exit(EXIT_USAGE) from None
+    if output_dir is not None:
+        output_dir.mkdir(parents=True, exist_ok=True)
+        for stale in output_dir.glob("part-*.md"):
+            stale.unlink()
+        for number, text in enumerate(parts, 1):
+            (output_dir / f"part-{number}.md").write_text(text, encoding="utf-8")
+        _say(f"wrote {len(parts)} part{'s' if len(parts) != 1 else ''} to {output_dir}")
+    elif output == "markdown":
+        out.print("\n".join(parts), markup=False, end="")
+    else:
+        out.print((as_json if output == "json" else as_text)(result), markup=False, end="")
+    if result.changed:
+        raise typer.Exit(EXIT_FINDINGS)
+
+
 @schemas_app.command("import")
 def schemas_import(
     sources: Annotated[

@@ -13,16 +13,9 @@ import pytest
 
 from labgen import cli
 from labgen.starter import PLATFORMS, PROVIDERS
+from support import run_cli
 
-
-def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "labgen.cli", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+run = run_cli
 
 
 def test_render_twice_is_byte_identical(repo_copy: Path, tmp_path: Path) -> None:

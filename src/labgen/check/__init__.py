@@ -31,12 +31,13 @@ from labgen.check.rules import (
     skipped_rules,
     skips_dry_run,
 )
+from labgen.check.sources import app_sources, cached_chart, chart_name, template_source
 from labgen.data.releases import RELEASES, platform_crd_groups
 from labgen.errors import LabgenError
 from labgen.schemas import SchemaError, SchemaNotFound, SchemaSet
 from labgen.spec import load_lab
-from labgen.tools import helm_template, kustomize_build
-from labgen.yamlio import YamlSyntaxError, dump_data, load_all_safe, load_document
+from labgen.tools import kustomize_build
+from labgen.yamlio import YamlSyntaxError, load_all_safe, load_document
 
 DEFAULT_PATHS = ("catalog", "overlays", "apps")
 APPLICATION = ("argoproj.io/v1alpha1", "Application")
@@ -162,31 +163,17 @@ def _render_charts(
         if (obj.get("apiVersion"), obj.get("kind")) == APPLICATION
     }
     for directory, app in apps.values():
-        for source in _sources(app):
-            chart = _chart_name(source)
+        for source in app_sources(app):
+            chart = chart_name(source)
             if not chart:
                 continue
-            version = str(source.get("targetRevision", ""))
-            path = _cached_chart(chart_dirs, chart, version)
+            path = cached_chart(chart_dirs, chart, str(source.get("targetRevision", "")))
             if path is None:
                 continue
             key = _chart_key(app, source)
-            spec = app.get("spec") or {}
-            helm = source.get("helm") or {}
-            values = helm.get("valuesObject")
-            text = dump_data(values) if values is not None else helm.get("values")
             kube = labs.of(directory).kubernetes_version or options.kubernetes_version
-            parameters = [f"{p.get('name')}={p.get('value')}" for p in helm.get("parameters", [])]
             try:
-                output = helm_template(
-                    path,
-                    str(helm.get("releaseName") or app["metadata"].get("name")),
-                    str((spec.get("destination") or {}).get("namespace") or "default"),
-                    kube,
-                    text,
-                    tuple(parameters),
-                )
-                objects = [d for d in load_all_safe(output, str(key)) if isinstance(d, dict)]
+                objects = template_source(app, source, path, kube, str(key))
             except (LabgenError, YamlSyntaxError) as exc:
                 lines = str(exc).splitlines()
                 detail = next((x for x in lines if x.startswith("Error:")), lines[-1])
@@ -205,30 +192,10 @@ def _render_charts(
                 report.resources.append(_check_object(str(key), obj, schemas, options, report))
 
 
-def _chart_name(source: dict[str, Any]) -> str:
-    repo = str(source.get("repoURL", ""))
-    if source.get("chart"):
-        return str(source["chart"])
-    return repo.rsplit("/", 1)[-1] if repo.startswith("oci://") else ""
-
-
 def _chart_key(app: dict[str, Any], source: dict[str, Any]) -> Path:
     """Where a rendered chart is filed among the builds (shown as the objects' origin)."""
     name = app["metadata"].get("name")
-    return Path("helm") / f"{_chart_name(source)}-{source.get('targetRevision', '')}" / str(name)
-
-
-def _cached_chart(chart_dirs: Iterable[Path], chart: str, version: str) -> Path | None:
-    for directory in chart_dirs:
-        for candidate in (directory / f"{chart}-{version}.tgz", directory / f"{chart}-{version}"):
-            if candidate.exists():
-                return candidate
-        vendored = directory / chart / "Chart.yaml"
-        if vendored.is_file():
-            meta = next(iter(load_all_safe(vendored.read_text(), str(vendored))), None)
-            if isinstance(meta, dict) and str(meta.get("version")) == version:
-                return vendored.parent
-    return None
+    return Path("helm") / f"{chart_name(source)}-{source.get('targetRevision', '')}" / str(name)
 
 
 @dataclass(frozen=True)
@@ -375,7 +342,7 @@ def _check_applications(
     own_repos = {
         source.get("repoURL")
         for _, app in apps
-        for source in _sources(app)
+        for source in app_sources(app)
         if source.get("path") and (root / source["path"]).is_dir()
     }
     seen: dict[tuple[str, str], dict[str, Any]] = {}
@@ -401,7 +368,7 @@ def _check_applications(
         seen[key] = app
         opted_out = skipped_rules(app)
         findings = [f for f in application_rules(app, projects) if f.rule not in opted_out]
-        for source in _sources(app):
+        for source in app_sources(app):
             if _chart_key(app, source) in built:
                 continue  # rendered from the chart cache
             findings += _source(root, source, own_repos, report, referenced)
@@ -455,7 +422,7 @@ def _built_sources(
 ) -> list[Path]:
     """The directories of this repository an Application's sources point at, as built."""
     out = []
-    for source in _sources(app):
+    for source in app_sources(app):
         if _chart_key(app, source) in built:
             out.append(_chart_key(app, source))
         elif source.get("path") and not source.get("chart"):
@@ -540,7 +507,7 @@ def _provided_groups(
 ) -> set[str]:
     charts, packages, repos = _crd_providers()
     groups: set[str] = set()
-    for source in _sources(app):
+    for source in app_sources(app):
         repo = str(source.get("repoURL", ""))
         oci_chart = repo.rsplit("/", 1)[-1] if repo.startswith("oci://") else ""
         chart = source.get("chart") or oci_chart
@@ -654,7 +621,7 @@ def _claim_objects(
         str(app["metadata"].get("namespace")),
         str(destination.get("server") or destination.get("name")),
     )
-    for source in _sources(app):
+    for source in app_sources(app):
         directory = (root / str(source.get("path", ""))).resolve()
         if not source.get("path") or directory not in built:
             continue
@@ -677,12 +644,6 @@ def _claim_objects(
                         "keep each object in exactly one Application",
                     )
                 )
-
-
-def _sources(app: dict[str, Any]) -> list[dict[str, Any]]:
-    spec = app.get("spec") or {}
-    sources = spec.get("sources") or ([spec["source"]] if spec.get("source") else [])
-    return [s for s in sources if isinstance(s, dict)]
 
 
 def _source(

@@ -1,0 +1,356 @@
+"""One side's desired state: its Argo CD Applications (found by building every
+kustomization under ``apps/``) and, per Application, the objects its sources render:
+Kustomize paths with the pinned `kubectl kustomize`, Helm charts with the pinned `helm
+template` when the chart is in a chart cache (otherwise the Helm source itself is what
+gets compared).
+
+Builds are keyed by a digest of every file they can read (git blob ids), shared by both
+sides: a kustomization whose inputs are identical on both sides is built once, and an
+Application whose object and source inputs are identical is not built at all. Only the
+files of the builds that run are written out of git.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import posixpath
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from labgen.check.sources import app_sources, cached_chart, chart_name, template_source
+from labgen.diff.sides import Snapshot
+from labgen.errors import LabgenError
+from labgen.tools import kustomize_build
+from labgen.yamlio import YamlSyntaxError, dump_data, load_all_safe
+
+APPLICATION = ("argoproj.io/v1alpha1", "Application")
+KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+DEFAULT_KUBERNETES = "1.33"
+TargetKey = tuple[str, str, str]
+Inputs = tuple[frozenset[str], frozenset[str]]
+"""(files, kustomization directories) a build reads, relative to the side's root."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a desired state belongs to: an Application, or a kustomization under ``apps/``
+    that nothing points at (a bundle applied by hand: ``apps/<lab>/bootstrap``)."""
+
+    kind: Literal["Application", "bundle"]
+    namespace: str
+    name: str
+    lab: str | None
+    app: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def key(self) -> TargetKey:
+        return (self.kind, self.namespace, self.name)
+
+    @property
+    def finalizers(self) -> tuple[str, ...]:
+        return tuple(str(f) for f in (self.app.get("metadata") or {}).get("finalizers") or [])
+
+
+@dataclass
+class Desired:
+    objects: list[dict[str, Any]] = field(default_factory=list)
+    helm_sources: list[dict[str, Any]] = field(default_factory=list)
+    """Helm sources whose chart is in no chart cache (compared as sources)."""
+    paths: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+Built = list[dict[str, Any]] | str
+"""The objects of a build, or the error message of a failed one."""
+
+
+class BuildCache:
+    """kustomize builds by input digest, shared by both sides."""
+
+    def __init__(self) -> None:
+        self.outputs: dict[str, Built] = {}
+
+    def build_all(self, jobs: Iterable[tuple[str, Path]]) -> None:
+        """Build the (digest, directory) pairs not built yet, in parallel."""
+        todo = {digest: directory for digest, directory in jobs if digest not in self.outputs}
+        with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
+            self.outputs.update(zip(todo, pool.map(_build, todo.values()), strict=True))
+
+
+def _build(directory: Path) -> Built:
+    try:
+        text = kustomize_build(directory)
+        return [d for d in load_all_safe(text, str(directory)) if isinstance(d, dict)]
+    except (LabgenError, YamlSyntaxError) as exc:
+        return str(exc).splitlines()[-1]
+
+
+class SideTree:
+    """The desired state of one side, read from its snapshot."""
+
+    def __init__(self, files: Snapshot, chart_dirs: tuple[Path, ...], cache: BuildCache) -> None:
+        self.files = files
+        self.root = files.root.resolve()
+        self.chart_dirs = chart_dirs
+        if files.is_dir("charts"):
+            files.ensure(files.files_under("charts"))
+            self.chart_dirs = (*chart_dirs, self.root / "charts")
+        self.cache = cache
+        self._inputs: dict[str, Inputs | None] = {}
+        self._kube: dict[str, str] = {}
+
+    # -- inputs and digests -------------------------------------------------------------
+
+    def inputs(self, directory: str) -> Inputs | None:
+        """What a build of ``directory`` can read; None when it reads something outside
+        this side (a remote base), so it is always built."""
+        if directory not in self._inputs:
+            self._inputs[directory] = None  # a reference cycle reads as unknown
+            self._inputs[directory] = self._collect(directory)
+        return self._inputs[directory]
+
+    def _collect(self, directory: str) -> Inputs | None:
+        files = set(self.files.files_under(directory))
+        dirs = {directory}
+        kustomization = self._kustomization_file(directory)
+        if kustomization is None:
+            return frozenset(files), frozenset(dirs)
+        try:
+            documents = list(load_all_safe(self.files.read(kustomization).decode(), kustomization))
+        except (YamlSyntaxError, UnicodeDecodeError):
+            return frozenset(files), frozenset(dirs)  # the build reports it
+        for value in _strings(documents):
+            if "://" in value or value.startswith(("git@", "github.com/")) or "?ref=" in value:
+                return None
+            target = posixpath.normpath(posixpath.join(directory, value))
+            if target.startswith("../") or target == "..":
+                return None
+            if self.files.is_file(target):
+                files.add(target)
+            elif target != directory and self._kustomization_file(target) is not None:
+                nested = self.inputs(target)
+                if nested is None:
+                    return None
+                files |= nested[0]
+                dirs |= nested[1]
+        return frozenset(files), frozenset(dirs)
+
+    def _kustomization_file(self, directory: str) -> str | None:
+        for name in KUSTOMIZATION_FILES:
+            if self.files.is_file(f"{directory}/{name}"):
+                return f"{directory}/{name}"
+        return None
+
+    def digest(self, directory: str) -> str | None:
+        inputs = self.inputs(directory)
+        if inputs is None:
+            return None
+        digest = hashlib.sha256(directory.encode())
+        for path in sorted(inputs[0]):
+            digest.update(f"\0{path}\0{self.files.blob_id(path)}".encode())
+        return digest.hexdigest()
+
+    def target_digest(self, target: Target) -> str | None:
+        """Everything a target's desired state depends on, or None when unknown."""
+        if target.kind == "bundle":
+            return self.digest(target.name)
+        parts = [dump_data(target.app)]
+        for source in app_sources(target.app):
+            chart = chart_name(source)
+            if chart:
+                path = cached_chart(self.chart_dirs, chart, str(source.get("targetRevision", "")))
+                parts += [_chart_digest(path), self.kubernetes_version(target.lab)]
+            elif source.get("path"):
+                directory = _source_dir(source)
+                digest = self.digest(directory) if self.files.is_dir(directory) else "missing"
+                if digest is None:
+                    return None
+                parts.append(digest)
+        return hashlib.sha256("\0".join(parts).encode()).hexdigest()
+
+    # -- builds ---------------------------------------------------------------------------
+
+    def build_all(self, directories: Iterable[str]) -> None:
+        """Write out the inputs of these kustomizations and build them, in parallel."""
+        jobs = []
+        for directory in directories:
+            digest = self.digest(directory)
+            if digest is None or digest in self.cache.outputs:
+                continue
+            inputs = self.inputs(directory)
+            assert inputs is not None
+            self.files.ensure(inputs[0])
+            jobs.append((digest, self.root / directory))
+        self.cache.build_all(jobs)
+
+    def objects(self, directory: str) -> Built:
+        digest = self.digest(directory)
+        if digest is None:  # remote bases: build it as it is, never cached
+            self.files.ensure(self.files.files_under(directory))
+            return _build(self.root / directory)
+        if digest not in self.cache.outputs:
+            self.build_all([directory])
+        return self.cache.outputs[digest]
+
+    # -- targets --------------------------------------------------------------------------
+
+    def targets(self) -> dict[TargetKey, Target]:
+        directories = sorted(
+            {posixpath.dirname(p) for p in self.files.files_under("apps")}
+            & set(self._dirs_with_kustomization())
+        )
+        self.build_all(directories)
+        out: dict[TargetKey, Target] = {}
+        sources: set[str] = set()
+        referenced: set[str] = set()
+        for directory in directories:
+            inputs = self.inputs(directory)
+            if inputs is not None:
+                referenced |= inputs[1] - {directory}
+            built = self.objects(directory)
+            if isinstance(built, str):
+                continue  # reported when the bundle itself is compared
+            for obj in built:
+                if (obj.get("apiVersion"), obj.get("kind")) != APPLICATION:
+                    continue
+                meta = obj.get("metadata") or {}
+                lab = (meta.get("labels") or {}).get("labgen.dev/lab") or _lab_of(directory)
+                target = Target(
+                    "Application", str(meta.get("namespace", "")), str(meta.get("name")), lab, obj
+                )
+                out.setdefault(target.key, target)
+                sources |= {
+                    _source_dir(s) for s in app_sources(obj) if s.get("path") and not chart_name(s)
+                }
+        for directory in directories:
+            if directory not in sources and directory not in referenced:
+                bundle = Target("bundle", "", directory, _lab_of(directory))
+                out[bundle.key] = bundle
+        return out
+
+    def _dirs_with_kustomization(self) -> Iterator[str]:
+        for path in self.files.files_under("apps"):
+            directory, name = posixpath.split(path)
+            if name in KUSTOMIZATION_FILES:
+                yield directory
+
+    def prebuild(self, targets: Iterable[Target]) -> None:
+        """Build the kustomizations these targets need, in parallel."""
+        directories = []
+        for target in targets:
+            if target.kind == "bundle":
+                directories.append(target.name)
+            for source in app_sources(target.app):
+                if source.get("path") and not chart_name(source):
+                    directory = _source_dir(source)
+                    if self._kustomization_file(directory) is not None:
+                        directories.append(directory)
+        self.build_all(directories)
+
+    # -- desired state --------------------------------------------------------------------
+
+    def desired(self, target: Target) -> Desired:
+        out = Desired()
+        if target.kind == "bundle":
+            self._add_directory(target.name, out)
+            return out
+        for source in app_sources(target.app):
+            chart = chart_name(source)
+            if chart:
+                self._add_chart(target, source, chart, out)
+            elif source.get("path"):
+                self._add_directory(_source_dir(source), out)
+            else:
+                out.notes.append(f"a source without path or chart ({source.get('repoURL')})")
+        return out
+
+    def _add_directory(self, directory: str, out: Desired) -> None:
+        out.paths.append(directory)
+        if not self.files.is_dir(directory):
+            out.notes.append(f"source path {directory} does not exist on this side")
+            return
+        if self._kustomization_file(directory) is None:
+            # a plain directory source: Argo CD applies its manifests as they are
+            for path in self.files.files_under(directory):
+                if posixpath.dirname(path) == directory and path.endswith((".yaml", ".yml")):
+                    try:
+                        docs = load_all_safe(self.files.read(path).decode(), path)
+                        out.objects += [d for d in docs if isinstance(d, dict)]
+                    except (YamlSyntaxError, UnicodeDecodeError) as exc:
+                        out.errors.append(str(exc))
+            return
+        built = self.objects(directory)
+        if isinstance(built, str):
+            detail = built.replace(f"{self.root}/", "")
+            out.errors.append(f"{directory}: kustomize build failed: {detail}")
+        else:
+            out.objects += built
+
+    def _add_chart(self, target: Target, source: dict[str, Any], chart: str, out: Desired) -> None:
+        version = str(source.get("targetRevision", ""))
+        out.paths.append(f"{chart} {version}")
+        path = cached_chart(self.chart_dirs, chart, version)
+        if path is None:
+            out.helm_sources.append(source)
+            return
+        try:
+            kube = self.kubernetes_version(target.lab)
+            out.objects += template_source(target.app, source, path, kube, f"{chart}-{version}")
+        except (LabgenError, YamlSyntaxError) as exc:
+            lines = str(exc).splitlines()
+            detail = next((x for x in lines if x.startswith("Error:")), lines[-1])
+            out.errors.append(f"helm template {chart} {version}: {detail}")
+
+    def kubernetes_version(self, lab: str | None) -> str:
+        """The lab spec's Kubernetes version on this side (charts render for it)."""
+        if lab is None:
+            return DEFAULT_KUBERNETES
+        if lab not in self._kube:
+            self._kube[lab] = DEFAULT_KUBERNETES
+            spec = f"labs/{lab}.yaml"
+            if self.files.is_file(spec):
+                try:
+                    data = next(iter(load_all_safe(self.files.read(spec).decode(), spec)), None)
+                except (YamlSyntaxError, UnicodeDecodeError):
+                    data = None
+                if isinstance(data, dict):
+                    cluster = (data.get("spec") or {}).get("cluster") or {}
+                    version = cluster.get("kubernetesVersion") or DEFAULT_KUBERNETES
+                    self._kube[lab] = str(version)
+        return self._kube[lab]
+
+
+def _source_dir(source: dict[str, Any]) -> str:
+    return posixpath.normpath(str(source["path"]).strip("/"))
+
+
+def _lab_of(directory: str) -> str | None:
+    parts = directory.split("/")
+    return parts[1] if len(parts) > 1 and parts[0] in ("apps", "overlays") else None
+
+
+def _chart_digest(path: Path | None) -> str:
+    if path is None:
+        return "not cached"
+    files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
+    digest = hashlib.sha256()
+    for file in files:
+        digest.update(f"\0{file.relative_to(path.parent)}\0".encode() + file.read_bytes())
+    return digest.hexdigest()
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        if value and "\n" not in value and len(value) < 1024:
+            yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
