@@ -149,7 +149,7 @@ def test_alerts_cover_models_benchmarks_and_gpus() -> None:
         assert rules[("VllmTtftOverSlo", model)]["expr"].endswith("> 1.5")
         assert f'job="llm/{model}"' in rules[("VllmTtftOverSlo", model)]["expr"]
         assert rules[("VllmItlOverSlo", model)]["expr"].endswith("> 0.05")
-    assert 'job_name=~"bench-.+"' in rules[("LabgenBenchmarkJobFailed", None)]["expr"]
+    assert 'job_name=~"(bench|mx)-.+"' in rules[("LabgenBenchmarkJobFailed", None)]["expr"]
     assert rules[("GpuXidError", None)]["labels"]["severity"] == "critical"
 
 

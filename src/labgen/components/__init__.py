@@ -16,9 +16,9 @@ from labgen.components import (
     matrices,
     monitoring,
     nfd,
-    prometheus_adapter,
     observability,
     open_webui,
+    prometheus_adapter,
     serving,
 )
 from labgen.components.base import App, CatalogBase, Component

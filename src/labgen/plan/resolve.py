@@ -19,8 +19,8 @@ from labgen.data.serving import EPP, KSERVE, VLLM, generation
 from labgen.data.types import InstanceType, OlmPackage, Release
 from labgen.errors import Diagnostic, PathPart, SpecError
 from labgen.plan.benchmarks import resolve_benchmarks
-from labgen.plan.matrix import gpu_budgets, resolve_matrices
 from labgen.plan.data import resolve_databases, resolve_open_webui
+from labgen.plan.matrix import gpu_budgets, resolve_matrices
 from labgen.plan.model import GitOpsPlan, GpuOperatorPlan, LabPlan, PoolPlan, Provisioner, Taint
 from labgen.plan.observability import resolve_observability
 from labgen.plan.serving import resolve_models

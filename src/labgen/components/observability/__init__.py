@@ -48,7 +48,10 @@ def objects(plan: LabPlan) -> list[K8sObject]:
         out.append(targets.dcgm_monitor(plan))
         if plan.openshift:
             out += targets.openshift_prometheus_access(plan)
-    if plan.has("cnpg"):
+    # A lab's own databases carry a PodMonitor per cluster and pooler (databases.py); the
+    # role-wide monitors are for CloudNativePG clusters made outside labgen, and would
+    # scrape those twice.
+    if plan.has("cnpg") and not plan.databases:
         out += targets.cnpg_monitors(plan)
     if obs.grafana:
         out += dashboard_config_maps(plan)

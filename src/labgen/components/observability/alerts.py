@@ -21,8 +21,9 @@ from labgen.data.observability import DCGM, POOL_METRIC_LABEL
 from labgen.plan.model import LabPlan, ModelPlan
 
 DOC = "docs/observability.md"
-BENCHMARK_JOB_PREFIX = "bench-"
-"""Benchmark Jobs are named bench-<name>-<hash> (components/benchmarks.py)."""
+BENCHMARK_JOBS = "(bench|mx)-.+"
+"""Benchmark Jobs are named bench-<name>-<hash> (components/benchmarks.py), matrix batch
+Jobs mx-<matrix>-<batch>-<hash> (components/matrices.py)."""
 KV_SATURATED = 0.95
 QUEUE_MIN = 5
 
@@ -128,14 +129,15 @@ def benchmark_alert(namespace: str) -> Alert:
     return Alert(
         "LabgenBenchmarkJobFailed",
         f'kube_job_failed{{condition="true", namespace="{namespace}", '
-        f'job_name=~"{BENCHMARK_JOB_PREFIX}.+"}} == 1',
+        f'job_name=~"{BENCHMARK_JOBS}"}} == 1',
         "1m",
         "warning",
         "Benchmark Job {{ $labels.job_name }} failed",
         "GuideLLM Job {{ $labels.namespace }}/{{ $labels.job_name }} has the Failed "
         "condition. Read its pod's log (kubectl logs job/{{ $labels.job_name }} -n "
         "{{ $labels.namespace }}): the target may never have served the model, or GuideLLM "
-        "rejected its arguments.",
+        "rejected its arguments. A matrix batch (mx-...) fails when a configuration failed "
+        "on every try; its log ends with the failed ids, and a rerun skips the others.",
     )
 
 
@@ -175,7 +177,8 @@ def rules(plan: LabPlan) -> list[K8sObject]:
             if m.namespace == namespace
             for a in model_alerts(plan, m)
         ]
-        if any(b.namespace == namespace for b in plan.benchmarks):
+        benchmarked = {b.namespace for b in plan.benchmarks} | {m.namespace for m in plan.matrices}
+        if namespace in benchmarked:
             alerts.append(benchmark_alert(namespace))
         if alerts:
             name = f"labgen-{plan.name}-{namespace}"  # one overlay holds every namespace's

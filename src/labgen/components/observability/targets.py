@@ -54,8 +54,9 @@ def epp_metrics(plan: LabPlan) -> EppMetrics:
 
 
 def lab_namespaces(plan: LabPlan) -> list[str]:
-    """Namespaces the lab's workloads run in (models and benchmarks)."""
-    return sorted({m.namespace for m in plan.models} | {b.namespace for b in plan.benchmarks})
+    """Namespaces the lab's workloads run in (models, benchmarks and matrices)."""
+    benchmarks = {b.namespace for b in plan.benchmarks} | {m.namespace for m in plan.matrices}
+    return sorted({m.namespace for m in plan.models} | benchmarks)
 
 
 def gpu_operator_namespace(plan: LabPlan) -> str:
