@@ -136,15 +136,7 @@ def _job_spec(
     }
     spec: K8sObject = {
         "backoffLimit": 1,
-        # a pod evicted by node disruption is retried without counting as a failure
-        "podFailurePolicy": {
-            "rules": [
-                {
-                    "action": "Ignore",
-                    "onPodConditions": [{"type": "DisruptionTarget", "status": "True"}],
-                }
-            ]
-        },
+        "podFailurePolicy": retry_disrupted_pods(),
         "template": {
             "metadata": {"labels": labels},
             "spec": {
@@ -194,6 +186,19 @@ def _job_spec(
         },
     }
     return spec
+
+
+def retry_disrupted_pods() -> K8sObject:
+    """A Job's podFailurePolicy: a pod lost to node disruption (drain, preemption,
+    eviction) is retried without counting against ``backoffLimit``."""
+    return {
+        "rules": [
+            {
+                "action": "Ignore",
+                "onPodConditions": [{"type": "DisruptionTarget", "status": "True"}],
+            }
+        ]
+    }
 
 
 def apps(plan: LabPlan) -> Iterator[App]:

@@ -6,11 +6,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from labgen.components.base import (
-    HELM_OPERATOR_CLUSTER_KINDS,
-    WAVE_OPERATORS,
+    APISERVICE,
     App,
     Component,
-    HelmSource,
+    helm_operator_app,
     webhook_ca_bundle_ignores,
 )
 from labgen.plan.model import LabPlan
@@ -22,14 +21,11 @@ NAMESPACE = "keda"
 def apps(plan: LabPlan) -> Iterator[App]:
     if not plan.has(KEY):
         return
-    release = plan.releases[KEY]
-    assert release.helm is not None
-    yield App(
+    yield helm_operator_app(
+        plan,
         KEY,
-        WAVE_OPERATORS,
         NAMESPACE,
-        HelmSource(release.helm, "keda", {}),
-        create_namespace=True,
+        "keda",
         ignore_differences=(
             *webhook_ca_bundle_ignores(),
             {
@@ -38,10 +34,7 @@ def apps(plan: LabPlan) -> Iterator[App]:
                 "jsonPointers": ["/spec/caBundle"],
             },
         ),
-        chart_cluster_kinds=(
-            *HELM_OPERATOR_CLUSTER_KINDS,
-            ("apiregistration.k8s.io", "APIService"),
-        ),
+        extra_cluster_kinds=(APISERVICE,),
     )
 
 

@@ -4,14 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from labgen.components.base import (
-    HELM_OPERATOR_CLUSTER_KINDS,
-    WAVE_OPERATORS,
-    App,
-    Component,
-    HelmSource,
-    webhook_ca_bundle_ignores,
-)
+from labgen.components.base import App, Component, helm_operator_app
 from labgen.plan.model import LabPlan
 
 KEY = "leaderworkerset"
@@ -19,19 +12,8 @@ NAMESPACE = "lws-system"
 
 
 def apps(plan: LabPlan) -> Iterator[App]:
-    if not plan.has(KEY):
-        return
-    release = plan.releases[KEY]
-    assert release.helm is not None
-    yield App(
-        KEY,
-        WAVE_OPERATORS,
-        NAMESPACE,
-        HelmSource(release.helm, "lws", {}),
-        create_namespace=True,
-        ignore_differences=webhook_ca_bundle_ignores(),
-        chart_cluster_kinds=HELM_OPERATOR_CLUSTER_KINDS,
-    )
+    if plan.has(KEY):
+        yield helm_operator_app(plan, KEY, NAMESPACE, "lws")
 
 
 COMPONENT = Component(KEY, apps=apps)

@@ -18,7 +18,12 @@ import json
 from collections.abc import Iterator
 
 from labgen.components.base import App, Component, K8sObject, KustomizeSource, obj, skip_dry_run
-from labgen.components.benchmarks import UID, WAVE_BENCHMARKS, guidellm_args
+from labgen.components.benchmarks import (
+    UID,
+    WAVE_BENCHMARKS,
+    guidellm_args,
+    retry_disrupted_pods,
+)
 from labgen.components.serving.common import (
     VLLM_PORT,
     Versions,
@@ -347,14 +352,7 @@ def _job_spec(
         # Kueue unsuspends the Job when its ClusterQueue admits it
         "suspend": True,
         "backoffLimit": 2,
-        "podFailurePolicy": {
-            "rules": [
-                {
-                    "action": "Ignore",
-                    "onPodConditions": [{"type": "DisruptionTarget", "status": "True"}],
-                }
-            ]
-        },
+        "podFailurePolicy": retry_disrupted_pods(),
         "template": {
             "metadata": {"labels": labels},
             "spec": {

@@ -12,13 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from labgen.components.base import (
-    HELM_OPERATOR_CLUSTER_KINDS,
-    WAVE_OPERATORS,
-    App,
-    Component,
-    HelmSource,
-)
+from labgen.components.base import APISERVICE, App, Component, helm_operator_app
 from labgen.components.serving.autoscaling import PROMETHEUS_PORT, PROMETHEUS_URL, custom_metric
 from labgen.components.serving.common import Versions
 from labgen.plan.model import LabPlan
@@ -62,18 +56,14 @@ def helm_values(plan: LabPlan) -> dict[str, Any]:
 def apps(plan: LabPlan) -> Iterator[App]:
     if not plan.has(KEY):
         return
-    release = plan.releases[KEY]
-    assert release.helm is not None
-    yield App(
+    yield helm_operator_app(
+        plan,
         KEY,
-        WAVE_OPERATORS,
         NAMESPACE,
-        HelmSource(release.helm, KEY, helm_values(plan)),
-        create_namespace=True,
-        chart_cluster_kinds=(
-            *HELM_OPERATOR_CLUSTER_KINDS,
-            ("apiregistration.k8s.io", "APIService"),
-        ),
+        KEY,
+        helm_values(plan),
+        ignore_differences=(),
+        extra_cluster_kinds=(APISERVICE,),
         # the chart binds extension-apiserver-authentication-reader in kube-system
         extra_namespaces=("kube-system",),
     )
