@@ -286,9 +286,7 @@ def deploy_tree(fake: FakeKubernetes, lab: str, status: dict[str, Any] | None = 
 def app_count(lab: str) -> int:
     """Applications the rendered tree has for ``lab`` (the root and its children)."""
     objects = argocd_objects(plan(lab))
-    return len([o for o in objects.bootstrap if o["kind"] == "Application"]) + len(
-        objects.children
-    )
+    return len([o for o in objects.bootstrap if o["kind"] == "Application"]) + len(objects.children)
 
 
 def test_status_converged(
