@@ -7,7 +7,6 @@ Exit codes: 0 success; 1 spec errors, drift or refused writes; 2 usage errors;
 from __future__ import annotations
 
 import io
-import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -297,8 +296,10 @@ def check(
         list[Path] | None,
         typer.Option(
             "--schema-location",
-            help="Directory of CRD JSON Schemas in {group}/{kind}_{version}.json layout "
-            "(repeatable; default: $LABGEN_SCHEMAS/crds, then schemas/crds).",
+            help="Another directory of CRD JSON Schemas in {group}/{kind}_{version}.json "
+            "layout, for your own CRDs (see `labgen schemas import`); repeatable. The "
+            "schemas of the CRDs of every release labgen pins ship with it; schemas/crds "
+            "is used too when present.",
             file_okay=False,
         ),
     ] = None,
@@ -339,13 +340,15 @@ def check(
     formats = {"text": as_text, "json": as_json, "junit": as_junit, "github": as_github}
     if output not in formats:
         raise typer.BadParameter(f"must be one of {', '.join(formats)}", param_hint="--output")
-    base = _root(root)
+    try:
+        base = _root(root)
+    except LabgenError:
+        if not paths:
+            raise
+        base = Path.cwd()  # manifests outside a labgen repository
     locations = list(schema_location or [])
-    if not locations:
-        env = os.environ.get("LABGEN_SCHEMAS")
-        locations = [
-            p for p in (Path(env) / "crds" if env else None, base / "schemas" / "crds") if p
-        ]
+    if (base / "schemas" / "crds").is_dir():
+        locations.append(base / "schemas" / "crds")
     options = CheckOptions(
         tuple(locations),
         kubernetes_version,
@@ -353,11 +356,41 @@ def check(
         frozenset(assume_crd or []),
         tuple(chart_dir or []),
     )
-    report = check_tree(base, paths or [Path(p) for p in DEFAULT_PATHS], options)
-    # Machine formats go to stdout (redirect them to a file); the human report to stderr.
-    (err if output == "text" else out).print(formats[output](report), markup=False, end="")
+    with _Progress(err, quiet=bool(_state["quiet"])) as progress:
+        report = check_tree(base, paths or [Path(p) for p in DEFAULT_PATHS], options, progress)
+    # The report on stdout (redirect it to a file), progress on stderr.
+    out.print(formats[output](report), markup=False, end="")
     if report.failed:
         raise typer.Exit(EXIT_FINDINGS)
+
+
+class _Progress:
+    """Where a long command is, on stderr: one line updated in place on a terminal, a line
+    per step otherwise (CI logs), nothing with --quiet."""
+
+    def __init__(self, console: Console, quiet: bool) -> None:
+        self.console, self.quiet = console, quiet
+        self.live = console.is_terminal and not quiet
+        self.stage = ""
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if self.quiet:
+            return
+        text = f"{stage} {done}/{total}" if total else stage
+        if self.live:
+            self.console.file.write(f"\r\x1b[K{text}")
+            self.console.file.flush()
+        elif stage != self.stage:
+            self.console.print(text, markup=False)
+        self.stage = stage
+
+    def __enter__(self) -> _Progress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.live and self.stage:
+            self.console.file.write("\r\x1b[K")
+            self.console.file.flush()
 
 
 @app.command()

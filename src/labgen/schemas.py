@@ -2,7 +2,8 @@
 
 Core kinds use the strict schemas bundled with the ``kubernetes-validate`` package for the
 lab's Kubernetes minor version; custom resources use kubeconform-layout directories
-(``{group}/{kind}_{version}.json``) such as the upstream CRD schemas in ``shared/schemas``.
+(``{group}/{kind}_{version}.json``): the ones given, then the strict schemas of the CRDs of
+every release labgen pins, shipped with it (``labgen/crd_schemas``, see its ``SOURCES.md``).
 Each schema is compiled once (by ``jsonschema-rs``: compiled validators check thousands of
 objects per millisecond, where a pure-Python validator was the bottleneck of a check). A
 kind without a schema is an error, never a skip.
@@ -21,6 +22,9 @@ import jsonschema
 import jsonschema_rs
 
 from labgen.errors import LabgenError
+
+SHIPPED_DIR = Path(__file__).resolve().parent / "crd_schemas"
+"""The strict schemas of the pinned releases' CRDs (``scripts/ship_crd_schemas.py``)."""
 
 _CORE_ROOT = "kubernetes-json-schema"
 _DEFINITIONS_URI = "https://kubernetes.io/api/_definitions.json"
@@ -64,7 +68,7 @@ class SchemaSet:
 
     def __init__(self, kubernetes_version: str, crd_dirs: Iterable[Path | str]) -> None:
         self.kubernetes_version = kubernetes_version
-        self.crd_dirs = tuple(Path(d) for d in crd_dirs)
+        self.crd_dirs = (*(Path(d) for d in crd_dirs), SHIPPED_DIR)
         self._core = _core_dir(kubernetes_version)
         self._validators: dict[tuple[str, str], Any] = {}
         self._registry: jsonschema_rs.Registry | None = None
@@ -101,10 +105,10 @@ class SchemaSet:
                     # jsonschema-rs checks patterns as ECMA-262 regexes and refuses inline
                     # flags such as `(?i)` (e.g. PrometheusRule); Python's validator runs them.
                     return _PythonValidator(schema)
+        given = [str(d) for d in self.crd_dirs if d != SHIPPED_DIR]
         raise SchemaNotFound(
-            f"no schema for {kind} {api_version} (Kubernetes "
-            f"{self.kubernetes_version}; CRD dirs: "
-            f"{', '.join(map(str, self.crd_dirs)) or 'none'})"
+            f"no schema for {kind} {api_version} (Kubernetes {self.kubernetes_version}; "
+            f"not a CRD of labgen's pinned releases; CRD dirs: {', '.join(given) or 'none'})"
         )
 
     def validate(self, obj: Mapping[str, Any]) -> list[SchemaError]:

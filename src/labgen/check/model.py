@@ -7,7 +7,8 @@ from typing import Any, Literal
 
 from labgen.schemas import SchemaError
 
-Status = Literal["valid", "invalid", "skipped"]
+Status = Literal["valid", "invalid", "unknown", "skipped"]
+"""``unknown``: no schema was found for the kind, so it was not validated."""
 
 
 @dataclass(frozen=True)
