@@ -18,42 +18,18 @@ from rich.text import Text
 from typer.exceptions import TyperException
 
 from labgen import __version__, tools
-from labgen.bench.analyze import (
-    DEFAULT_PARETO,
-    DEFAULT_WEIGHTS,
-    analyze,
-    csv_text,
-    json_text,
-    markdown,
-    parse_slo,
-    parse_weight,
-    plot,
-    summary,
-    text_table,
-)
-from labgen.bench.report import load_results
 from labgen.errors import LabgenError, SpecError
-from labgen.plan.describe import (
-    Table,
-    catalog_table,
-    database_table,
-    gcloud_commands,
-    matrix_tables,
-    model_table,
-    pool_table,
-    versions_table,
-)
-from labgen.render import SCHEMA_PATH, lab_apps
-from labgen.render.argocd import app_name
-from labgen.render.tree import SCHEMA_OWNER
-from labgen.repo import find_root, load_plans, render_repo, select_labs
+from labgen.root import find_root
 from labgen.starter import PLATFORMS, PROVIDERS, starter_spec
-from labgen.write import check_tree, write_tree
 
+# Only what `labgen --help` needs is imported here: each command imports its own modules
+# (the spec models, the renderer, the Kubernetes client, matplotlib, jsonschema-rs), so a
+# command pays only for what it uses.
 if TYPE_CHECKING:
     from labgen.cluster.client import Cluster
     from labgen.cluster.status import LabStatus
     from labgen.plan import LabPlan
+    from labgen.plan.describe import Table
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_UNEXPECTED = 0, 1, 2, 3
 
@@ -126,6 +102,9 @@ def _root(root: Path | None) -> Path:
 @app.command()
 def validate(labs: LabsArgument = None, root: RootOption = None) -> None:
     """Check lab specs (shape, references, GPU/provider facts) without rendering."""
+    from labgen.render import lab_apps
+    from labgen.repo import load_plans, select_labs
+
     base = _root(root)
     plans = load_plans(base, select_labs(base, labs or []))
     for plan in plans:
@@ -140,6 +119,19 @@ def plan(
     lab: Annotated[str, typer.Argument(help="Lab name or spec path.")], root: RootOption = None
 ) -> None:
     """Show the resolved plan: pools and instance types, pinned versions, sync waves."""
+    from labgen.plan.describe import (
+        Table,
+        database_table,
+        gcloud_commands,
+        matrix_tables,
+        model_table,
+        pool_table,
+        versions_table,
+    )
+    from labgen.render import lab_apps
+    from labgen.render.argocd import app_name
+    from labgen.repo import load_plans, select_labs
+
     base = _root(root)
     (resolved,) = load_plans(base, select_labs(base, [lab]))
     out.print(
@@ -175,6 +167,8 @@ def plan(
 @app.command()
 def models() -> None:
     """List the model catalog (architecture facts the fit planner uses)."""
+    from labgen.plan.describe import catalog_table
+
     _table(catalog_table())
 
 
@@ -205,6 +199,9 @@ def render(
     root: RootOption = None,
 ) -> None:
     """Render labs into catalog/, overlays/<lab>/, apps/<lab>/ and schemas/."""
+    from labgen.repo import render_repo
+    from labgen.write import check_tree, write_tree
+
     base = _root(root)
     rendered = render_repo(base, labs or [])
     if check:
@@ -234,7 +231,10 @@ def render(
 @app.command()
 def schema(root: RootOption = None) -> None:
     """Regenerate schemas/lab.schema.json from the spec models."""
+    from labgen.render import SCHEMA_PATH
     from labgen.render import render as render_tree
+    from labgen.render.tree import SCHEMA_OWNER
+    from labgen.write import write_tree
 
     base = _root(root)
     tree = render_tree([])
@@ -524,9 +524,10 @@ def bench_report(
             "itl_p95=0.3). Throughputs are benefits, latencies costs."
         ),
     ] = None,
-    pareto: Annotated[str, typer.Option(help="Pareto axes THROUGHPUT,LATENCY.")] = ",".join(
-        DEFAULT_PARETO
-    ),
+    pareto: Annotated[
+        str | None,
+        typer.Option(help="Pareto axes THROUGHPUT,LATENCY (default: output_tps,ttft_p95)."),
+    ] = None,
     plot_path: Annotated[
         Path | None, typer.Option("--plot", help="Write a PNG: latency against throughput.")
     ] = None,
@@ -538,9 +539,25 @@ def bench_report(
     SLO filters, the Pareto front and a TOPSIS ranking.
 
     Metrics: rps, output_tps, total_tps, and {ttft,itl,tpot,latency}_{mean,p50,p95,p99}."""
+    from labgen.bench.analyze import (
+        DEFAULT_PARETO,
+        DEFAULT_WEIGHTS,
+        analyze,
+        csv_text,
+        json_text,
+        markdown,
+        parse_slo,
+        parse_weight,
+        plot,
+        summary,
+        text_table,
+    )
+    from labgen.bench.report import load_results
+    from labgen.plan.describe import Table
+
     if output_format not in ("text", "markdown", "csv", "json"):
         raise typer.BadParameter("--format must be text, markdown, csv or json")
-    axes = tuple(a.strip() for a in pareto.split(","))
+    axes = tuple(a.strip() for a in pareto.split(",")) if pareto else DEFAULT_PARETO
     if len(axes) != 2:
         raise typer.BadParameter("--pareto takes two metrics, e.g. output_tps,ttft_p95")
     analysis = analyze(
@@ -607,6 +624,7 @@ def bootstrap(
     from labgen.cluster.bootstrap import bootstrap as apply_bundle
     from labgen.cluster.client import connect
     from labgen.cluster.report import bootstrap_lines
+    from labgen.repo import load_plans, select_labs
 
     base = _root(root)
     (resolved,) = load_plans(base, select_labs(base, [lab]))
@@ -641,6 +659,7 @@ def status(
     from labgen.cluster.client import connect
     from labgen.cluster.report import status_table, summary
     from labgen.cluster.status import read_status
+    from labgen.repo import load_plans, select_labs
 
     try:
         base = _root(root)

@@ -18,7 +18,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import jsonschema_rs
 
 from labgen.errors import LabgenError
@@ -127,6 +126,8 @@ class _PythonValidator:
     """The slow path, with jsonschema-rs's interface."""
 
     def __init__(self, schema: dict[str, Any]) -> None:
+        import jsonschema  # rarely needed: imported only then
+
         cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft4Validator)
         self._validator = cls(schema)
 

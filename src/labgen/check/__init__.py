@@ -35,7 +35,6 @@ from labgen.check.sources import app_sources, cached_chart, chart_name, template
 from labgen.data.releases import RELEASES, platform_crd_groups
 from labgen.errors import LabgenError
 from labgen.schemas import SchemaError, SchemaSet
-from labgen.spec import load_lab
 from labgen.tools import kustomize_build
 from labgen.yamlio import YamlSyntaxError, load_all_safe, load_document
 
@@ -257,6 +256,8 @@ class _Labs:
         return self._cache[name]
 
     def _load(self, name: str) -> LabContext:
+        from labgen.spec import load_lab  # the spec models: only for trees beside specs
+
         spec = self.root / "labs" / f"{name}.yaml"
         if not spec.is_file():
             return LabContext()
