@@ -78,6 +78,10 @@ class SchemaSet:
             self._registry = jsonschema_rs.Registry([(_DEFINITIONS_URI, definitions)])
         return self._registry
 
+    def warm(self) -> None:
+        """Build the core registry now (before forking workers that share it)."""
+        self._core_registry()
+
     def validator(self, api_version: str, kind: str) -> Any:
         key = (api_version, kind)
         if key not in self._validators:

@@ -301,6 +301,8 @@ def _check_gpu_placement(
     objects = [obj for objs in built.values() for obj in objs]
     pools = [pool for obj in objects if (pool := GpuPool.of(obj)) is not None]
     gpu_pools = [p for p in pools if p.taints or p.gpus]
+    if not gpu_pools:
+        return  # node pools are made outside this tree: nothing to check against
     by_identity = {(r.origin, r.kind, r.namespace, r.name): r for r in report.resources}
     for directory, objs in built.items():
         origin = _display(root, directory)

@@ -26,7 +26,7 @@ from labgen.yamlio import YamlSyntaxError, load_all_safe
 Progress = Callable[[str, int, int], None]
 """(stage, done, total): where a check is, for a progress display."""
 
-CHUNK_BYTES = 1 << 20
+CHUNK_BYTES = 1 << 18
 """Plain files are checked in chunks of about this size (whole documents)."""
 TREE_KINDS = frozenset(
     {"Application", "AppProject", "MachineSet", "NodePool", "CustomResourceDefinition"}
@@ -111,7 +111,11 @@ def check_file(
     result = FileResult()
     workers = min(len(tasks), os.cpu_count() or 1)
     if workers > 1 and "fork" in multiprocessing.get_all_start_methods():
-        # fork: the workers share the parent's imports and compiled schemas; no re-import
+        # fork: the workers share the parent's imports and the core schema registry (built
+        # here, once); frozen objects are not rescanned by the collector, so their pages
+        # stay shared instead of being copied into each worker
+        _schema_set(kubernetes_version, schema_dirs).warm()
+        gc.freeze()
         with multiprocessing.get_context("fork").Pool(workers) as pool:
             try:
                 for done, part in enumerate(pool.imap(_check_chunk, tasks), 1):
@@ -121,6 +125,8 @@ def check_file(
                 return result
             except YamlSyntaxError:
                 result = FileResult()  # cut inside something; the whole file says where
+            finally:
+                gc.unfreeze()
         tasks = [_whole(tasks[0], 0, tasks[-1].end, 1)]
     for done, task in enumerate(tasks, 1):
         _merge(result, _check_chunk(task))
@@ -156,15 +162,20 @@ def _chunks(data: bytes) -> Iterator[tuple[int, int, int]]:
 _SCHEMAS: dict[tuple[str, tuple[Path, ...]], SchemaSet] = {}
 
 
+def _schema_set(kubernetes_version: str, schema_dirs: tuple[Path, ...]) -> SchemaSet:
+    """One per process and (version, directories): validators are compiled once."""
+    key = (kubernetes_version, schema_dirs)
+    if key not in _SCHEMAS:
+        _SCHEMAS[key] = SchemaSet(kubernetes_version, schema_dirs)
+    return _SCHEMAS[key]
+
+
 def _check_chunk(task: _Task) -> FileResult:
     """Parse, validate and check one chunk (in a worker process, or in the parent)."""
     with task.path.open("rb") as stream:
         stream.seek(task.start)
         text = stream.read(task.end - task.start).decode()
-    key = (task.kubernetes_version, task.schema_dirs)
-    schemas = _SCHEMAS.get(key) or _SCHEMAS.setdefault(
-        key, SchemaSet(task.kubernetes_version, task.schema_dirs)
-    )
+    schemas = _schema_set(task.kubernetes_version, task.schema_dirs)
     result, report = FileResult(), Report()
     # The parsed documents are acyclic: the cyclic collector would only rescan them.
     enabled = gc.isenabled()
