@@ -274,7 +274,7 @@ _SEVERAL_DOCUMENTS = re.compile(r"^(?!---|[ \t]*(?:#|$)).*\n(?:.*\n)*?---(?:[ \t
 _BLOCK_HEADER = re.compile(r"[ \t][>|][-+0-9]*[ \t]*(?:#[^\n]*)?$", re.MULTILINE)
 
 
-_COMMENT_FIRST = re.compile(r"[ \t]*#[^\n]*")
+_COMMENT_FIRST = re.compile(r"\A[ \t]*#[^\n]*")
 _COMMENT_LINE = re.compile(r"\n[ \t]*#[^\n]*")
 
 
