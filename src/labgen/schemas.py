@@ -11,10 +11,10 @@ kind without a schema is an error, never a skip.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +47,11 @@ class SchemaError:
 
 
 def _core_dir(kubernetes_version: str) -> Any:
-    base = resources.files("kubernetes_validate").joinpath(_CORE_ROOT)
+    # The package's data, found without importing it (its __init__ imports jsonschema).
+    spec = importlib.util.find_spec("kubernetes_validate")
+    if spec is None or not spec.submodule_search_locations:
+        raise SchemaNotFound("kubernetes-validate is not installed")
+    base = Path(next(iter(spec.submodule_search_locations))) / _CORE_ROOT
     wanted = tuple(int(x) for x in kubernetes_version.split("."))
     versions = sorted(
         (tuple(int(x) for x in d.name[1:].split("-")[0].split(".")[:2]), d.name)
