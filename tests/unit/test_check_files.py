@@ -9,6 +9,7 @@ import pytest
 
 from labgen.check import CheckOptions, check_tree, files
 from labgen.check.report import summary
+from labgen.crds import convert
 from labgen.yamlio import YamlSyntaxError, load_all_safe
 
 SERVICE = """\
@@ -122,4 +123,58 @@ def test_objects_are_attributed_to_their_own_kustomization_closure(tmp_path: Pat
         ("apps/two", "apps/two/service.yaml", 4),
         ("base", "base/service.yaml", 1),
         ("overlay", "base/service.yaml", 1),
+    ]
+
+
+def test_a_schema_location_adds_to_the_shipped_schemas(tmp_path: Path) -> None:
+    """A user's own CRD (imported with `labgen schemas import`) and a pinned release's
+    custom resource validate in one run."""
+    crd = {
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {"name": "widgets.example.com"},
+        "spec": {
+            "group": "example.com",
+            "names": {"kind": "Widget", "plural": "widgets"},
+            "scope": "Namespaced",
+            "versions": [
+                {
+                    "name": "v1",
+                    "served": True,
+                    "storage": True,
+                    "schema": {
+                        "openAPIV3Schema": {
+                            "type": "object",
+                            "properties": {
+                                "spec": {
+                                    "type": "object",
+                                    "properties": {"size": {"type": "integer"}},
+                                }
+                            },
+                        }
+                    },
+                }
+            ],
+        },
+    }
+    own = tmp_path / "own"
+    for converted in convert(crd):
+        (own / converted.relative_path).parent.mkdir(parents=True, exist_ok=True)
+        (own / converted.relative_path).write_text(converted.text())
+    path = tmp_path / "tree.yaml"
+    path.write_text(
+        "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w, namespace: demo}\n"
+        "spec: {size: 3}\n---\n"
+        "apiVersion: monitoring.coreos.com/v1\nkind: ServiceMonitor\n"
+        "metadata: {name: m, namespace: demo}\nspec: {selector: {}, endpoints: [{port: http}]}\n"
+    )
+    report = check_tree(tmp_path, [path], CheckOptions((own,)))
+    assert [(r.kind, r.status) for r in report.resources] == [
+        ("Widget", "valid"),
+        ("ServiceMonitor", "valid"),
+    ]
+    bad = check_tree(tmp_path, [path], CheckOptions(()))
+    assert [(r.kind, r.status) for r in bad.resources] == [
+        ("Widget", "unknown"),
+        ("ServiceMonitor", "valid"),
     ]
