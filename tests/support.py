@@ -74,3 +74,31 @@ def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
         text=True,
         check=False,
     )
+
+
+def crd(schema: dict[str, Any], served: bool = True) -> dict[str, Any]:
+    """A CustomResourceDefinition of example.com's Widget: v1 with ``schema``, v0 not served."""
+    return {
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {"name": "widgets.example.com"},
+        "spec": {
+            "group": "example.com",
+            "names": {"kind": "Widget", "plural": "widgets"},
+            "scope": "Namespaced",
+            "versions": [
+                {
+                    "name": "v1",
+                    "served": served,
+                    "storage": True,
+                    "schema": {"openAPIV3Schema": schema},
+                },
+                {
+                    "name": "v0",
+                    "served": False,
+                    "storage": False,
+                    "schema": {"openAPIV3Schema": schema},
+                },
+            ],
+        },
+    }

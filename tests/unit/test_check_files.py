@@ -11,6 +11,7 @@ from labgen.check import CheckOptions, check_tree, files
 from labgen.check.report import summary
 from labgen.crds import convert
 from labgen.yamlio import YamlSyntaxError, load_all_safe
+from support import crd
 
 SERVICE = """\
 apiVersion: v1
@@ -129,36 +130,14 @@ def test_objects_are_attributed_to_their_own_kustomization_closure(tmp_path: Pat
 def test_a_schema_location_adds_to_the_shipped_schemas(tmp_path: Path) -> None:
     """A user's own CRD (imported with `labgen schemas import`) and a pinned release's
     custom resource validate in one run."""
-    crd = {
-        "apiVersion": "apiextensions.k8s.io/v1",
-        "kind": "CustomResourceDefinition",
-        "metadata": {"name": "widgets.example.com"},
-        "spec": {
-            "group": "example.com",
-            "names": {"kind": "Widget", "plural": "widgets"},
-            "scope": "Namespaced",
-            "versions": [
-                {
-                    "name": "v1",
-                    "served": True,
-                    "storage": True,
-                    "schema": {
-                        "openAPIV3Schema": {
-                            "type": "object",
-                            "properties": {
-                                "spec": {
-                                    "type": "object",
-                                    "properties": {"size": {"type": "integer"}},
-                                }
-                            },
-                        }
-                    },
-                }
-            ],
-        },
-    }
+    widget = crd(
+        {
+            "type": "object",
+            "properties": {"spec": {"type": "object", "properties": {"size": {"type": "integer"}}}},
+        }
+    )
     own = tmp_path / "own"
-    for converted in convert(crd):
+    for converted in convert(widget):
         (own / converted.relative_path).parent.mkdir(parents=True, exist_ok=True)
         (own / converted.relative_path).write_text(converted.text())
     path = tmp_path / "tree.yaml"
