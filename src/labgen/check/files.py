@@ -108,7 +108,6 @@ def check_file(
         for start, end, line in _chunks(data)
     ]
     del data
-    result = FileResult()
     workers = min(len(tasks), os.cpu_count() or 1)
     if workers > 1 and "fork" in multiprocessing.get_all_start_methods():
         # fork: the workers share the parent's imports and the core schema registry (built
@@ -116,27 +115,25 @@ def check_file(
         # stay shared instead of being copied into each worker
         _schema_set(kubernetes_version, schema_dirs).warm()
         gc.freeze()
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            try:
+        result = FileResult()
+        try:
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
                 for done, part in enumerate(pool.imap(_check_chunk, tasks), 1):
                     _merge(result, part)
                     if progress:
                         progress(f"checking {origin}", done, len(tasks))
-                return result
-            except YamlSyntaxError:
-                result = FileResult()  # cut inside something; the whole file says where
-            finally:
-                gc.unfreeze()
-        tasks = [_whole(tasks[0], 0, tasks[-1].end, 1)]
-    for done, task in enumerate(tasks, 1):
-        _merge(result, _check_chunk(task))
-        if progress:
-            progress(f"checking {origin}", done, len(tasks))
-    return result
-
-
-def _whole(task: _Task, start: int, end: int, first_line: int) -> _Task:
-    return replace(task, start=start, end=end, first_line=first_line)
+            return result
+        except YamlSyntaxError:
+            pass  # maybe a cut inside something: the whole file says where
+        finally:
+            gc.unfreeze()
+    # in one piece: one chunk, no fork on this platform, or a syntax error to locate
+    whole = FileResult()
+    if tasks:
+        _merge(whole, _check_chunk(replace(tasks[0], end=tasks[-1].end)))
+    if progress:
+        progress(f"checking {origin}", 1, 1)
+    return whole
 
 
 def _merge(result: FileResult, part: FileResult) -> None:
