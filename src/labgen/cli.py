@@ -377,8 +377,8 @@ class _Progress:
         if self.quiet:
             return
         text = f"{stage} {done}/{total}" if total else stage
-        if self.live:
-            self.console.file.write(f"\r\x1b[K{text}")
+        if self.live:  # cut to the width: a wrapped line cannot be rewritten in place
+            self.console.file.write(f"\r\x1b[K{text[: max(self.console.width - 1, 1)]}")
             self.console.file.flush()
         elif stage != self.stage:
             self.console.print(text, markup=False)
