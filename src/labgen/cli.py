@@ -343,7 +343,7 @@ def check(
     try:
         base = _root(root)
     except LabgenError:
-        if not paths:
+        if not paths and not any((Path.cwd() / p).is_dir() for p in DEFAULT_PATHS):
             raise
         base = Path.cwd()  # manifests outside a labgen repository
     locations = list(schema_location or [])
