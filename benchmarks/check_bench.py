@@ -186,12 +186,12 @@ def main() -> None:
             print(f"kubeconform not run: no {KUBECONFORM} and {SCHEMAS} in {args.peers}")
     print("\nstart-up (whole processes, median wall of 5)")
     base = _median_wall([sys.executable, "-c", "import typer, pydantic, rich"], 5)
-    for name, command in (
+    for name, startup in (
         ('python -c "import typer, pydantic, rich"', None),
         ("labgen --help", [str(LABGEN), "--help"]),
         ("labgen validate", [str(LABGEN), "validate"]),
     ):
-        wall = base if command is None else _median_wall(command, 5)
+        wall = base if startup is None else _median_wall(startup, 5)
         print(f"{name:<44} {wall:>6.3f} s  {wall / base:>5.1f}x")
 
 
