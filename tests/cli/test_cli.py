@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from labgen import cli
+from labgen import cli, repo
 from labgen.starter import PLATFORMS, PROVIDERS
 from support import run_cli
 
@@ -96,7 +96,7 @@ def test_unexpected_error_exits_3_with_hint(
     def boom(*args: object, **kwargs: object) -> None:
         raise RuntimeError("kaboom")
 
-    monkeypatch.setattr(cli, "render_repo", boom)
+    monkeypatch.setattr(repo, "render_repo", boom)  # the command imports it when it runs
     monkeypatch.chdir(repo_copy)
     assert cli.main(["render"]) == 3
     assert "rerun with --traceback" in capsys.readouterr().err
