@@ -35,10 +35,10 @@ typecheck: setup
 unit: setup
 	$(BIN)/pytest -q --durations=10
 
-# The committed tree, built and validated like CI and Argo CD would. The OpenShift GitOps
-# ArgoCD object is skipped: argocd-operator's CRD is not among the upstream schemas.
+# The committed tree, built and validated like CI and Argo CD would, against the schemas
+# labgen ships (the CRDs of every release it pins) and kubernetes-validate's core schemas.
 check: setup
-	$(BIN)/labgen check --schema-location $(LABGEN_SCHEMAS)/crds --skip argoproj.io/v1beta1/ArgoCD
+	$(BIN)/labgen check
 
 test: lint typecheck unit check-render check
 

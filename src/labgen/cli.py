@@ -7,7 +7,6 @@ Exit codes: 0 success; 1 spec errors, drift or refused writes; 2 usage errors;
 from __future__ import annotations
 
 import io
-import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -19,42 +18,18 @@ from rich.text import Text
 from typer.exceptions import TyperException
 
 from labgen import __version__, tools
-from labgen.bench.analyze import (
-    DEFAULT_PARETO,
-    DEFAULT_WEIGHTS,
-    analyze,
-    csv_text,
-    json_text,
-    markdown,
-    parse_slo,
-    parse_weight,
-    plot,
-    summary,
-    text_table,
-)
-from labgen.bench.report import load_results
 from labgen.errors import LabgenError, SpecError
-from labgen.plan.describe import (
-    Table,
-    catalog_table,
-    database_table,
-    gcloud_commands,
-    matrix_tables,
-    model_table,
-    pool_table,
-    versions_table,
-)
-from labgen.render import SCHEMA_PATH, lab_apps
-from labgen.render.argocd import app_name
-from labgen.render.tree import SCHEMA_OWNER
-from labgen.repo import find_root, load_plans, render_repo, select_labs
+from labgen.root import find_root
 from labgen.starter import PLATFORMS, PROVIDERS, starter_spec
-from labgen.write import check_tree, write_tree
 
+# Only what `labgen --help` needs is imported here: each command imports its own modules
+# (the spec models, the renderer, the Kubernetes client, matplotlib, jsonschema-rs), so a
+# command pays only for what it uses.
 if TYPE_CHECKING:
     from labgen.cluster.client import Cluster
     from labgen.cluster.status import LabStatus
     from labgen.plan import LabPlan
+    from labgen.plan.describe import Table
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_UNEXPECTED = 0, 1, 2, 3
 
@@ -127,6 +102,9 @@ def _root(root: Path | None) -> Path:
 @app.command()
 def validate(labs: LabsArgument = None, root: RootOption = None) -> None:
     """Check lab specs (shape, references, GPU/provider facts) without rendering."""
+    from labgen.render import lab_apps
+    from labgen.repo import load_plans, select_labs
+
     base = _root(root)
     plans = load_plans(base, select_labs(base, labs or []))
     for plan in plans:
@@ -141,6 +119,19 @@ def plan(
     lab: Annotated[str, typer.Argument(help="Lab name or spec path.")], root: RootOption = None
 ) -> None:
     """Show the resolved plan: pools and instance types, pinned versions, sync waves."""
+    from labgen.plan.describe import (
+        Table,
+        database_table,
+        gcloud_commands,
+        matrix_tables,
+        model_table,
+        pool_table,
+        versions_table,
+    )
+    from labgen.render import lab_apps
+    from labgen.render.argocd import app_name
+    from labgen.repo import load_plans, select_labs
+
     base = _root(root)
     (resolved,) = load_plans(base, select_labs(base, [lab]))
     out.print(
@@ -176,6 +167,8 @@ def plan(
 @app.command()
 def models() -> None:
     """List the model catalog (architecture facts the fit planner uses)."""
+    from labgen.plan.describe import catalog_table
+
     _table(catalog_table())
 
 
@@ -206,6 +199,9 @@ def render(
     root: RootOption = None,
 ) -> None:
     """Render labs into catalog/, overlays/<lab>/, apps/<lab>/ and schemas/."""
+    from labgen.repo import render_repo
+    from labgen.write import check_tree, write_tree
+
     base = _root(root)
     rendered = render_repo(base, labs or [])
     if check:
@@ -235,7 +231,10 @@ def render(
 @app.command()
 def schema(root: RootOption = None) -> None:
     """Regenerate schemas/lab.schema.json from the spec models."""
+    from labgen.render import SCHEMA_PATH
     from labgen.render import render as render_tree
+    from labgen.render.tree import SCHEMA_OWNER
+    from labgen.write import write_tree
 
     base = _root(root)
     tree = render_tree([])
@@ -297,8 +296,10 @@ def check(
         list[Path] | None,
         typer.Option(
             "--schema-location",
-            help="Directory of CRD JSON Schemas in {group}/{kind}_{version}.json layout "
-            "(repeatable; default: $LABGEN_SCHEMAS/crds, then schemas/crds).",
+            help="Another directory of CRD JSON Schemas in {group}/{kind}_{version}.json "
+            "layout, for your own CRDs (see `labgen schemas import`); repeatable. The "
+            "schemas of the CRDs of every release labgen pins ship with it; schemas/crds "
+            "is used too when present.",
             file_okay=False,
         ),
     ] = None,
@@ -339,13 +340,15 @@ def check(
     formats = {"text": as_text, "json": as_json, "junit": as_junit, "github": as_github}
     if output not in formats:
         raise typer.BadParameter(f"must be one of {', '.join(formats)}", param_hint="--output")
-    base = _root(root)
+    try:
+        base = _root(root)
+    except LabgenError:
+        if not paths and not any((Path.cwd() / p).is_dir() for p in DEFAULT_PATHS):
+            raise
+        base = Path.cwd()  # manifests outside a labgen repository
     locations = list(schema_location or [])
-    if not locations:
-        env = os.environ.get("LABGEN_SCHEMAS")
-        locations = [
-            p for p in (Path(env) / "crds" if env else None, base / "schemas" / "crds") if p
-        ]
+    if (base / "schemas" / "crds").is_dir():
+        locations.append(base / "schemas" / "crds")
     options = CheckOptions(
         tuple(locations),
         kubernetes_version,
@@ -353,11 +356,41 @@ def check(
         frozenset(assume_crd or []),
         tuple(chart_dir or []),
     )
-    report = check_tree(base, paths or [Path(p) for p in DEFAULT_PATHS], options)
-    # Machine formats go to stdout (redirect them to a file); the human report to stderr.
-    (err if output == "text" else out).print(formats[output](report), markup=False, end="")
+    with _Progress(err, quiet=bool(_state["quiet"])) as progress:
+        report = check_tree(base, paths or [Path(p) for p in DEFAULT_PATHS], options, progress)
+    # The report on stdout (redirect it to a file), progress on stderr.
+    out.print(formats[output](report), markup=False, end="")
     if report.failed:
         raise typer.Exit(EXIT_FINDINGS)
+
+
+class _Progress:
+    """Where a long command is, on stderr: one line updated in place on a terminal, a line
+    per step otherwise (CI logs), nothing with --quiet."""
+
+    def __init__(self, console: Console, quiet: bool) -> None:
+        self.console, self.quiet = console, quiet
+        self.live = console.is_terminal and not quiet
+        self.stage = ""
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if self.quiet:
+            return
+        text = f"{stage} {done}/{total}" if total else stage
+        if self.live:  # cut to the width: a wrapped line cannot be rewritten in place
+            self.console.file.write(f"\r\x1b[K{text[: max(self.console.width - 1, 1)]}")
+            self.console.file.flush()
+        elif stage != self.stage:
+            self.console.print(text, markup=False)
+        self.stage = stage
+
+    def __enter__(self) -> _Progress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.live and self.stage:
+            self.console.file.write("\r\x1b[K")
+            self.console.file.flush()
 
 
 @app.command()
@@ -491,9 +524,10 @@ def bench_report(
             "itl_p95=0.3). Throughputs are benefits, latencies costs."
         ),
     ] = None,
-    pareto: Annotated[str, typer.Option(help="Pareto axes THROUGHPUT,LATENCY.")] = ",".join(
-        DEFAULT_PARETO
-    ),
+    pareto: Annotated[
+        str | None,
+        typer.Option(help="Pareto axes THROUGHPUT,LATENCY (default: output_tps,ttft_p95)."),
+    ] = None,
     plot_path: Annotated[
         Path | None, typer.Option("--plot", help="Write a PNG: latency against throughput.")
     ] = None,
@@ -505,9 +539,25 @@ def bench_report(
     SLO filters, the Pareto front and a TOPSIS ranking.
 
     Metrics: rps, output_tps, total_tps, and {ttft,itl,tpot,latency}_{mean,p50,p95,p99}."""
+    from labgen.bench.analyze import (
+        DEFAULT_PARETO,
+        DEFAULT_WEIGHTS,
+        analyze,
+        csv_text,
+        json_text,
+        markdown,
+        parse_slo,
+        parse_weight,
+        plot,
+        summary,
+        text_table,
+    )
+    from labgen.bench.report import load_results
+    from labgen.plan.describe import Table
+
     if output_format not in ("text", "markdown", "csv", "json"):
         raise typer.BadParameter("--format must be text, markdown, csv or json")
-    axes = tuple(a.strip() for a in pareto.split(","))
+    axes = tuple(a.strip() for a in pareto.split(",")) if pareto else DEFAULT_PARETO
     if len(axes) != 2:
         raise typer.BadParameter("--pareto takes two metrics, e.g. output_tps,ttft_p95")
     analysis = analyze(
@@ -574,6 +624,7 @@ def bootstrap(
     from labgen.cluster.bootstrap import bootstrap as apply_bundle
     from labgen.cluster.client import connect
     from labgen.cluster.report import bootstrap_lines
+    from labgen.repo import load_plans, select_labs
 
     base = _root(root)
     (resolved,) = load_plans(base, select_labs(base, [lab]))
@@ -608,6 +659,7 @@ def status(
     from labgen.cluster.client import connect
     from labgen.cluster.report import status_table, summary
     from labgen.cluster.status import read_status
+    from labgen.repo import load_plans, select_labs
 
     try:
         base = _root(root)

@@ -10,21 +10,9 @@ from labgen.errors import Diagnostic, LabgenError, SpecError
 from labgen.plan import LabPlan, build_plan
 from labgen.render import Tree, render
 from labgen.render.tree import CATALOG_OWNER, SCHEMA_OWNER, lab_owner
+from labgen.root import LABS_DIR
 from labgen.spec import load_lab
 from labgen.write import load_manifest
-
-LABS_DIR = "labs"
-
-
-def find_root(start: Path) -> Path:
-    """The nearest directory at or above ``start`` that has a ``labs/`` directory."""
-    start = start.resolve()
-    for candidate in (start, *start.parents):
-        if (candidate / LABS_DIR).is_dir():
-            return candidate
-    raise LabgenError(
-        f"no {LABS_DIR}/ directory at or above {start}; run `labgen init` first or pass --root"
-    )
 
 
 def lab_files(root: Path) -> dict[str, Path]:

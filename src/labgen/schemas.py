@@ -2,7 +2,8 @@
 
 Core kinds use the strict schemas bundled with the ``kubernetes-validate`` package for the
 lab's Kubernetes minor version; custom resources use kubeconform-layout directories
-(``{group}/{kind}_{version}.json``) such as the upstream CRD schemas in ``shared/schemas``.
+(``{group}/{kind}_{version}.json``): the ones given, then the strict schemas of the CRDs of
+every release labgen pins, shipped with it (``labgen/crd_schemas``, see its ``SOURCES.md``).
 Each schema is compiled once (by ``jsonschema-rs``: compiled validators check thousands of
 objects per millisecond, where a pure-Python validator was the bottleneck of a check). A
 kind without a schema is an error, never a skip.
@@ -10,17 +11,19 @@ kind without a schema is an error, never a skip.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import jsonschema_rs
 
 from labgen.errors import LabgenError
+
+SHIPPED_DIR = Path(__file__).resolve().parent / "crd_schemas"
+"""The strict schemas of the pinned releases' CRDs (``scripts/ship_crd_schemas.py``)."""
 
 _CORE_ROOT = "kubernetes-json-schema"
 _DEFINITIONS_URI = "https://kubernetes.io/api/_definitions.json"
@@ -44,7 +47,11 @@ class SchemaError:
 
 
 def _core_dir(kubernetes_version: str) -> Any:
-    base = resources.files("kubernetes_validate").joinpath(_CORE_ROOT)
+    # The package's data, found without importing it (its __init__ imports jsonschema).
+    spec = importlib.util.find_spec("kubernetes_validate")
+    if spec is None or not spec.submodule_search_locations:
+        raise SchemaNotFound("kubernetes-validate is not installed")
+    base = Path(next(iter(spec.submodule_search_locations))) / _CORE_ROOT
     wanted = tuple(int(x) for x in kubernetes_version.split("."))
     versions = sorted(
         (tuple(int(x) for x in d.name[1:].split("-")[0].split(".")[:2]), d.name)
@@ -64,7 +71,7 @@ class SchemaSet:
 
     def __init__(self, kubernetes_version: str, crd_dirs: Iterable[Path | str]) -> None:
         self.kubernetes_version = kubernetes_version
-        self.crd_dirs = tuple(Path(d) for d in crd_dirs)
+        self.crd_dirs = (*(Path(d) for d in crd_dirs), SHIPPED_DIR)
         self._core = _core_dir(kubernetes_version)
         self._validators: dict[tuple[str, str], Any] = {}
         self._registry: jsonschema_rs.Registry | None = None
@@ -74,6 +81,10 @@ class SchemaSet:
             definitions = json.loads(self._core.joinpath("_definitions.json").read_text())
             self._registry = jsonschema_rs.Registry([(_DEFINITIONS_URI, definitions)])
         return self._registry
+
+    def warm(self) -> None:
+        """Build the core registry now (before forking workers that share it)."""
+        self._core_registry()
 
     def validator(self, api_version: str, kind: str) -> Any:
         key = (api_version, kind)
@@ -101,10 +112,10 @@ class SchemaSet:
                     # jsonschema-rs checks patterns as ECMA-262 regexes and refuses inline
                     # flags such as `(?i)` (e.g. PrometheusRule); Python's validator runs them.
                     return _PythonValidator(schema)
+        given = [str(d) for d in self.crd_dirs if d != SHIPPED_DIR]
         raise SchemaNotFound(
-            f"no schema for {kind} {api_version} (Kubernetes "
-            f"{self.kubernetes_version}; CRD dirs: "
-            f"{', '.join(map(str, self.crd_dirs)) or 'none'})"
+            f"no schema for {kind} {api_version} (Kubernetes {self.kubernetes_version}; "
+            f"not a CRD of labgen's pinned releases; CRD dirs: {', '.join(given) or 'none'})"
         )
 
     def validate(self, obj: Mapping[str, Any]) -> list[SchemaError]:
@@ -123,6 +134,8 @@ class _PythonValidator:
     """The slow path, with jsonschema-rs's interface."""
 
     def __init__(self, schema: dict[str, Any]) -> None:
+        import jsonschema  # rarely needed: imported only then
+
         cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft4Validator)
         self._validator = cls(schema)
 

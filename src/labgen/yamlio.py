@@ -258,7 +258,14 @@ _STRINGS_1_1 = re.compile(
     r"yes|Yes|YES|no|No|NO|on|On|ON|off|Off|OFF|[-+]?[0-9a-fA-FxXoObB.:_]*[_:][0-9a-fA-FxXoObB._:]*"
 )
 _FLOW = re.compile(r"[\[{](?![\]}])")
-_EMPTY_KEY = re.compile(r"^[ \t\-]*:(?:[ \t]|$)|[\]}][ \t]*:(?:[ \t]|$)", re.MULTILINE)
+# Patterns for long texts start with a literal or a small set of characters where they can:
+# the regex engine then skips ahead instead of trying every position.
+_EMPTY_KEY_FIRST = re.compile(r"[ \t\-]*:(?:[ \t]|$)", re.MULTILINE)
+_EMPTY_KEY = re.compile(r"\n[ \t\-]*:(?:[ \t]|$)", re.MULTILINE)
+_FLOW_KEYS = (
+    re.compile(r"\][ \t]*:(?:[ \t]|$)", re.MULTILINE),
+    re.compile(r"\}[ \t]*:(?:[ \t]|$)", re.MULTILINE),
+)
 _EQUALS = re.compile(r"[:\-\[,{][ \t]*=[ \t]*(?:[,\]}]|$)", re.MULTILINE)
 _LEADING_ZERO = re.compile(r"0[0-9oObBxX_]")
 _INDICATOR_CONTEXT = frozenset(" \t\n[{,:-")
@@ -267,7 +274,8 @@ _SEVERAL_DOCUMENTS = re.compile(r"^(?!---|[ \t]*(?:#|$)).*\n(?:.*\n)*?---(?:[ \t
 _BLOCK_HEADER = re.compile(r"[ \t][>|][-+0-9]*[ \t]*(?:#[^\n]*)?$", re.MULTILINE)
 
 
-_COMMENT_LINE = re.compile(r"^[ \t]*#[^\n]*", re.MULTILINE)
+_COMMENT_FIRST = re.compile(r"\A[ \t]*#[^\n]*")
+_COMMENT_LINE = re.compile(r"\n[ \t]*#[^\n]*")
 
 
 def _may_read_differently(text: str) -> bool:
@@ -275,10 +283,15 @@ def _may_read_differently(text: str) -> bool:
     # Whole-line comments (every generated file's header has one, with backticks) hold
     # nothing either parser resolves; inside a block scalar such a line is literal text.
     # Blanking them keeps line structure for the checks below.
-    text = _COMMENT_LINE.sub("", text) if "#" in text else text
+    if "#" in text:
+        text = _COMMENT_LINE.sub("\n", _COMMENT_FIRST.sub("", text, count=1))
     if len(text) < 4096:
         return _YAML11.search(text) is not None or _empty_block_scalar(text)
-    if "<<" in text or _empty_block_scalar(text) or _EMPTY_KEY.search(text):
+    if "<<" in text or _empty_block_scalar(text):
+        return True
+    if _EMPTY_KEY_FIRST.match(text) or _EMPTY_KEY.search(text):
+        return True
+    if any(p.pattern[1] in text and p.search(text) for p in _FLOW_KEYS):
         return True
     for char in "!&*?%@`":
         at = text.find(char)
@@ -346,17 +359,34 @@ def _collect(value: Any, strings: set[str]) -> bool:
 def _empty_block_scalar(text: str) -> bool:
     """A block scalar header with no content (yaml-rs reads it as a newline, YAML says
     the empty string)."""
-    for match in _BLOCK_HEADER.finditer(text):
-        start = text.rfind("\n", 0, match.start()) + 1
-        indent = len(text[start:]) - len(text[start:].lstrip(" "))
-        for line in text[match.end() + 1 :].split("\n", 50):
-            if line.strip():
-                if len(line) - len(line.lstrip(" ")) <= indent:
+    for char in "|>":
+        at = text.find(char)
+        while at != -1:
+            if at > 0 and text[at - 1] in " \t":
+                match = _BLOCK_HEADER.match(text, at - 1)
+                if match and not _has_content(text, match.start(), match.end() + 1):
                     return True
-                break
-        else:
-            return True
+            at = text.find(char, at + 1)
     return False
+
+
+def _has_content(text: str, header: int, at: int) -> bool:
+    """Whether the first non-blank line from ``at`` is indented deeper than the line of
+    the header at ``header``."""
+    start = text.rfind("\n", 0, header) + 1
+    indent = _indent(text[start : header + 1])
+    while at < len(text):
+        end = text.find("\n", at)
+        end = len(text) if end == -1 else end
+        line = text[at:end]
+        if line.strip():
+            return _indent(line) > indent
+        at = end + 1
+    return False
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
 
 
 def load_all_safe(text: str, file: str = "<stream>") -> Iterator[Any]:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from labgen import cli
+from labgen import cli, repo
 from labgen.starter import PLATFORMS, PROVIDERS
 from support import run_cli
 
@@ -96,7 +96,7 @@ def test_unexpected_error_exits_3_with_hint(
     def boom(*args: object, **kwargs: object) -> None:
         raise RuntimeError("kaboom")
 
-    monkeypatch.setattr(cli, "render_repo", boom)
+    monkeypatch.setattr(repo, "render_repo", boom)  # the command imports it when it runs
     monkeypatch.chdir(repo_copy)
     assert cli.main(["render"]) == 3
     assert "rerun with --traceback" in capsys.readouterr().err
@@ -213,4 +213,64 @@ def test_check_skip_lists_what_was_skipped(crd_schemas: Path) -> None:
         "example.com",
     )
     assert result.returncode == 0, result.stderr
-    assert "skipped kinds: example.com/v1/Widget" in result.stderr
+    assert "skipped kinds: example.com/v1/Widget" in result.stdout
+
+
+def test_check_works_anywhere_report_on_stdout_progress_on_stderr(tmp_path: Path) -> None:
+    """No labs/, no schema flags: the shipped CRD schemas validate a custom resource; the
+    report is what `labgen check FILE > out.txt` captures; progress lines go to stderr
+    (plain lines when stderr is not a terminal) and --quiet silences them."""
+    manifest = tmp_path / "monitor.yaml"
+    manifest.write_text(
+        "apiVersion: monitoring.coreos.com/v1\nkind: ServiceMonitor\n"
+        "metadata: {name: web, namespace: demo}\n"
+        "spec:\n  selector: {}\n  endpoints:\n  - port: http\n    intervall: 30s\n"
+    )
+    result = run("check", "monitor.yaml", cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert "ServiceMonitor demo/web (monitoring.coreos.com/v1) at monitor.yaml:1" in result.stdout
+    assert "'intervall' was unexpected) (line 8)" in result.stdout
+    assert "1 resources: 0 valid, 1 invalid, 0 without a schema" in result.stdout
+    assert "checking monitor.yaml" in result.stderr
+    assert "intervall" not in result.stderr
+    assert "\r" not in result.stderr
+    quiet = run("--quiet", "check", "monitor.yaml", cwd=tmp_path)
+    assert quiet.stdout == result.stdout
+    assert quiet.stderr == ""
+
+
+def test_check_progress_is_one_updating_line_on_a_terminal(tmp_path: Path) -> None:
+    import os
+    import pty
+
+    (tmp_path / "service.yaml").write_text(
+        "apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec:\n  ports: [{port: 80}]\n"
+    )
+    primary, secondary = pty.openpty()
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "labgen.cli", "check", "service.yaml"],
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=secondary,
+            text=True,
+            check=False,
+        )
+        os.close(secondary)
+        seen = b""
+        while True:
+            try:
+                chunk = os.read(primary, 4096)
+            except OSError:  # the terminal is closed once everything is read
+                break
+            if not chunk:
+                break
+            seen += chunk
+    finally:
+        os.close(primary)
+    assert result.returncode == 0, result.stdout
+    assert "1 resources: 1 valid" in result.stdout
+    progress = seen.decode()
+    assert "\r\x1b[Kchecking service.yaml 1/1" in progress
+    assert "\n" not in progress.replace("\r\n", "")  # updated in place, then cleared
+    assert progress.endswith("\r\x1b[K")

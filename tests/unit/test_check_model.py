@@ -5,7 +5,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from labgen.check import _documents_with_lines
+from labgen.check.files import documents_with_lines
 from labgen.check.model import Finding, Report, Resource
 from labgen.check.report import as_github, as_junit
 from labgen.check.rules import cycles
@@ -26,7 +26,7 @@ def test_documents_map_to_the_line_their_content_starts_on() -> None:
         "apiVersion: v1\n"  # 10
         "kind: C\n"  # 11
     )
-    located = _documents_with_lines(text, "f.yaml")
+    located = documents_with_lines(text, "f.yaml")
     assert [(doc["kind"], line) for doc, line in located] == [("A", 2), ("B", 7), ("C", 10)]
 
 

@@ -11,34 +11,7 @@ import pytest
 from conftest import schemas_dir
 from labgen.crds import CrdError, convert, crd_documents
 from labgen.schemas import SchemaSet
-
-
-def _crd(schema: dict[str, Any], served: bool = True) -> dict[str, Any]:
-    return {
-        "apiVersion": "apiextensions.k8s.io/v1",
-        "kind": "CustomResourceDefinition",
-        "metadata": {"name": "widgets.example.com"},
-        "spec": {
-            "group": "example.com",
-            "names": {"kind": "Widget", "plural": "widgets"},
-            "scope": "Namespaced",
-            "versions": [
-                {
-                    "name": "v1",
-                    "served": served,
-                    "storage": True,
-                    "schema": {"openAPIV3Schema": schema},
-                },
-                {
-                    "name": "v0",
-                    "served": False,
-                    "storage": False,
-                    "schema": {"openAPIV3Schema": schema},
-                },
-            ],
-        },
-    }
-
+from support import crd
 
 _SPEC = {
     "type": "object",
@@ -69,7 +42,7 @@ _SPEC = {
 
 
 def _errors(schema: dict[str, Any], spec: dict[str, Any], tmp_path: Path) -> list[str]:
-    (converted,) = convert(_crd(schema))
+    (converted,) = convert(crd(schema))
     target = tmp_path / converted.relative_path
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(converted.text())
@@ -78,8 +51,8 @@ def _errors(schema: dict[str, Any], spec: dict[str, Any], tmp_path: Path) -> lis
 
 
 def test_only_served_versions_are_converted() -> None:
-    assert [c.relative_path for c in convert(_crd(_SPEC))] == ["example.com/widget_v1.json"]
-    assert convert(_crd(_SPEC, served=False)) == []
+    assert [c.relative_path for c in convert(crd(_SPEC))] == ["example.com/widget_v1.json"]
+    assert convert(crd(_SPEC, served=False)) == []
 
 
 def test_unknown_fields_are_errors(tmp_path: Path) -> None:
@@ -114,7 +87,7 @@ def test_what_the_crd_forbids_is_an_error(spec: dict[str, Any], tmp_path: Path) 
 
 
 def test_the_root_pins_api_version_and_kind() -> None:
-    (converted,) = convert(_crd(_SPEC))
+    (converted,) = convert(crd(_SPEC))
     root = converted.schema["properties"]
     assert root["apiVersion"]["enum"] == ["example.com/v1"]
     assert root["kind"]["enum"] == ["Widget"]

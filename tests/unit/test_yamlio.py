@@ -176,3 +176,28 @@ def test_number_like_strings_stay_strings_through_real_kustomize(tmp_path: Path)
     (built,) = build(tmp_path)
     assert built["metadata"]["labels"] == labels
     assert built["data"] == labels
+
+
+@pytest.mark.parametrize(
+    "tail",
+    [
+        "# comment first\nk: |\n" + "\n" * 60 + "next: 1\n",  # empty, after many blank lines
+        "k: >-\n\n\n  text\nnext: 1\n",  # not empty: content after blank lines
+        "list:\n- a\n  |\n",  # a lone header at the end
+        "k: [a, b]: 1\n",  # a flow collection as a key (1.1 refuses it)
+        "k: {a: b}: 1\n",
+        "\n  # indented comment\n: empty key\n",
+        "k: [0#,:, 1]\n",  # `#` inside a line is no comment line
+    ],
+)
+def test_long_stream_scans_agree_with_pyyaml(tail: str) -> None:
+    """The scans for long texts (block scalars, keys after flow collections, empty keys,
+    comment lines) send these to PyYAML or read them as it does."""
+    text = PADDING + tail
+    try:
+        expected = _pyyaml(text)
+    except yaml.YAMLError:
+        with pytest.raises(YamlSyntaxError):
+            list(load_all_safe(text))
+        return
+    assert list(load_all_safe(text)) == expected

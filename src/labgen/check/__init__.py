@@ -12,12 +12,13 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+from labgen.check.files import Progress, check_file, check_object, documents_with_lines
 from labgen.check.model import Finding, Report, Resource
 from labgen.check.rules import (
     BUILTIN_GROUPS,
@@ -27,15 +28,13 @@ from labgen.check.rules import (
     crd_order_rule,
     cycles,
     gpu_placement_rules,
-    object_rules,
     skipped_rules,
     skips_dry_run,
 )
 from labgen.check.sources import app_sources, cached_chart, chart_name, template_source
 from labgen.data.releases import RELEASES, platform_crd_groups
 from labgen.errors import LabgenError
-from labgen.schemas import SchemaError, SchemaNotFound, SchemaSet
-from labgen.spec import load_lab
+from labgen.schemas import SchemaError, SchemaSet
 from labgen.tools import kustomize_build
 from labgen.yamlio import YamlSyntaxError, load_all_safe, load_document
 
@@ -57,7 +56,9 @@ class CheckOptions:
     ``<chart>-<version>/`` or ``<chart>/`` directories (vendored charts)."""
 
 
-def check_tree(root: Path, paths: Iterable[Path], options: CheckOptions) -> Report:
+def check_tree(
+    root: Path, paths: Iterable[Path], options: CheckOptions, progress: Progress | None = None
+) -> Report:
     report = Report()
     paths = list(paths)
     directories = _kustomization_dirs(root, paths)
@@ -67,41 +68,66 @@ def check_tree(root: Path, paths: Iterable[Path], options: CheckOptions) -> Repo
     schema_sets: dict[str, SchemaSet] = {}
     labs = _Labs(root)
     built: dict[Path, list[dict[str, Any]]] = {}
-    sources = _source_index(root, directories)
-    # kustomize runs as a subprocess per directory: build them all at once
-    with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
-        outputs = dict(zip(directories, pool.map(_build, directories), strict=True))
-    for directory in [*directories, *files]:
+    sources = _Sources(root)
+    outputs = _build_all(directories, progress)
+    for done, directory in enumerate(directories, 1):
         origin = _display(root, directory)
         try:
-            if directory.is_file():
-                located = _documents_with_lines(directory.read_text(), origin)
-                built[directory] = [doc for doc, _ in located]
-                sources.update((_identity(d), (origin, line)) for d, line in located)
-            else:
-                output = outputs[directory]
-                if isinstance(output, LabgenError):
-                    raise output
-                built[directory] = [d for d in load_all_safe(output, origin) if isinstance(d, dict)]
+            output = outputs[directory]
+            if isinstance(output, LabgenError):
+                raise output
+            built[directory] = [d for d in load_all_safe(output, origin) if isinstance(d, dict)]
         except (LabgenError, YamlSyntaxError) as exc:
-            # kustomize's own message, with paths relative to the repository
-            detail = str(exc).splitlines()[-1].replace(f"{root.resolve()}/", "")
-            report.problems.append(
-                Finding("build/kustomize", "error", f"{origin}: {detail}", "fix the kustomization")
-            )
+            report.problems.append(_build_problem(root, origin, exc))
             continue
         version = labs.of(directory).kubernetes_version or options.kubernetes_version
         schemas = schema_sets.setdefault(version, SchemaSet(version, options.schema_dirs))
+        located = sources.of(directory)
         for obj in built[directory]:
             resource = _check_object(origin, obj, schemas, options, report)
-            resource.file, resource.line = sources.get(_identity(obj), (None, None))
+            resource.file, resource.line = located.find(obj)
             report.resources.append(resource)
+        if progress:
+            progress("validating builds", done, len(directories))
+    for file in files:
+        origin = _display(root, file)
+        version = labs.of(file).kubernetes_version or options.kubernetes_version
+        try:
+            result = check_file(
+                file, origin, version, options.schema_dirs, options.skip_kinds, progress
+            )
+        except YamlSyntaxError as exc:
+            report.problems.append(_build_problem(root, origin, exc))
+            continue
+        built[file] = result.kept
+        report.resources += result.resources
+        report.skipped_kinds |= result.skipped_kinds
+    if progress:
+        progress("checking Applications and rules", 0, 0)
     _render_charts(root, built, report, labs, options, schema_sets)
     _check_applications(root, built, report, labs, options)
     _check_gpu_placement(root, built, report)
     _apply_waivers(root, report, labs)
     _locate_errors(root, report)
     return report
+
+
+def _build_all(directories: list[Path], progress: Progress | None) -> dict[Path, str | LabgenError]:
+    """kustomize runs as a subprocess per directory: build them all at once."""
+    outputs: dict[Path, str | LabgenError] = {}
+    with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
+        futures = {pool.submit(_build, directory): directory for directory in directories}
+        for done, future in enumerate(as_completed(futures), 1):
+            outputs[futures[future]] = future.result()
+            if progress:
+                progress("building kustomizations", done, len(directories))
+    return outputs
+
+
+def _build_problem(root: Path, origin: str, exc: Exception) -> Finding:
+    # kustomize's own message, with paths relative to the repository
+    detail = str(exc).splitlines()[-1].replace(f"{root.resolve()}/", "")
+    return Finding("build/kustomize", "error", f"{origin}: {detail}", "fix the kustomization")
 
 
 def _locate_errors(root: Path, report: Report) -> None:
@@ -230,6 +256,8 @@ class _Labs:
         return self._cache[name]
 
     def _load(self, name: str) -> LabContext:
+        from labgen.spec import load_lab  # the spec models: only for trees beside specs
+
         spec = self.root / "labs" / f"{name}.yaml"
         if not spec.is_file():
             return LabContext()
@@ -273,6 +301,8 @@ def _check_gpu_placement(
     objects = [obj for objs in built.values() for obj in objs]
     pools = [pool for obj in objects if (pool := GpuPool.of(obj)) is not None]
     gpu_pools = [p for p in pools if p.taints or p.gpus]
+    if not gpu_pools:
+        return  # node pools are made outside this tree: nothing to check against
     by_identity = {(r.origin, r.kind, r.namespace, r.name): r for r in report.resources}
     for directory, objs in built.items():
         origin = _display(root, directory)
@@ -294,29 +324,7 @@ def _check_gpu_placement(
 def _check_object(
     origin: str, obj: dict[str, Any], schemas: SchemaSet, options: CheckOptions, report: Report
 ) -> Resource:
-    resource = Resource.of(origin, obj)
-    group_version_kind = f"{resource.api_version}/{resource.kind}"
-    if {resource.kind, group_version_kind} & options.skip_kinds:
-        resource.status = "skipped"
-        report.skipped_kinds.add(group_version_kind)
-    else:
-        try:
-            resource.errors = schemas.validate(obj)
-        except SchemaNotFound as exc:
-            resource.errors = []
-            resource.findings.append(
-                Finding(
-                    "schema/missing",
-                    "error",
-                    str(exc),
-                    "add a --schema-location (see `labgen schemas import`) or --skip the kind",
-                )
-            )
-        if resource.errors:
-            resource.status = "invalid"
-    opted_out = skipped_rules(obj)
-    resource.findings += [f for f in object_rules(obj) if f.rule not in opted_out]
-    return resource
+    return check_object(origin, obj, schemas, options.skip_kinds, report)
 
 
 def _check_applications(
@@ -703,64 +711,90 @@ def _identity(obj: dict[str, Any]) -> Identity:
     )
 
 
-def _source_index(root: Path, directories: list[Path]) -> dict[Identity, tuple[str, int]]:
-    """Where each object is written in the committed files: (file, line of its document).
-    Objects built by kustomize map back to the file in a checked directory that declares
-    them; a name declared in several files (a base and a patch) maps to the first."""
-    index: dict[Identity, tuple[str, int]] = {}
-    for file in sorted({p for d in directories for p in d.glob("*.yaml")}):
-        if file.name == "kustomization.yaml":
-            continue
+class _Located:
+    """Where the objects of one build are written: (file, line of its document) by
+    identity, the first file of the kustomization closure that declares it winning (a
+    resource before a patch of it)."""
+
+    def __init__(self, index: dict[Identity, tuple[str, int]]) -> None:
+        self.index = index
+        self.by_name = {(i[0], i[1], i[3]): where for i, where in reversed(index.items())}
+
+    def find(self, obj: dict[str, Any]) -> tuple[str | None, int | None]:
+        identity = _identity(obj)
+        # kustomize may have set the namespace the file leaves out
+        where = self.index.get(identity) or self.by_name.get(
+            (identity[0], identity[1], identity[3])
+        )
+        return where if where else (None, None)
+
+
+class _Sources:
+    """Which committed files a kustomization build reads: its kustomization closure
+    (resources, components and bases, recursively; then patches), each file parsed once."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._files: dict[Path, list[tuple[Identity, tuple[str, int]]]] = {}
+
+    def of(self, directory: Path) -> _Located:
+        index: dict[Identity, tuple[str, int]] = {}
+        for file in self._closure(directory, set()):
+            for identity, where in self._documents(file):
+                index.setdefault(identity, where)
+        return _Located(index)
+
+    def _closure(self, directory: Path, seen: set[Path]) -> list[Path]:
+        if directory in seen:
+            return []
+        seen.add(directory)
+        kustomization = next(
+            (directory / n for n in _KUSTOMIZATION_NAMES if (directory / n).is_file()), None
+        )
+        if kustomization is None:
+            return []
         try:
-            located = _documents_with_lines(file.read_text(), _display(root, file))
+            docs = list(load_all_safe(kustomization.read_text(), str(kustomization)))
         except YamlSyntaxError:
-            continue  # the build reports it
-        for doc, line in located:
-            index.setdefault(_identity(doc), (_display(root, file), line))
-    return index
+            return []  # the build reports it
+        spec = docs[0] if docs and isinstance(docs[0], dict) else {}
+        files: list[Path] = []
+        for entry in [*_strings(spec, "resources"), *_strings(spec, "bases")]:
+            files += self._entry(directory, entry, seen)
+        for entry in _strings(spec, "components"):
+            files += self._entry(directory, entry, seen)
+        patches: list[Any] = _strings(spec, "patchesStrategicMerge")
+        for key in ("patches", "patchesJson6902"):
+            patches += [p.get("path") for p in spec.get(key) or [] if isinstance(p, dict)]
+        for entry in patches:
+            if isinstance(entry, str) and (directory / entry).is_file():
+                files.append((directory / entry).resolve())
+        return files
+
+    def _entry(self, directory: Path, entry: str, seen: set[Path]) -> list[Path]:
+        if "://" in entry or entry.startswith(("github.com/", "git@")):
+            return []  # remote: not in this repository
+        path = (directory / entry).resolve()
+        if path.is_dir():
+            return self._closure(path, seen)
+        return [path] if path.is_file() else []
+
+    def _documents(self, file: Path) -> list[tuple[Identity, tuple[str, int]]]:
+        if file not in self._files:
+            display = _display(self.root, file)
+            try:
+                located = documents_with_lines(file.read_text(), display)
+            except (YamlSyntaxError, OSError, UnicodeDecodeError):
+                located = []  # the build reports it
+            self._files[file] = [(_identity(doc), (display, line)) for doc, line in located]
+        return self._files[file]
 
 
-_SEPARATOR = re.compile(r"^---[^\n]*\n", re.MULTILINE)
-_PREAMBLE = re.compile(r"(?:[ \t]*(?:#[^\n]*)?\n)*")
+_KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 
 
-def _documents_with_lines(text: str, origin: str) -> list[tuple[dict[str, Any], int]]:
-    """The mapping documents of a stream, each with the line its content starts on: the
-    stream is parsed once; the separators give the lines."""
-    starts = []
-    line, start = 1, 0
-    for match in [*_SEPARATOR.finditer(text), None]:
-        end = match.start() if match else len(text)
-        chunk = text[start:end]
-        skipped = _PREAMBLE.match(chunk)
-        preamble = skipped.group() if skipped else ""
-        if len(preamble) < len(chunk) and not chunk[len(preamble) :].startswith("..."):
-            starts.append(line + preamble.count("\n"))
-        line += chunk.count("\n")
-        if match:
-            line += 1
-            start = match.end()
-    docs = list(load_all_safe(text, origin))
-    if len(docs) != len(starts):  # a separator the pattern misread: parse chunk by chunk
-        return _documents_chunk_by_chunk(text, origin)
-    return [(doc, at) for doc, at in zip(docs, starts, strict=True) if isinstance(doc, dict)]
-
-
-def _documents_chunk_by_chunk(text: str, origin: str) -> list[tuple[dict[str, Any], int]]:
-    out = []
-    line, start = 1, 0
-    for match in [*_SEPARATOR.finditer(text), None]:
-        end = match.start() if match else len(text)
-        chunk = text[start:end]
-        docs = list(load_all_safe(chunk, origin))
-        if docs and isinstance(docs[0], dict):
-            skipped = _PREAMBLE.match(chunk)
-            out.append((docs[0], line + (skipped.group().count("\n") if skipped else 0)))
-        line += chunk.count("\n")
-        if match:
-            line += 1
-            start = match.end()
-    return out
+def _strings(spec: dict[str, Any], key: str) -> list[str]:
+    return [entry for entry in spec.get(key) or [] if isinstance(entry, str)]
 
 
 def _plain_files(root: Path, paths: Iterable[Path]) -> list[Path]:

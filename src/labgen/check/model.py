@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from labgen.schemas import SchemaError
 
-Status = Literal["valid", "invalid", "skipped"]
+Status = Literal["valid", "invalid", "unknown", "skipped"]
+"""``unknown``: no schema was found for the kind, so it was not validated."""
 
 
 @dataclass(frozen=True)
@@ -20,7 +22,7 @@ class Finding:
     hint: str
 
 
-@dataclass
+@dataclass(slots=True)
 class Resource:
     """One object as a build produced it, and what the checks said about it."""
 
@@ -41,11 +43,13 @@ class Resource:
     def of(cls, origin: str, obj: dict[str, Any]) -> Resource:
         meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
         assert isinstance(meta, dict)
+        namespace = meta.get("namespace")
+        # interned: a large check holds thousands of these, with a few distinct values
         return cls(
             origin,
-            str(obj.get("apiVersion", "")),
-            str(obj.get("kind", "")),
-            meta.get("namespace"),
+            sys.intern(str(obj.get("apiVersion", ""))),
+            sys.intern(str(obj.get("kind", ""))),
+            sys.intern(namespace) if type(namespace) is str else namespace,
             str(meta.get("name", "")),
         )
 

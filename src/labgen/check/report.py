@@ -12,7 +12,8 @@ from labgen.check.model import Finding, Report, Resource
 def summary(report: Report) -> str:
     return (
         f"{len(report.resources)} resources: {report.count('valid')} valid, "
-        f"{report.count('invalid')} invalid, {report.count('skipped')} skipped; "
+        f"{report.count('invalid')} invalid, {report.count('unknown')} without a schema, "
+        f"{report.count('skipped')} skipped; "
         f"{report.findings} rule findings"
     )
 
@@ -49,6 +50,7 @@ def as_json(report: Report) -> str:
             "resources": len(report.resources),
             "valid": report.count("valid"),
             "invalid": report.count("invalid"),
+            "withoutSchema": report.count("unknown"),
             "skipped": report.count("skipped"),
             "findings": report.findings,
         },

@@ -270,6 +270,16 @@ def _mig_rules(pool: GpuPool, profiles: set[str]) -> Iterator[Finding]:
             )
 
 
+def requests_gpus(obj: dict[str, Any]) -> bool:
+    """Whether a container of the object has a GPU limit (what `gpu_placement_rules` looks
+    at)."""
+    for _, container in _containers(obj):
+        limits = (container.get("resources") or {}).get("limits") or {}
+        if isinstance(limits, dict) and any(_is_gpu(str(k)) for k in limits):
+            return True
+    return False
+
+
 def _is_gpu(resource: str) -> bool:
     return resource == _GPU or resource.startswith("nvidia.com/mig-")
 

@@ -225,3 +225,10 @@ def platform_crd_groups(platform: str, provider: str) -> frozenset[str]:
     if provider == "aws":
         return frozenset(RELEASES["karpenter"].crd_groups)
     return frozenset()
+
+
+def pinned_crd_groups() -> frozenset[str]:
+    """API groups whose custom resources labgen may emit: those the pinned releases install
+    and those of the platforms it targets (OpenShift's own operators)."""
+    groups = {group for release in RELEASES.values() for group in release.crd_groups}
+    return frozenset(groups | _OPENSHIFT_CRD_GROUPS)
