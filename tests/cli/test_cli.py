@@ -12,7 +12,9 @@ from pathlib import Path
 import pytest
 
 from labgen import cli
+from labgen.data.releases import RELEASES
 from labgen.starter import PLATFORMS, PROVIDERS
+from labgen.tools import HELM_VERSION, KUBECTL_VERSION, KUSTOMIZE_VERSION
 from support import run_cli
 
 run = run_cli
@@ -135,7 +137,8 @@ def test_plan_shows_pools_versions_and_waves(repo_copy: Path) -> None:
     assert result.returncode == 0, result.stderr
     for expected in ("p5.48xlarge", "g6.xlarge", "gpu-operator", "h100-llmd-gpu-pools"):
         assert expected in result.stdout
-    for expected in ("data/vectors", "18.6-202608310817-system-trixie", "h100-llmd-db-data"):
+    postgres_tag = RELEASES["cnpg"].images["postgresql-18"].partition(":")[2].partition("@")[0]
+    for expected in ("data/vectors", postgres_tag, "h100-llmd-db-data"):
         assert expected in result.stdout
     gke = run("plan", "gke-l4", cwd=repo_copy)
     assert "gcloud container node-pools create a100" in gke.stdout
@@ -146,8 +149,11 @@ def test_plan_shows_pools_versions_and_waves(repo_copy: Path) -> None:
 def test_reports_the_pinned_binaries_it_uses(repo_copy: Path, command: tuple[str, ...]) -> None:
     result = run(*command, cwd=repo_copy)
     assert result.returncode == 0, result.stderr
-    assert "Client Version: v1.35.2 Kustomize Version: v5.7.1" in result.stdout
-    assert "v4.1.4" in result.stdout
+    # the binaries in use report the versions labgen pins (tools.py)
+    assert f"Client Version: {KUBECTL_VERSION} Kustomize Version: {KUSTOMIZE_VERSION}" in (
+        result.stdout
+    )
+    assert HELM_VERSION in result.stdout
     assert str(Path(sys.prefix) / "bin" / "kubectl") in result.stdout
 
 
