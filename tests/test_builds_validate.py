@@ -12,6 +12,7 @@ import pytest
 from conftest import GOLDEN, REPO, RenderedRepo
 from labgen.components.base import KustomizeSource
 from labgen.components.serving.catalog import SERVERS
+from labgen.data.releases import DEFAULT_KUBERNETES_VERSION
 from labgen.plan.serving import APP_PREFIX
 from labgen.render import lab_apps
 from labgen.schemas import SchemaSet
@@ -38,7 +39,7 @@ def test_catalog_bases_build_and_validate(
 ) -> None:
     """Every catalog base on its own (the lab builds below build the bases they use)."""
     rendered_repo = shipped_repo.root
-    schemas = schema_set("1.33")
+    schemas = schema_set(DEFAULT_KUBERNETES_VERSION)
     dirs = kustomization_dirs(rendered_repo, "catalog")
     assert dirs
     problems: list[str] = []

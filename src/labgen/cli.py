@@ -33,6 +33,7 @@ from labgen.bench.analyze import (
     text_table,
 )
 from labgen.bench.report import load_results
+from labgen.data.releases import DEFAULT_KUBERNETES_VERSION
 from labgen.errors import LabgenError, SpecError
 from labgen.plan.describe import (
     Table,
@@ -310,7 +311,7 @@ def check(
     ] = None,
     kubernetes_version: Annotated[
         str, typer.Option(help="Core schemas for trees whose lab spec is not in labs/.")
-    ] = "1.33",
+    ] = DEFAULT_KUBERNETES_VERSION,
     assume_crd: Annotated[
         list[str] | None,
         typer.Option(

@@ -405,7 +405,11 @@ class _Loader(yaml.CSafeLoader):
     cannot construct (prometheus-operator's CRDs have ``enum: [=, ...]``)."""
 
 
-_Loader.add_constructor("tag:yaml.org,2002:value", _Loader.construct_yaml_str)
+def _plain_string(loader: _Loader, node: yaml.Node) -> Any:
+    return loader.construct_yaml_str(node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:value", _plain_string)
 
 
 def _load_all_pyyaml(text: str, file: str) -> Iterator[Any]:

@@ -22,7 +22,11 @@ class _Yaml11(yaml.CSafeLoader):
     """YAML 1.1 as the Kubernetes tools (go-yaml) read it: a plain `=` is a string."""
 
 
-_Yaml11.add_constructor("tag:yaml.org,2002:value", _Yaml11.construct_yaml_str)
+def _string(loader: _Yaml11, node: yaml.Node) -> Any:
+    return loader.construct_yaml_str(node)
+
+
+_Yaml11.add_constructor("tag:yaml.org,2002:value", _string)
 
 
 def _pyyaml(text: str) -> list[Any]:
