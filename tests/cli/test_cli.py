@@ -33,8 +33,8 @@ def test_render_twice_is_byte_identical(repo_copy: Path, tmp_path: Path) -> None
     assert "0 created, 0 updated, 0 deleted" in again.stdout
 
 
-def test_render_check_detects_hand_edit_and_stale_file(repo_copy: Path) -> None:
-    assert run("render", cwd=repo_copy).returncode == 0
+def test_render_check_detects_hand_edit_and_stale_file(rendered_copy: Path) -> None:
+    repo_copy = rendered_copy
     assert run("render", "--check", cwd=repo_copy).returncode == 0
     edited = next((repo_copy / "apps").rglob("application-*.yaml"))
     original = edited.read_text()
@@ -52,8 +52,8 @@ def test_render_check_detects_hand_edit_and_stale_file(repo_copy: Path) -> None:
     assert "extra.yaml" in result.stderr
 
 
-def test_removing_a_pool_deletes_only_its_owned_files(repo_copy: Path) -> None:
-    assert run("render", cwd=repo_copy).returncode == 0
+def test_removing_a_pool_deletes_only_its_owned_files(rendered_copy: Path) -> None:
+    repo_copy = rendered_copy
     spec = repo_copy / "labs" / "h100-llmd.yaml"
     text = spec.read_text()
     start = text.index("    - name: l4")
