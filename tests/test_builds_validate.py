@@ -3,6 +3,8 @@ and every object the builds produce validates strictly against upstream schemas.
 
 from __future__ import annotations
 
+import copy
+import functools
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,6 +22,11 @@ from labgen.spec import load_lab
 from support import build, kustomization_dirs, validation_errors
 
 LABS = sorted([*(REPO / "labs").glob("*.yaml"), *GOLDEN.glob("*/lab.yaml")])
+
+
+# The session's rendered repositories never change: each directory is built once, however
+# many tests read its objects (they must not modify them).
+built = functools.cache(build)
 
 
 def _lab_id(path: Path) -> str:
@@ -44,7 +51,7 @@ def test_catalog_bases_build_and_validate(
     assert dirs
     problems: list[str] = []
     for directory in dirs:
-        objects = build(directory)
+        objects = built(directory)
         assert objects, f"{directory} builds to nothing"
         problems += validation_errors(schemas, objects, str(directory.relative_to(rendered_repo)))
     assert not problems, "\n".join(problems)
@@ -65,7 +72,7 @@ def test_lab_builds_and_validates(
     assert any("apps" in d.parts for d in dirs)
     problems: list[str] = []
     for directory in dirs:
-        objects = build(directory)
+        objects = built(directory)
         assert objects, f"{directory} builds to nothing"
         problems += validation_errors(schemas, objects, str(directory.relative_to(rendered_repo)))
     assert not problems, "\n".join(problems)
@@ -79,18 +86,18 @@ def test_project_allows_everything_the_lab_applies(
     every cluster-scoped kind the overlays build to must be in the lab's AppProject."""
     lab = load_lab(spec).lab.metadata.name
     rendered_repo = repos[spec].root
-    (project,) = build(rendered_repo / "apps" / lab / "project")
+    (project,) = built(rendered_repo / "apps" / lab / "project")
     allowed_kinds = {
         (k["group"], k["kind"]) for k in project["spec"].get("clusterResourceWhitelist", [])
     }
     allowed_namespaces = {d["namespace"] for d in project["spec"]["destinations"]}
     problems = []
-    for app in build(rendered_repo / "apps" / lab / "children"):
+    for app in built(rendered_repo / "apps" / lab / "children"):
         options = app["spec"].get("syncPolicy", {}).get("syncOptions", [])
         if "CreateNamespace=true" in options and ("", "Namespace") not in allowed_kinds:
             problems.append(f"{app['metadata']['name']}: creates a Namespace the project forbids")
     for directory in kustomization_dirs(rendered_repo, f"overlays/{lab}"):
-        for item in build(directory):
+        for item in built(directory):
             group = item["apiVersion"].rpartition("/")[0]
             namespace = item["metadata"].get("namespace")
             where = f"{directory.name}: {item['kind']} {item['metadata']['name']}"
@@ -114,14 +121,17 @@ def test_overlays_on_catalog_bases_build_to_the_planned_objects(
             source = app.source
             if not isinstance(source, KustomizeSource) or not source.json_patches:
                 continue
-            expected = [*source.objects, *(patch.result for patch in source.json_patches)]
+            # a copy: the session's plans are shared
+            expected = copy.deepcopy(
+                [*source.objects, *(patch.result for patch in source.json_patches)]
+            )
             for item in expected:
                 item["metadata"].setdefault("labels", {})["labgen.dev/lab"] = plan.name
-            built = build(rendered_repo / "overlays" / plan.name / app.component)
+            objects = built(rendered_repo / "overlays" / plan.name / app.component)
 
             def key(item: dict[str, Any]) -> tuple[str, str]:
                 return item["kind"], item["metadata"]["name"]
 
-            assert sorted(built, key=key) == sorted(expected, key=key), app.component
+            assert sorted(objects, key=key) == sorted(expected, key=key), app.component
             checked.add(servers[app.component])
     assert checked == set(SERVERS), f"only {sorted(checked)} overlays reuse a catalog base"
