@@ -49,8 +49,8 @@ scalars = st.text(
 ).filter(lambda s: s == s.strip())  # leading blanks change the layout, not the scalar
 
 
-# Cheap examples: ten times the profile's count (tests/conftest.py).
-@settings(max_examples=settings().max_examples * 10)
+# Cheap examples: three times the profile's count (tests/conftest.py).
+@settings(max_examples=settings().max_examples * 3)
 @given(
     scalars,
     st.sampled_from(["k: {}\n", "- {}\n", "k: [{}, 1]\n", "{}: v\n", "k: {{a: {}}}\n"]),
