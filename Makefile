@@ -1,6 +1,7 @@
 # labgen: two commands on a fresh machine.
 #   make render   render every lab in labs/ (sets up the virtualenv and pinned tools first)
 #   make test     lint, type-check, tests, and `labgen render --check` on the committed tree
+#   make test-all make test, then the slow tier (CI runs this)
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -9,7 +10,7 @@ STAMP := $(VENV)/.labgen-setup
 # Upstream CRD JSON Schemas used by the tests (kubeconform layout).
 export LABGEN_SCHEMAS ?= $(abspath ../shared/schemas)
 
-.PHONY: setup render check-render check test lint typecheck unit bench audit clean
+.PHONY: setup render check-render check test test-all lint typecheck unit unit-slow bench audit clean
 
 setup: $(STAMP)
 
@@ -32,8 +33,16 @@ lint: setup
 typecheck: setup
 	$(BIN)/mypy
 
+# The fast tier: tests marked `slow` are left to `make test-all`. Hypothesis uses its small
+# profile (tests/conftest.py) unless HYPOTHESIS_PROFILE says otherwise.
+PYTEST_ARGS ?=
 unit: setup
-	$(BIN)/pytest -q --durations=10
+	$(BIN)/pytest -q --durations=25 -m "not slow" $(PYTEST_ARGS)
+
+# The slow tier: exhaustive sweeps (tests marked `slow`: every catalog base built on its
+# own, CRD schema reproduction, ...) and every Hypothesis test again with the deep profile.
+unit-slow: setup
+	HYPOTHESIS_PROFILE=deep $(BIN)/pytest -q --durations=25 -m "slow or hypothesis" $(PYTEST_ARGS)
 
 # The committed tree, built and validated like CI and Argo CD would, against the schemas
 # labgen ships (the CRDs of every release it pins) and kubernetes-validate's core schemas.
@@ -41,6 +50,8 @@ check: setup
 	$(BIN)/labgen check
 
 test: lint typecheck unit check-render check
+
+test-all: test unit-slow
 
 # Figures, not pass/fail: see benchmarks/ and docs/benchmarks.md.
 bench: setup

@@ -1,18 +1,36 @@
-"""Shared fixtures: the repository, upstream schemas, golden-tree updating."""
+"""Shared fixtures: the repository, upstream schemas, golden-tree updating, the rendered
+repositories the tests read, and the Hypothesis profiles."""
 
 from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
+from labgen.repo import Rendered, render_repo
 from labgen.schemas import SchemaSet
+from labgen.write import write_tree
+from labgen.yamlio import load_document
 
 REPO = Path(__file__).resolve().parents[1]
 GOLDEN = Path(__file__).resolve().parent / "golden"
 INVALID = Path(__file__).resolve().parent / "cases" / "invalid"
+
+# Hypothesis: a small profile for `make test`, a deep one for `make test-all`
+# (HYPOTHESIS_PROFILE=deep). Tests set only what differs from these (deadline, health
+# checks), never their own example counts.
+settings.register_profile(
+    "dev", max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.register_profile(
+    "deep", max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -80,3 +98,62 @@ def kubectl() -> Path:
 
     path = find_tool("kubectl")
     return path
+
+
+@dataclass(frozen=True)
+class RenderedRepo:
+    """A scratch repository whose labs were rendered once for the whole session.
+
+    Shared by every test that reads it: tests must not change its files (copy ``root``
+    first, as ``rendered_copy`` does)."""
+
+    root: Path
+    rendered: Rendered
+
+    def lab_files(self, lab: str) -> dict[str, str]:
+        """What lab ``lab`` owns (overlays/<lab>/, apps/<lab>/), path -> content, in memory."""
+        prefixes = (f"overlays/{lab}/", f"apps/{lab}/")
+        return {f.path: f.content for f in self.rendered.tree if f.path.startswith(prefixes)}
+
+
+def _rendered(root: Path, specs: Iterable[Path]) -> RenderedRepo:
+    (root / "labs").mkdir(parents=True)
+    for spec in specs:
+        name = load_document(spec.read_text(), spec.name).data["metadata"]["name"]
+        shutil.copy(spec, root / "labs" / f"{name}.yaml")
+    return RenderedRepo(root, render_repo(root, []))
+
+
+@pytest.fixture(scope="session")
+def shipped_render(tmp_path_factory: pytest.TempPathFactory) -> RenderedRepo:
+    """labs/*.yaml, rendered in memory (nothing on disk but the specs)."""
+    return _rendered(tmp_path_factory.mktemp("shipped"), sorted((REPO / "labs").glob("*.yaml")))
+
+
+@pytest.fixture(scope="session")
+def shipped_repo(shipped_render: RenderedRepo) -> RenderedRepo:
+    """labs/*.yaml rendered and written: catalog/, overlays/, apps/, schemas/ on disk."""
+    write_tree(shipped_render.root, shipped_render.rendered.tree, shipped_render.rendered.scopes)
+    return shipped_render
+
+
+@pytest.fixture(scope="session")
+def golden_render(tmp_path_factory: pytest.TempPathFactory) -> RenderedRepo:
+    """Every tests/golden/<case>/lab.yaml in one repository, rendered in memory (golden
+    labs are named apart from each other, not from the shipped labs)."""
+    return _rendered(tmp_path_factory.mktemp("golden"), sorted(GOLDEN.glob("*/lab.yaml")))
+
+
+@pytest.fixture(scope="session")
+def golden_repo(golden_render: RenderedRepo) -> RenderedRepo:
+    """The golden labs rendered and written."""
+    write_tree(golden_render.root, golden_render.rendered.tree, golden_render.rendered.scopes)
+    return golden_render
+
+
+@pytest.fixture
+def rendered_copy(shipped_repo: RenderedRepo, tmp_path: Path) -> Path:
+    """A scratch copy of the rendered shipped labs, free to change."""
+    root = tmp_path / "repo"
+    shutil.copytree(shipped_repo.root, root)
+    return root

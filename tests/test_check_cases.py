@@ -3,12 +3,14 @@ exactly the findings in its expected.txt (regenerate with --update-golden, then 
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
 from labgen.check import DEFAULT_PATHS, CheckOptions, check_tree
 from labgen.check.model import Report
+from labgen.data.rules import RULES
 
 CASES = Path(__file__).resolve().parent / "cases" / "check"
 VALID = sorted(p for p in (CASES / "valid").iterdir() if p.is_dir())
@@ -33,8 +35,14 @@ def _lines(report: Report, crd_schemas: Path) -> list[str]:
     return sorted(line.replace(str(crd_schemas), "<schemas>") for line in lines)
 
 
-def test_there_are_enough_invalid_cases() -> None:
-    assert len(INVALID) >= 25
+_RULE = re.compile(r"(?:^| )(?:error|warning) ([a-z]+/[a-z-]+):", re.MULTILINE)
+
+
+def test_every_rule_has_an_invalid_case() -> None:
+    found = {
+        rule for case in INVALID for rule in _RULE.findall((case / "expected.txt").read_text())
+    }
+    assert found == set(RULES), f"rules without a case: {sorted(set(RULES) - found)}"
 
 
 @pytest.mark.parametrize("case", VALID, ids=lambda p: p.name)

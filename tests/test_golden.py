@@ -7,34 +7,28 @@ is checked by `labgen render --check` on the repository. Update with --update-go
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
+from typing import get_args
 
 import pytest
 
-from conftest import GOLDEN
+from conftest import GOLDEN, RenderedRepo
+from labgen.data.types import Platform, Provider, Server
+from labgen.plan.model import Provisioner
 from labgen.yamlio import load_document
-from support import render_into, tree_diff, tree_files
+from support import tree_diff, tree_files
 
 CASES = sorted(p.name for p in GOLDEN.iterdir() if (p / "lab.yaml").is_file())
 
 
-def render_case(case: Path, root: Path) -> str:
-    name = load_document((case / "lab.yaml").read_text(), "lab.yaml").data["metadata"]["name"]
-    (root / "labs").mkdir(parents=True)
-    shutil.copy(case / "lab.yaml", root / "labs" / f"{name}.yaml")
-    render_into(root)
-    return str(name)
+def lab_name(case: str) -> str:
+    text = (GOLDEN / case / "lab.yaml").read_text()
+    return str(load_document(text, "lab.yaml").data["metadata"]["name"])
 
 
 @pytest.mark.parametrize("name", CASES)
-def test_golden_tree(name: str, tmp_path: Path, update_golden: bool) -> None:
-    case = GOLDEN / name
-    lab = render_case(case, tmp_path)
-    actual = {
-        **{f"overlays/{lab}/{p}": c for p, c in tree_files(tmp_path / "overlays" / lab).items()},
-        **{f"apps/{lab}/{p}": c for p, c in tree_files(tmp_path / "apps" / lab).items()},
-    }
-    expected_dir = case / "expected"
+def test_golden_tree(name: str, golden_render: RenderedRepo, update_golden: bool) -> None:
+    actual = golden_render.lab_files(lab_name(name))
+    expected_dir = GOLDEN / name / "expected"
     if update_golden:
         shutil.rmtree(expected_dir, ignore_errors=True)
         for path, content in actual.items():
@@ -44,5 +38,11 @@ def test_golden_tree(name: str, tmp_path: Path, update_golden: bool) -> None:
     assert not diff, f"render differs from tests/golden/{name}/expected:\n{diff}"
 
 
-def test_at_least_four_golden_labs() -> None:
-    assert len(CASES) >= 4
+def test_golden_labs_cover_every_platform_provider_server_and_provisioner(
+    golden_render: RenderedRepo,
+) -> None:
+    plans = golden_render.rendered.plans
+    assert {p.platform for p in plans} == set(get_args(Platform))
+    assert {p.provider for p in plans} == set(get_args(Provider))
+    assert {m.server for p in plans for m in p.models} == set(get_args(Server))
+    assert {pool.provisioner for p in plans for pool in p.pools} == set(get_args(Provisioner))

@@ -169,5 +169,8 @@ def test_golden_diff(
         assert text in joined, f"{name}: {text!r} not in the report"
 
 
-def test_at_least_eight_scenarios() -> None:
-    assert len(CASES) >= 8
+def test_scenarios_cover_no_change_parts_and_both_kinds_of_base() -> None:
+    scenarios = [Scenario.load(name) for name in CASES]
+    assert {s.changed for s in scenarios} == {True, False}
+    assert any(s.max_size < DEFAULT_MAX_SIZE for s in scenarios), "no report split into parts"
+    assert {s.lab is not None for s in scenarios} == {True, False}, "rendered labs and trees"

@@ -9,7 +9,7 @@ import pytest
 from conftest import INVALID
 from labgen.errors import SpecError
 from labgen.plan import build_plan
-from labgen.spec import parse_lab
+from labgen.spec import LabSpec, parse_lab
 
 CASES = sorted(p.name for p in INVALID.iterdir() if p.is_dir())
 
@@ -23,8 +23,15 @@ def errors_of(case: Path) -> str:
     return ""
 
 
-def test_there_are_enough_cases() -> None:
-    assert len(CASES) >= 15
+def test_every_part_of_the_spec_has_an_invalid_case() -> None:
+    """Each field of `spec` (and `metadata`) is the subject of at least one case."""
+    reported = set()
+    for name in CASES:
+        for line in (INVALID / name / "expected-error.txt").read_text().splitlines():
+            path = line.split(" ")[1].rstrip(":")
+            reported.add(".".join(path.replace("[", ".").split(".")[:2]))
+    expected = {"metadata.name", *(f"spec.{field}" for field in LabSpec.model_fields)}
+    assert expected <= reported, f"no invalid case for {sorted(expected - reported)}"
 
 
 @pytest.mark.parametrize("name", CASES)

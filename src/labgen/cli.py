@@ -18,6 +18,7 @@ from rich.text import Text
 from typer.exceptions import TyperException
 
 from labgen import __version__, tools
+from labgen.data.releases import DEFAULT_KUBERNETES_VERSION
 from labgen.errors import LabgenError, SpecError
 from labgen.root import find_root
 from labgen.starter import PLATFORMS, PROVIDERS, starter_spec
@@ -311,7 +312,7 @@ def check(
     ] = None,
     kubernetes_version: Annotated[
         str, typer.Option(help="Core schemas for trees whose lab spec is not in labs/.")
-    ] = "1.33",
+    ] = DEFAULT_KUBERNETES_VERSION,
     assume_crd: Annotated[
         list[str] | None,
         typer.Option(

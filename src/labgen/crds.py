@@ -22,8 +22,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from labgen.errors import LabgenError
 from labgen.yamlio import YamlSyntaxError, load_all_safe
 
@@ -223,7 +221,6 @@ def shipped_crd_sources(sources: Iterable[CrdSource], groups: Iterable[str]) -> 
 def ship_schemas(crd_root: Path, groups: Iterable[str], out_dir: Path) -> list[Path]:
     """Import the shipped CRDs from ``crd_root`` (laid out and described as in
     ``../shared/crds``) into ``out_dir``, with the provenance table beside them."""
-    _read_value_tag()
     sources = read_sources((crd_root / "SOURCES.md").read_text())
     rows: list[tuple[str, CrdSource]] = []
     written = []
@@ -234,15 +231,3 @@ def ship_schemas(crd_root: Path, groups: Iterable[str], out_dir: Path) -> list[P
     (out_dir / PROVENANCE).write_text(provenance_table(sorted(rows, key=lambda r: r[0])))
     return written
 
-
-def _read_value_tag() -> None:
-    """PyYAML's safe loader has no constructor for YAML 1.1's ``=`` (the ``value`` tag: an
-    enum item of prometheus-operator's CRDs). Read it as the string it is, unless the YAML
-    module already does (the fix belongs in ``labgen.yamlio``)."""
-    tag = "tag:yaml.org,2002:value"
-    if tag not in yaml.CSafeLoader.yaml_constructors:
-        yaml.add_constructor(tag, _value_scalar, Loader=yaml.CSafeLoader)
-
-
-def _value_scalar(loader: yaml.CSafeLoader, node: yaml.Node) -> str:
-    return str(loader.construct_scalar(node))  # type: ignore[arg-type]

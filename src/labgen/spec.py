@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_core import ErrorDetails
 
+from labgen.data.types import AcceleratorName, Dtype, Platform, Provider, Server
 from labgen.errors import Diagnostic, SpecError
 from labgen.yamlio import LoadedDocument, YamlSyntaxError, load_document
 
@@ -31,7 +32,6 @@ KubernetesVersion = Annotated[
     str,
     Field(pattern=r"^1\.[0-9]{2}$", description='Kubernetes minor version, e.g. "1.33".'),
 ]
-AcceleratorName = Literal["L4", "L40S", "A100-40GB", "A100-80GB", "H100-80GB", "H200-141GB"]
 MigSetting = Annotated[
     str,
     Field(
@@ -56,10 +56,10 @@ class Metadata(_Model):
 
 
 class Cluster(_Model):
-    platform: Literal["openshift", "kubernetes"] = Field(
+    platform: Platform = Field(
         description="`openshift` installs operators through OLM; `kubernetes` through Helm."
     )
-    provider: Literal["aws", "ibmcloud", "gcp", "baremetal", "kind"] = Field(
+    provider: Provider = Field(
         description="Where the cluster runs; decides how GPU node pools are created."
     )
     kubernetesVersion: KubernetesVersion = Field(
@@ -322,9 +322,7 @@ class ServedModel(_Model):
             "for s3://."
         ),
     )
-    server: Literal["vllm", "kserve", "llm-d", "llm-d-kserve"] = Field(
-        description="How the model is served."
-    )
+    server: Server = Field(description="How the model is served.")
     pool: DnsLabel = Field(description="GPU pool (spec.gpuPools[].name) it runs on.")
     namespace: DnsLabel = Field(default="llm", description="Namespace of the serving objects.")
     tensorParallel: int | None = Field(
@@ -344,7 +342,7 @@ class ServedModel(_Model):
     autoscaling: Autoscaling | None = Field(
         default=None, description="Scale replicas with KEDA on vLLM metrics instead."
     )
-    dtype: Literal["bf16", "fp16", "fp8", "int8", "int4", "mxfp4"] | None = Field(
+    dtype: Dtype | None = Field(
         default=None,
         description=(
             "Weight format (default: the checkpoint's). fp8 quantizes a 16-bit checkpoint on "
@@ -425,9 +423,7 @@ class Benchmark(_Model):
     )
 
 
-MatrixDtype = Literal["bf16", "fp16", "fp8", "int8", "int4", "mxfp4"]
 MatrixProfile = Literal["concurrent", "constant", "poisson", "synchronous", "throughput"]
-MatrixServer = Literal["vllm", "kserve", "llm-d", "llm-d-kserve"]
 
 
 class MatrixModel(_Model):
@@ -499,12 +495,12 @@ class Matrix(_Model):
         min_length=1, description="Models: names, or objects with quantized checkpoints."
     )
     hardware: list[MatrixHardware] = Field(min_length=1, description="Pools and GPU counts.")
-    servers: list[MatrixServer] = Field(
-        default_factory=lambda: list[MatrixServer](["vllm"]),
+    servers: list[Server] = Field(
+        default_factory=lambda: list[Server](["vllm"]),
         min_length=1,
         description="Servers (each configuration runs its server as a sidecar: vllm).",
     )
-    dtypes: list[MatrixDtype] = Field(
+    dtypes: list[Dtype] = Field(
         default_factory=list,
         description="Weight formats (default: each model's native one).",
     )

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-PLATFORMS = ("openshift", "kubernetes")
-PROVIDERS = ("aws", "ibmcloud", "gcp", "baremetal", "kind")
+from typing import get_args
+
+from labgen.data.types import Platform, Provider
+
+PLATFORMS: tuple[str, ...] = get_args(Platform)
+PROVIDERS: tuple[str, ...] = get_args(Provider)
 
 _CLUSTER = {
     ("openshift", "aws"): """\

@@ -13,6 +13,7 @@ finishes the journal before doing anything else.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import hashlib
 import json
@@ -220,25 +221,44 @@ class _Journal:
 
 def _commit(root: Path, writes: dict[str, str], deletions: list[str]) -> None:
     staged: list[tuple[str, str]] = []
+    created: list[Path] = []
     try:
         # The manifest is staged and renamed last: it never records files not in place.
         for path, content in sorted(writes.items(), key=lambda kv: (kv[0] == MANIFEST, kv[0])):
             target = root / path
-            target.parent.mkdir(parents=True, exist_ok=True)
+            _make_dirs(target.parent, created)
             tmp = target.with_name(f".{target.name}{_TMP_SUFFIX}")
-            _stage(tmp, content)
             staged.append((tmp.relative_to(root).as_posix(), path))
+            _stage(tmp, content)
         # One flush of every staged file to disk before the journal names them (cheaper
         # than an fsync per file: a render writes over a thousand).
         os.sync()
-    except BaseException:
+    except BaseException as exc:
         for tmp_path, _ in staged:
             (root / tmp_path).unlink(missing_ok=True)
+        for directory in reversed(created):
+            with contextlib.suppress(OSError):
+                directory.rmdir()
+        if isinstance(exc, OSError):
+            # A full disk, a read-only or vanished directory: nothing was renamed yet.
+            raise WriteError(f"cannot write the render ({exc}); nothing was changed") from None
         raise
     journal = _Journal(tuple(staged), tuple(deletions))
     (root / STATE_DIR).mkdir(exist_ok=True)
     _write_durably(root / JOURNAL, journal.dumps())
     _apply_journal(root, journal)
+
+
+def _make_dirs(directory: Path, created: list[Path]) -> None:
+    """Create ``directory`` and its missing parents, adding each to ``created`` (outermost
+    first) so that a failed write can remove them again."""
+    missing = []
+    while not directory.is_dir():
+        missing.append(directory)
+        directory = directory.parent
+    for path in reversed(missing):
+        path.mkdir()
+        created.append(path)
 
 
 def _stage(path: Path, content: str) -> None:

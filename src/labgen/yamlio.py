@@ -429,9 +429,22 @@ def _duplicate_key(text: str, file: str, exc: Exception) -> YamlSyntaxError:
     return YamlSyntaxError(Diagnostic(file, 1, 1, "", f"invalid YAML: {message}"))
 
 
+class _Loader(yaml.CSafeLoader):
+    """PyYAML's YAML 1.1 reading, except that a plain ``=`` is the string "=" as in the
+    Kubernetes tools (go-yaml), not YAML 1.1's ``!!value`` type, which PyYAML resolves but
+    cannot construct (prometheus-operator's CRDs have ``enum: [=, ...]``)."""
+
+
+def _plain_string(loader: _Loader, node: yaml.Node) -> Any:
+    return loader.construct_yaml_str(node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:value", _plain_string)
+
+
 def _load_all_pyyaml(text: str, file: str) -> Iterator[Any]:
     try:
-        yield from (doc for doc in yaml.load_all(text, Loader=yaml.CSafeLoader) if doc is not None)
+        yield from (doc for doc in yaml.load_all(text, Loader=_Loader) if doc is not None)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)

@@ -12,7 +12,9 @@ from pathlib import Path
 import pytest
 
 from labgen import cli, repo
+from labgen.data.releases import RELEASES
 from labgen.starter import PLATFORMS, PROVIDERS
+from labgen.tools import HELM_VERSION, KUBECTL_VERSION, KUSTOMIZE_VERSION
 from support import run_cli
 
 run = run_cli
@@ -31,8 +33,8 @@ def test_render_twice_is_byte_identical(repo_copy: Path, tmp_path: Path) -> None
     assert "0 created, 0 updated, 0 deleted" in again.stdout
 
 
-def test_render_check_detects_hand_edit_and_stale_file(repo_copy: Path) -> None:
-    assert run("render", cwd=repo_copy).returncode == 0
+def test_render_check_detects_hand_edit_and_stale_file(rendered_copy: Path) -> None:
+    repo_copy = rendered_copy
     assert run("render", "--check", cwd=repo_copy).returncode == 0
     edited = next((repo_copy / "apps").rglob("application-*.yaml"))
     original = edited.read_text()
@@ -50,8 +52,8 @@ def test_render_check_detects_hand_edit_and_stale_file(repo_copy: Path) -> None:
     assert "extra.yaml" in result.stderr
 
 
-def test_removing_a_pool_deletes_only_its_owned_files(repo_copy: Path) -> None:
-    assert run("render", cwd=repo_copy).returncode == 0
+def test_removing_a_pool_deletes_only_its_owned_files(rendered_copy: Path) -> None:
+    repo_copy = rendered_copy
     spec = repo_copy / "labs" / "h100-llmd.yaml"
     text = spec.read_text()
     start = text.index("    - name: l4")
@@ -135,7 +137,8 @@ def test_plan_shows_pools_versions_and_waves(repo_copy: Path) -> None:
     assert result.returncode == 0, result.stderr
     for expected in ("p5.48xlarge", "g6.xlarge", "gpu-operator", "h100-llmd-gpu-pools"):
         assert expected in result.stdout
-    for expected in ("data/vectors", "18.6-202608310817-system-trixie", "h100-llmd-db-data"):
+    postgres_tag = RELEASES["cnpg"].images["postgresql-18"].partition(":")[2].partition("@")[0]
+    for expected in ("data/vectors", postgres_tag, "h100-llmd-db-data"):
         assert expected in result.stdout
     gke = run("plan", "gke-l4", cwd=repo_copy)
     assert "gcloud container node-pools create a100" in gke.stdout
@@ -146,8 +149,11 @@ def test_plan_shows_pools_versions_and_waves(repo_copy: Path) -> None:
 def test_reports_the_pinned_binaries_it_uses(repo_copy: Path, command: tuple[str, ...]) -> None:
     result = run(*command, cwd=repo_copy)
     assert result.returncode == 0, result.stderr
-    assert "Client Version: v1.35.2 Kustomize Version: v5.7.1" in result.stdout
-    assert "v4.1.4" in result.stdout
+    # the binaries in use report the versions labgen pins (tools.py)
+    assert f"Client Version: {KUBECTL_VERSION} Kustomize Version: {KUSTOMIZE_VERSION}" in (
+        result.stdout
+    )
+    assert HELM_VERSION in result.stdout
     assert str(Path(sys.prefix) / "bin" / "kubectl") in result.stdout
 
 

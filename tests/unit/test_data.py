@@ -68,7 +68,11 @@ def by_kind(objects: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
 def test_database_defaults() -> None:
     (db,) = plan_of("[{name: my-vectors, engine: pgvector}]").databases
     assert (db.namespace, db.instances, db.database, db.owner) == ("data", 3, "my_vectors", "app")
-    assert db.image == RELEASES["cnpg"].images["postgresql-18"]
+    # PostgreSQL 18 unless the spec says otherwise, pinned by digest
+    assert db.image.startswith("ghcr.io/cloudnative-pg/postgresql:18."), db.image
+    assert "@sha256:" in db.image
+    (v17,) = plan_of("[{name: v, engine: pgvector, postgresVersion: 17}]").databases
+    assert v17.image.startswith("ghcr.io/cloudnative-pg/postgresql:17."), v17.image
     assert db.app_secret == "my-vectors-app"
     assert db.pooler is None
     assert db.backup is None

@@ -6,8 +6,11 @@ H100-80GB 81559. usable/GPU = MiB/1024 x 0.9 - 2 GiB overhead.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
+from conftest import GOLDEN, REPO
 from labgen.data.hardware import ACCELERATORS
 from labgen.data.models import MODELS
 from labgen.plan.fit import Device, Fit, tp_problem
@@ -75,8 +78,11 @@ def test_tensor_parallel_must_divide_heads() -> None:
     assert tp_problem(MODELS["Qwen/Qwen3-235B-A22B"], 8) is None  # KV heads replicated
 
 
-def test_catalog_has_the_models_the_issue_names() -> None:
-    assert len(MODELS) >= 15
+def test_catalog_has_every_model_the_labs_serve() -> None:
+    specs = [*(REPO / "labs").glob("*.yaml"), *GOLDEN.glob("*/lab.yaml")]
+    served = {m for p in specs for m in re.findall(r"model: ([\w.-]+/[\w.-]+)", p.read_text())}
+    assert served
+    assert served <= set(MODELS), sorted(served - set(MODELS))
     for model in MODELS.values():
         assert model.heads % model.kv_heads == 0, model.id
         assert model.sliding_layers < model.layers

@@ -110,3 +110,26 @@ def test_interrupted_renames_are_finished_by_the_next_run(
     assert (tmp_path / "apps" / "a" / "x.yaml").read_text() == "new x\n"
     assert (tmp_path / "apps" / "a" / "y.yaml").read_text() == "new y\n"
     assert check_tree(tmp_path, new, {"lab:a"}) == []
+
+
+def test_a_write_failing_while_staging_changes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_tree(tmp_path, _tree({"apps/a/x.yaml": "x\n"}), {"lab:a"})
+    before = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*"))
+    staged: list[Path] = []
+    real_stage = write._stage
+
+    def stage(path: Path, content: str) -> None:
+        if staged:  # the second file: a full disk
+            raise OSError(28, "No space left on device")
+        real_stage(path, content)
+        staged.append(path)
+
+    monkeypatch.setattr(write, "_stage", stage)
+    tree = _tree({"apps/a/x.yaml": "x2\n", "overlays/a/new/k.yaml": "k\n"})
+    with pytest.raises(WriteError, match="No space left on device"):
+        write_tree(tmp_path, tree, {"lab:a"})
+    assert staged, "the first file was staged before the failure"
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")) == before
+    assert (tmp_path / "apps" / "a" / "x.yaml").read_text() == "x\n"

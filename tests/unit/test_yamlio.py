@@ -18,8 +18,19 @@ from labgen.yamlio import YamlSyntaxError, load_all_safe
 REPO = Path(__file__).resolve().parents[2]
 
 
+class _Yaml11(yaml.CSafeLoader):
+    """YAML 1.1 as the Kubernetes tools (go-yaml) read it: a plain `=` is a string."""
+
+
+def _string(loader: _Yaml11, node: yaml.Node) -> Any:
+    return loader.construct_yaml_str(node)
+
+
+_Yaml11.add_constructor("tag:yaml.org,2002:value", _string)
+
+
 def _pyyaml(text: str) -> list[Any]:
-    return [d for d in yaml.load_all(text, Loader=yaml.CSafeLoader) if d is not None]
+    return [d for d in yaml.load_all(text, Loader=_Yaml11) if d is not None]
 
 
 def _fast_path_taken(text: str) -> bool:
@@ -38,7 +49,8 @@ scalars = st.text(
 ).filter(lambda s: s == s.strip())  # leading blanks change the layout, not the scalar
 
 
-@settings(max_examples=3000, deadline=None)
+# Cheap examples: three times the profile's count (tests/conftest.py).
+@settings(max_examples=settings().max_examples * 3)
 @given(
     scalars,
     st.sampled_from(["k: {}\n", "- {}\n", "k: [{}, 1]\n", "{}: v\n", "k: {{a: {}}}\n"]),
@@ -122,6 +134,9 @@ def test_every_manifest_in_the_repository_reads_the_same_both_ways() -> None:
         ("created: 2024-01-02\n", [{"created": "2024-01-02"}]),
         ("a:\n  b: >\n  c: |\n    x\n", [{"a": {"b": "", "c": "x\n"}}]),
         ("a: |-\n", [{"a": ""}]),
+        # prometheus-operator's CRDs: `enum: [=, ...]` (YAML 1.1's `!!value` in PyYAML)
+        ("enum:\n- =\n- '!='\n", [{"enum": ["=", "!="]}]),
+        ("a: =\nb: yes\n", [{"a": "=", "b": True}]),
     ],
 )
 def test_documents_of_a_stream(text: str, documents: list[Any]) -> None:

@@ -32,7 +32,7 @@ from labgen.check.rules import (
     skips_dry_run,
 )
 from labgen.check.sources import app_sources, cached_chart, chart_name, template_source
-from labgen.data.releases import RELEASES, platform_crd_groups
+from labgen.data.releases import DEFAULT_KUBERNETES_VERSION, RELEASES, platform_crd_groups
 from labgen.errors import LabgenError
 from labgen.schemas import SchemaError, SchemaSet
 from labgen.tools import kustomize_build
@@ -46,7 +46,7 @@ APP_PROJECT = ("argoproj.io/v1alpha1", "AppProject")
 @dataclass(frozen=True)
 class CheckOptions:
     schema_dirs: tuple[Path, ...]
-    kubernetes_version: str = "1.33"
+    kubernetes_version: str = DEFAULT_KUBERNETES_VERSION
     skip_kinds: frozenset[str] = frozenset()
     """Kinds not validated, as ``Kind`` or ``group/version/Kind``."""
     assumed_crd_groups: frozenset[str] = frozenset()

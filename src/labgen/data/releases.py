@@ -15,6 +15,9 @@ from __future__ import annotations
 
 from labgen.data.types import HelmChart, OlmPackage, Release
 
+DEFAULT_KUBERNETES_VERSION = "1.33"
+"""Kubernetes minor whose core schemas are used where no lab spec names one."""
+
 RELEASES: dict[str, Release] = {
     r.key: r
     for r in (

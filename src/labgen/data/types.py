@@ -9,8 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-Provider = Literal["aws", "gcp", "ibmcloud", "baremetal", "kind"]
+# The names a spec may use. Each is written here once: the spec's models, the plan and
+# `labgen init` take them from here; tests/unit/test_spec_tables.py checks them against
+# the fact tables (hardware, fit planner, release table).
 Platform = Literal["openshift", "kubernetes"]
+Provider = Literal["aws", "ibmcloud", "gcp", "baremetal", "kind"]
+AcceleratorName = Literal["L4", "L40S", "A100-40GB", "A100-80GB", "H100-80GB", "H200-141GB"]
+Server = Literal["vllm", "kserve", "llm-d", "llm-d-kserve"]
+Dtype = Literal["bf16", "fp16", "fp8", "int8", "int4", "mxfp4"]
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from labgen.check.sources import app_sources, cached_chart, chart_name, template_source
+from labgen.data.releases import DEFAULT_KUBERNETES_VERSION
 from labgen.diff.sides import Snapshot
 from labgen.errors import LabgenError
 from labgen.tools import kustomize_build
@@ -29,7 +30,6 @@ from labgen.yamlio import YamlSyntaxError, dump_data, load_all_safe
 
 APPLICATION = ("argoproj.io/v1alpha1", "Application")
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
-DEFAULT_KUBERNETES = "1.33"
 TargetKey = tuple[str, str, str]
 Inputs = tuple[frozenset[str], frozenset[str]]
 """(files, kustomization directories) a build reads, relative to the side's root."""
@@ -309,9 +309,9 @@ class SideTree:
     def kubernetes_version(self, lab: str | None) -> str:
         """The lab spec's Kubernetes version on this side (charts render for it)."""
         if lab is None:
-            return DEFAULT_KUBERNETES
+            return DEFAULT_KUBERNETES_VERSION
         if lab not in self._kube:
-            self._kube[lab] = DEFAULT_KUBERNETES
+            self._kube[lab] = DEFAULT_KUBERNETES_VERSION
             spec = f"labs/{lab}.yaml"
             if self.files.is_file(spec):
                 try:
@@ -320,7 +320,7 @@ class SideTree:
                     data = None
                 if isinstance(data, dict):
                     cluster = (data.get("spec") or {}).get("cluster") or {}
-                    version = cluster.get("kubernetesVersion") or DEFAULT_KUBERNETES
+                    version = cluster.get("kubernetesVersion") or DEFAULT_KUBERNETES_VERSION
                     self._kube[lab] = str(version)
         return self._kube[lab]
 

@@ -33,7 +33,6 @@ OVERHEAD_GIB = 2.0
 """Per-GPU memory vLLM needs besides weights and KV cache (estimate)."""
 DEFAULT_GPU_MEMORY_UTILIZATION = 0.9
 
-Dtype = Literal["bf16", "fp16", "fp8", "int8", "int4", "mxfp4"]
 KvCacheDtype = Literal["auto", "fp8"]
 
 BYTES_PER_PARAM: dict[str, float] = {

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from labgen.data.models import ModelArch
-from labgen.data.types import Accelerator, InstanceType, Platform, Provider, Release
+from labgen.data.types import Accelerator, InstanceType, Platform, Provider, Release, Server
 from labgen.plan.fit import Fit
 
 Provisioner = Literal["machineset", "karpenter", "external"]
@@ -281,7 +281,6 @@ def pool_placement(pool: PoolPlan) -> dict[str, Any]:
 
 # --- serving --------------------------------------------------------------------------------
 
-Server = Literal["vllm", "kserve", "llm-d", "llm-d-kserve"]
 Routing = Literal["load", "prefix-cache", "precise-prefix-cache", "pd"]
 
 

@@ -27,9 +27,9 @@ from labgen.data.hardware import ACCELERATORS
 from labgen.data.models import MODELS, ModelArch
 from labgen.data.releases import RELEASES
 from labgen.data.serving import EPP, KSERVE, VLLM, generation
-from labgen.data.types import Accelerator
+from labgen.data.types import Accelerator, Server
 from labgen.plan.fit import DEFAULT_GPU_MEMORY_UTILIZATION, Device, Fit, tp_candidates, tp_problem
-from labgen.plan.model import ModelPlan, PoolPlan, Server, Taint
+from labgen.plan.model import ModelPlan, PoolPlan, Taint
 
 ROOT = "serving"
 SERVERS: tuple[Server, ...] = ("vllm", "kserve")
