@@ -10,6 +10,8 @@ import pytest
 
 from labgen.schemas import SchemaSet
 
+pytest_plugins = ("k8s_server",)  # the session's real kube-apiserver (fixture k8s_server)
+
 REPO = Path(__file__).resolve().parents[1]
 GOLDEN = Path(__file__).resolve().parent / "golden"
 INVALID = Path(__file__).resolve().parent / "cases" / "invalid"
