@@ -83,6 +83,17 @@ def live(server: ApiServer, kind: str, name: str, namespace: str | None) -> dict
     return json.loads(proc.stdout) if proc.returncode == 0 else None
 
 
+def put_argocd_cm(server: ApiServer, namespace: str, data: dict[str, str], manager: str) -> None:
+    """Argo CD's settings as another field manager (its installer, a hand edit) left them."""
+    cm = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "argocd-cm", "namespace": namespace},
+        "data": data,
+    }
+    assert not server.apply([cm], namespace, manager=manager).errors
+
+
 @pytest.fixture
 def eks(tmp_path: Path, request: pytest.FixtureRequest, k8s_server: ApiServer) -> Lab:
     lab = Lab(tmp_path, request, "eks-pd")
@@ -97,13 +108,7 @@ def test_bootstrap_applies_the_bundle_with_server_side_apply(
     eks: Lab, k8s_server: ApiServer, capsys: pytest.CaptureFixture[str]
 ) -> None:
     ns = eks.namespace
-    argocd_cm = {
-        "apiVersion": "v1",
-        "kind": "ConfigMap",
-        "metadata": {"name": "argocd-cm", "namespace": ns},
-        "data": {"url": "https://argocd.example.com"},
-    }
-    assert not k8s_server.apply([argocd_cm], ns, manager="helm").errors
+    put_argocd_cm(k8s_server, ns, {"url": "https://argocd.example.com"}, "helm")
     code, out, err = labgen(capsys, k8s_server, eks, "bootstrap", eks.name)
     assert code == 0, err
     assert f"Argo CD v3.1.5 in namespace {ns} (version from label app.kubernetes.io/version" in out
@@ -257,13 +262,8 @@ def test_apply_conflicts_need_force_conflicts(
     eks: Lab, k8s_server: ApiServer, capsys: pytest.CaptureFixture[str]
 ) -> None:
     ns = eks.namespace
-    edited = {
-        "apiVersion": "v1",
-        "kind": "ConfigMap",
-        "metadata": {"name": "argocd-cm", "namespace": ns},
-        "data": {HEALTH_KEY: "hs = {status = 'Healthy'}\nreturn hs\n"},
-    }
-    assert not k8s_server.apply([edited], ns, manager="kubectl-edit").errors
+    edited = {HEALTH_KEY: "hs = {status = 'Healthy'}\nreturn hs\n"}
+    put_argocd_cm(k8s_server, ns, edited, "kubectl-edit")
     code, _, err = labgen(capsys, k8s_server, eks, "bootstrap", eks.name)
     assert code == 2
     assert "conflict (409)" in err
