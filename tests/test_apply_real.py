@@ -45,7 +45,7 @@ from labgen.render.argocd import uses_openshift_gitops
 from labgen.spec import load_lab
 from support import build, render_into
 
-DEFAULT_TIER = {"h100-llmd", "kserve-llmisvc"}  # one OpenShift lab, one Kubernetes lab
+DEFAULT_TIER = {"h100-llmd", "eks-pd"}  # OpenShift and Kubernetes, every kind of pod labgen writes
 SPECS = [
     *(("shipped", p) for p in sorted((REPO / "labs").glob("*.yaml"))),
     *(("golden", p) for p in sorted(GOLDEN.glob("*/lab.yaml"))),
