@@ -57,15 +57,13 @@ def key_of(item: dict[str, Any]) -> str:
 
 @dataclass
 class Applied:
-    """What one apply did: resourceVersion per object, the server's warnings, refusals."""
+    """What applies did: the objects stored, the server's warnings, its refusals."""
 
-    versions: dict[str, str] = field(default_factory=dict)
     objects: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
     def merge(self, other: Applied) -> None:
-        self.versions.update(other.versions)
         self.objects += other.objects
         self.warnings += other.warnings
         self.errors += other.errors
@@ -147,7 +145,7 @@ class ApiServer:
         mode = ["--dry-run=server"] if dry_run else []
         proc = self.kubectl(
             "apply", "--server-side", "--force-conflicts", f"--field-manager={manager}",
-            *mode, "-o", "json", "-f", "-",
+            *mode, "-f", "-",
             stdin="".join(f"---\n{dump_data(i)}" for i in items),
             check=False,
         )  # fmt: skip
@@ -157,16 +155,14 @@ class ApiServer:
                 result.warnings.append(f"{label}: {line}" if label else line)
             elif line.strip():
                 result.errors.append(line)
-        if proc.stdout.strip() and not dry_run:
-            data = json.loads(proc.stdout)
-            for item in data.get("items", [data]) if data.get("kind") == "List" else [data]:
-                result.versions[key_of(item)] = str(item["metadata"]["resourceVersion"])
         if proc.returncode != 0 and not result.errors:
             result.errors.append(f"kubectl apply exited {proc.returncode}")
         return result
 
-    def resource_versions(self, objects: list[dict[str, Any]]) -> dict[str, str]:
-        """The live resourceVersion of each object."""
+    def snapshot(self, objects: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        """Each object as the server holds it, without the bookkeeping of its writes
+        (resourceVersion, managedFields): the first apply after a create rewrites the
+        managedFields the create recorded, and nothing else."""
         if not objects:
             return {}
         proc = self.kubectl(
@@ -174,7 +170,10 @@ class ApiServer:
         )
         data = json.loads(proc.stdout)
         items = data.get("items", [data]) if data.get("kind") == "List" else [data]
-        return {key_of(i): str(i["metadata"]["resourceVersion"]) for i in items}
+        for item in items:
+            for volatile in ("resourceVersion", "managedFields"):
+                item["metadata"].pop(volatile, None)
+        return {key_of(i): i for i in items}
 
     def delete(self, objects: list[dict[str, Any]]) -> None:
         """Delete what a test applied, finalizers first (no controller would remove them).

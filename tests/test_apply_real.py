@@ -216,11 +216,10 @@ def test_lab_applies_to_a_real_api_server(
         ]
 
     pod_security = [w for w in first.warnings if "PodSecurity" in w]
-    live = k8s_server.resource_versions(first.objects)
+    before = k8s_server.snapshot(first.objects)
     second = sync(k8s_server, root, plan, restricted)
-    changed = sorted(
-        f"{k}: {live.get(k)} -> {v}" for k, v in second.versions.items() if live.get(k) != v
-    )
+    after = k8s_server.snapshot(first.objects)
+    changed = sorted(k for k in after if before.get(k) != after[k])
     refused = dict.fromkeys(unexpected(first.errors) + unexpected(second.errors))
     problems = [f"refused: {e}" for e in refused]
     problems += [f"PodSecurity: {w}" for w in pod_security]
