@@ -175,10 +175,15 @@ class ApiServer:
                 item["metadata"].pop(volatile, None)
         return {key_of(i): i for i in items}
 
-    def delete(self, objects: list[dict[str, Any]]) -> None:
-        """Delete what a test applied, finalizers first (no controller would remove them).
-        CRDs and Namespaces stay: a namespace is never finalized without controllers."""
+    def delete(self, objects: list[dict[str, Any]], namespace: str = "default") -> None:
+        """Delete what a test applied, finalizers first (no controller would remove them),
+        namespaced objects that name none from ``namespace``. CRDs and Namespaces stay: a
+        namespace is never finalized without controllers."""
         items = [o for o in objects if o["kind"] not in ("CustomResourceDefinition", "Namespace")]
+        for item in items:
+            meta = item.setdefault("metadata", {})
+            if not meta.get("namespace") and self.namespaced(item["apiVersion"], item["kind"]):
+                meta["namespace"] = namespace
         if not items:
             return
         stream = "".join(f"---\n{dump_data(i)}" for i in items)
