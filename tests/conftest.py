@@ -17,6 +17,8 @@ from labgen.schemas import SchemaSet
 from labgen.write import write_tree
 from labgen.yamlio import load_document
 
+pytest_plugins = ("k8s_server",)  # the session's real kube-apiserver (fixture k8s_server)
+
 REPO = Path(__file__).resolve().parents[1]
 GOLDEN = Path(__file__).resolve().parent / "golden"
 INVALID = Path(__file__).resolve().parent / "cases" / "invalid"

@@ -621,18 +621,25 @@ def bootstrap(
     root: RootOption = None,
 ) -> None:
     """Apply the lab's bootstrap bundle (AppProject, root Application, Application health
-    check) with server-side apply, after checking that Argo CD is installed. Idempotent."""
+    check) with server-side apply, after checking that Argo CD is installed. Idempotent.
+
+    Exit 0 when applied (or validated with --dry-run), 2 on errors (as `status`)."""
     from labgen.cluster.bootstrap import bootstrap as apply_bundle
     from labgen.cluster.client import connect
     from labgen.cluster.report import bootstrap_lines
     from labgen.repo import load_plans, select_labs
 
-    base = _root(root)
-    (resolved,) = load_plans(base, select_labs(base, [lab]))
-    with connect(kubeconfig, context) as cluster:
-        result = apply_bundle(cluster, resolved, dry_run=dry_run, force=force_conflicts)
+    try:
+        base = _root(root)
+        (resolved,) = load_plans(base, select_labs(base, [lab]))
+        with connect(kubeconfig, context) as cluster:
+            _warn_insecure(cluster)
+            result = apply_bundle(cluster, resolved, dry_run=dry_run, force=force_conflicts)
+    except LabgenError as exc:
+        _print_error(exc)
+        raise typer.Exit(EXIT_USAGE) from None
     for warning in result.warnings:
-        err.print(f"[yellow]warning:[/] {warning}", markup=False)
+        _warn(warning)
     for line in bootstrap_lines(result):
         _say(line)
     if not dry_run:
@@ -666,6 +673,7 @@ def status(
         base = _root(root)
         (resolved,) = load_plans(base, select_labs(base, [lab]))
         with connect(kubeconfig, context) as cluster:
+            _warn_insecure(cluster)
             if wait:
                 final = _watch(cluster, resolved, timeout, interval)
             else:
@@ -721,6 +729,20 @@ def version() -> None:
             out.print(f"{tool.name}: {tool.version} ({tool.path})")
     except LabgenError as exc:
         out.print(f"tools: {exc}")
+
+
+def _warn(text: str) -> None:
+    err.print("[yellow]warning:[/] ", end="")
+    err.print(text, markup=False)
+
+
+def _warn_insecure(cluster: Cluster) -> None:
+    """Once per command, instead of urllib3's warning on every request."""
+    if cluster.insecure:
+        _warn(
+            f"context {cluster.context!r} skips TLS verification (insecure-skip-tls-verify): "
+            f"the identity of {cluster.server} is not checked"
+        )
 
 
 def _print_error(exc: LabgenError) -> None:

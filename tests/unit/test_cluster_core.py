@@ -58,28 +58,37 @@ def test_bundle_is_the_committed_bootstrap_directory(spec: Path, tmp_path: Path)
 
 
 @pytest.mark.parametrize(
-    ("labels", "image", "version", "source"),
+    ("labels", "image", "version", "source", "operator"),
     [
         (
             {"app.kubernetes.io/version": "v3.2.0"},
             "quay.io/argoproj/argocd:v3.1.0",
             "v3.2.0",
             "label",
+            False,
         ),
-        ({}, "quay.io/argoproj/argocd:v3.1.5", "v3.1.5", "image tag"),
-        ({}, "registry.local:5000/argocd:v3.1.5", "v3.1.5", "image tag"),
-        ({}, "quay.io/argoproj/argocd@sha256:abc", None, "pinned by digest"),
-        ({}, "registry.local:5000/argoproj/argocd", None, "without a tag"),
+        ({}, "quay.io/argoproj/argocd:v3.1.5", "v3.1.5", "image tag", False),
+        ({}, "registry.local:5000/argocd:v3.1.5", "v3.1.5", "image tag", False),
+        ({}, "quay.io/argoproj/argocd@sha256:abc", None, "pinned by digest", False),
+        ({}, "registry.local:5000/argoproj/argocd", None, "without a tag", False),
+        # OpenShift GitOps tags its images with its own release, not Argo CD's version.
+        (
+            {},
+            "registry.redhat.io/openshift-gitops-1/argocd-rhel9:v1.16.0",
+            None,
+            "tagged with the OpenShift GitOps release",
+            True,
+        ),
     ],
 )
 def test_argocd_version(
-    labels: dict[str, str], image: str, version: str | None, source: str
+    labels: dict[str, str], image: str, version: str | None, source: str, operator: bool
 ) -> None:
     deployment = {
         "metadata": {"name": "argocd-server", "labels": labels},
         "spec": {"template": {"spec": {"containers": [{"name": "server", "image": image}]}}},
     }
-    found, how = _version(deployment)
+    found, how = _version(deployment, operator)
     assert found == version
     assert source in how
 

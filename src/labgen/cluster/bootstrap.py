@@ -98,9 +98,10 @@ def detect_argocd(cluster: Cluster, plan: LabPlan) -> ArgoInstall:
             f"Deployment (label {PART_OF}); spec.gitops.argocdNamespace must name the "
             "namespace Argo CD runs in"
         )
-    version, source = _version(chosen)
     owners = {o.get("kind") for o in chosen["metadata"].get("ownerReferences", [])}
-    flavor = "OpenShift GitOps (argocd-operator)" if "ArgoCD" in owners else "Argo CD"
+    operator = "ArgoCD" in owners
+    version, source = _version(chosen, operator)
+    flavor = "OpenShift GitOps (argocd-operator)" if operator else "Argo CD"
     return ArgoInstall(
         namespace, flavor, chosen["metadata"]["name"], version, source, kubernetes_version
     )
@@ -115,8 +116,9 @@ def _pick(deployments: list[K8sObject]) -> K8sObject | None:
     return None
 
 
-def _version(deployment: K8sObject) -> tuple[str | None, str]:
-    """The Argo CD version from the version label, else from the image tag."""
+def _version(deployment: K8sObject, operator: bool) -> tuple[str | None, str]:
+    """The Argo CD version from the version label, else from the image tag (not for the
+    operator's images: OpenShift GitOps tags them with its own product version)."""
     name = deployment["metadata"]["name"]
     label = deployment["metadata"].get("labels", {}).get(VERSION_LABEL)
     if label:
@@ -126,6 +128,13 @@ def _version(deployment: K8sObject) -> tuple[str | None, str]:
     image = next((i for i in images if "argocd" in i), images[0] if images else "")
     reference = image.split("@", 1)[0]
     last = reference.rsplit("/", 1)[-1]
+    if operator:
+        return None, (
+            f"unknown: the image of Deployment {name} ({image or 'none'}) is tagged with the "
+            "OpenShift GitOps release, not the Argo CD version it ships; see the OpenShift "
+            "GitOps release notes (labgen needs Argo CD "
+            f"v{MIN_VERSION[0]}.{MIN_VERSION[1]} or newer)"
+        )
     if ":" in last:
         return last.rsplit(":", 1)[1], f"image tag of Deployment {name} ({image})"
     why = "pinned by digest" if "@" in image else "without a tag"

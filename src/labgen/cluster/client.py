@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -91,10 +92,15 @@ def status_message(exc: k8s.ApiException) -> str:
 class Cluster:
     """One kubeconfig context: the API calls labgen makes, errors made readable."""
 
-    def __init__(self, api: k8s.ApiClient, context: str, server: str) -> None:
+    def __init__(
+        self, api: k8s.ApiClient, context: str, server: str, *, insecure: bool = False
+    ) -> None:
         self.api = api
         self.context = context
         self.server = server
+        self.insecure = insecure
+        """The context skips TLS verification (``insecure-skip-tls-verify``): said once by
+        the CLI, instead of urllib3's warning on every request."""
 
     def close(self) -> None:
         self.api.close()
@@ -108,7 +114,10 @@ class Cluster:
     @contextlib.contextmanager
     def _errors(self, action: str) -> Iterator[None]:
         try:
-            yield
+            with warnings.catch_warnings():
+                if self.insecure:
+                    warnings.simplefilter("ignore", urllib3.exceptions.InsecureRequestWarning)
+                yield
         except k8s.ApiException as exc:
             message = status_message(exc)
             if exc.status == 401:
@@ -291,4 +300,5 @@ def connect(kubeconfig: Path | None = None, context: str | None = None) -> Clust
     except (ConfigException, yaml.YAMLError, OSError, KeyError, TypeError) as exc:
         raise ClusterError(f"kubeconfig {paths}: cannot use it: {exc}") from None
     name = context or (current or {}).get("name", "?")
-    return Cluster(k8s.ApiClient(configuration), name, configuration.host)
+    insecure = not configuration.verify_ssl
+    return Cluster(k8s.ApiClient(configuration), name, configuration.host, insecure=insecure)

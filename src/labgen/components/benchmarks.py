@@ -14,6 +14,7 @@ import json
 from collections.abc import Iterator
 
 from labgen.components.base import App, Component, K8sObject, KustomizeSource, obj
+from labgen.components.podsecurity import container_context, pod_context
 from labgen.components.serving.common import MODEL_LABEL, hf_token_env, short_hash
 from labgen.data.benchmarks import GUIDELLM, GuidellmGeneration
 from labgen.data.serving import generation
@@ -25,7 +26,7 @@ BENCHMARK_LABEL = "labgen.dev/benchmark"
 CONFIG_LABEL = "labgen.dev/config"
 RESULTS = "/results"
 CACHE = "/cache"
-UID = 1001  # the GuideLLM image runs as 1001:0
+UID = 1001  # the GuideLLM image's user, 1001:0 (on OpenShift restricted-v2 assigns one)
 WAIT_SCRIPT = """\
 import json, sys, time, urllib.request
 url, model = sys.argv[1] + "/v1/models", sys.argv[2]
@@ -92,7 +93,8 @@ def objects(plan: LabPlan, bench: BenchmarkPlan) -> list[K8sObject]:
     claim = _claim(bench)
     # The name hashes the whole (immutable) Job spec, built once with a placeholder for
     # the output file that carries the name.
-    template = _job_spec(bench, image, guidellm_args(bench, gen, f"{RESULTS}/<job>.json"), labels)
+    placeholder = guidellm_args(bench, gen, f"{RESULTS}/<job>.json")
+    template = _job_spec(bench, image, placeholder, labels, plan.openshift)
     job_name = f"bench-{bench.name}-{short_hash(json.dumps(template, sort_keys=True))}"
     args = guidellm_args(bench, gen, f"{RESULTS}/{job_name}.json")
     pvc = obj(
@@ -119,21 +121,19 @@ def objects(plan: LabPlan, bench: BenchmarkPlan) -> list[K8sObject]:
         bench.namespace,
         labels=labels,
         annotations={"argocd.argoproj.io/sync-wave": "1"},
-        spec=_job_spec(bench, image, args, labels),
+        spec=_job_spec(bench, image, args, labels, plan.openshift),
     )
     return [pvc, job]
 
 
 def _job_spec(
-    bench: BenchmarkPlan, image: str, args: list[str], labels: dict[str, str]
+    bench: BenchmarkPlan, image: str, args: list[str], labels: dict[str, str], openshift: bool
 ) -> K8sObject:
     env: list[K8sObject] = [{"name": "HF_HOME", "value": CACHE}]
     if bench.token_secret is not None:
         env.append(hf_token_env(bench.token_secret))
-    restricted: K8sObject = {
-        "allowPrivilegeEscalation": False,
-        "capabilities": {"drop": ["ALL"]},
-    }
+    restricted = container_context()
+    uid = None if openshift else UID
     spec: K8sObject = {
         "backoffLimit": 1,
         "podFailurePolicy": retry_disrupted_pods(),
@@ -141,12 +141,7 @@ def _job_spec(
             "metadata": {"labels": labels},
             "spec": {
                 "restartPolicy": "Never",
-                "securityContext": {
-                    "runAsNonRoot": True,
-                    "runAsUser": UID,
-                    "fsGroup": UID,
-                    "seccompProfile": {"type": "RuntimeDefault"},
-                },
+                "securityContext": pod_context(uid, fs_group=uid),
                 "initContainers": [
                     {
                         "name": "wait-for-target",

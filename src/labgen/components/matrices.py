@@ -24,6 +24,7 @@ from labgen.components.benchmarks import (
     guidellm_args,
     retry_disrupted_pods,
 )
+from labgen.components.podsecurity import container_context, without_assigned_ids
 from labgen.components.serving.common import (
     VLLM_PORT,
     Versions,
@@ -31,6 +32,7 @@ from labgen.components.serving.common import (
     short_hash,
     vllm_args,
     vllm_container,
+    vllm_pod_context,
     volumes,
 )
 from labgen.data.benchmarks import GUIDELLM
@@ -335,12 +337,8 @@ def _job_spec(
             "requests": {"cpu": str(GUIDELLM_CPU), "memory": f"{GUIDELLM_MEMORY_GIB}Gi"},
             "limits": {"memory": f"{2 * GUIDELLM_MEMORY_GIB}Gi"},
         },
-        "securityContext": {
-            "allowPrivilegeEscalation": False,
-            "capabilities": {"drop": ["ALL"]},
-            "runAsNonRoot": True,
-            "runAsUser": UID,
-        },
+        # GuideLLM's user (group 0, as vLLM's): the pod's is vLLM's
+        "securityContext": {**container_context(), "runAsUser": UID},
         "volumeMounts": [
             {"name": "results", "mountPath": RESULTS},
             {"name": "batch", "mountPath": BATCH_DIR, "readOnly": True},
@@ -348,7 +346,7 @@ def _job_spec(
             {"name": "cache", "mountPath": CACHE},
         ],
     }
-    return {
+    spec: K8sObject = {
         # Kueue unsuspends the Job when its ClusterQueue admits it
         "suspend": True,
         "backoffLimit": 2,
@@ -357,7 +355,7 @@ def _job_spec(
             "metadata": {"labels": labels},
             "spec": {
                 "restartPolicy": "Never",
-                "securityContext": {"fsGroup": UID, "seccompProfile": {"type": "RuntimeDefault"}},
+                "securityContext": vllm_pod_context(),
                 "initContainers": [sidecar],
                 "containers": [runner],
                 "nodeSelector": dict(server.pool.node_selector),
@@ -366,6 +364,9 @@ def _job_spec(
             },
         },
     }
+    if plan.openshift:
+        without_assigned_ids(spec["template"]["spec"])
+    return spec
 
 
 def apps(plan: LabPlan) -> Iterator[App]:

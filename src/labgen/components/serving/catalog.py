@@ -221,9 +221,12 @@ kubectl kustomize catalog/serving/<server>/<model>/<gpu>-x<count> | kubectl -n l
 {{- " (or a release of the same generation)" }} |
 
 Pods select nodes by `nvidia.com/gpu.product` (GPU Feature Discovery) and tolerate the
-`nvidia.com/gpu` taint. Memory figures are per GPU in GiB (the formula: `docs/serving.md`);
-"max seqs" is how many full-length sequences the KV cache holds at once. Every
-configuration has one base per server; llm-d has none (see `docs/serving.md`).
+`nvidia.com/gpu` taint. They run as the vLLM image's `vllm` user (`2000:0`) under the
+restricted Pod Security Standard; on OpenShift remove `runAsUser`, `runAsGroup` and
+`fsGroup` (its restricted-v2 SCC assigns them). Memory figures are per GPU in GiB (the
+formula: `docs/serving.md`); "max seqs" is how many full-length sequences the KV cache
+holds at once. Every configuration has one base per server; llm-d has none (see
+`docs/serving.md`).
 
 | server | model | GPU | GPUs | weights/GPU | KV cache/GPU | max seqs | gated | base |
 | --- | --- | --- | ---: | ---: | ---: | ---: | --- | --- |

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from labgen.components.base import K8sObject
+from labgen.components.podsecurity import container_context, pod_context
 from labgen.data.serving import (
     EPP,
     KSERVE,
@@ -30,6 +31,12 @@ NAME_LABEL = "app.kubernetes.io/name"
 INSTANCE_LABEL = "app.kubernetes.io/instance"
 COMPONENT_LABEL = "app.kubernetes.io/component"
 MODEL_LABEL = "labgen.dev/model"
+# The vllm-openai image runs as root by default and ships a `vllm` user, UID 2000 in group
+# 0 (vLLM's docker/Dockerfile, "Non-root support", #40275). Its HOME is not writable by
+# another UID (vLLM issues #10185, #20127): every server gets an emptyDir HOME and its
+# caches under it (or on the model-cache volume).
+VLLM_UID = 2000
+VLLM_HOME = "/home/vllm"
 TERMINATION_GRACE_SECONDS = 120
 STARTUP_FAILURE_THRESHOLD = 360  # x 10 s: an hour to download and load big weights
 
@@ -213,9 +220,7 @@ def vllm_container(
         "args": args,
         "ports": [{"name": "http", "containerPort": port, "protocol": "TCP"}],
     }
-    env = vllm_env(model, role)
-    if env:
-        container["env"] = env
+    container["env"] = [*vllm_env(model, role), *home_env(model)]
     sources = env_from(model)
     if sources:
         container["envFrom"] = sources
@@ -227,12 +232,43 @@ def vllm_container(
     container.update(probes())
     # Leave time for the endpoints to drop the pod before vLLM stops taking requests.
     container["lifecycle"] = {"preStop": {"exec": {"command": ["sleep", "15"]}}}
+    container["securityContext"] = container_context()
     container["volumeMounts"] = volume_mounts(model)
     return container
 
 
+def home_env(model: ModelPlan | None) -> list[K8sObject]:
+    """A writable HOME and every cache vLLM, Hugging Face, Triton and torch.compile write
+    redirected under it (Hugging Face's to the model cache when the model has one)."""
+    cache = f"{VLLM_HOME}/.cache"
+    env = [
+        {"name": "HOME", "value": VLLM_HOME},
+        {"name": "USER", "value": "vllm"},  # getpass.getuser() for a UID not in /etc/passwd
+        {"name": "XDG_CACHE_HOME", "value": cache},
+        {"name": "VLLM_CACHE_ROOT", "value": f"{cache}/vllm"},
+        {"name": "TRITON_CACHE_DIR", "value": f"{cache}/triton"},
+    ]
+    if model is None or model.cache is None:
+        env.append({"name": "HF_HOME", "value": f"{cache}/huggingface"})
+    return env
+
+
+def home_mount() -> K8sObject:
+    return {"name": "home", "mountPath": VLLM_HOME}
+
+
+def home_volume() -> K8sObject:
+    """Node-local scratch for HOME and the caches (weights too, without a model cache)."""
+    return {"name": "home", "emptyDir": {}}
+
+
+def vllm_pod_context() -> K8sObject:
+    """Pods running the vLLM image: its `vllm` user and group 0 (OpenShift: assigned)."""
+    return pod_context(VLLM_UID, 0, 0)
+
+
 def volume_mounts(model: ModelPlan) -> list[K8sObject]:
-    mounts: list[K8sObject] = [{"name": "dshm", "mountPath": "/dev/shm"}]
+    mounts: list[K8sObject] = [{"name": "dshm", "mountPath": "/dev/shm"}, home_mount()]
     if model.cache is not None:
         mounts.append({"name": "model-cache", "mountPath": MODEL_CACHE_MOUNT})
     if model.uri.startswith("pvc://"):
@@ -242,7 +278,8 @@ def volume_mounts(model: ModelPlan) -> list[K8sObject]:
 
 def volumes(model: ModelPlan) -> list[K8sObject]:
     out: list[K8sObject] = [
-        {"name": "dshm", "emptyDir": {"medium": "Memory", "sizeLimit": SHM_SIZE}}
+        {"name": "dshm", "emptyDir": {"medium": "Memory", "sizeLimit": SHM_SIZE}},
+        home_volume(),
     ]
     if model.cache is not None:
         out.append(
@@ -264,6 +301,7 @@ def pod_spec(
         spec["initContainers"] = init
     spec["containers"] = containers
     spec.update(placement(model.pool))
+    spec["securityContext"] = vllm_pod_context()
     spec["terminationGracePeriodSeconds"] = TERMINATION_GRACE_SECONDS
     spec["volumes"] = volumes(model)
     return spec

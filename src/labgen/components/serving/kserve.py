@@ -5,6 +5,7 @@ Deployment mode. KServe's storage initializer fetches `storageUri` into /mnt/mod
 from __future__ import annotations
 
 from labgen.components.base import K8sObject, obj
+from labgen.components.podsecurity import pod_context
 from labgen.components.serving import common
 from labgen.components.serving.common import Versions
 from labgen.plan.model import ModelPlan
@@ -24,7 +25,12 @@ def objects(model: ModelPlan, versions: Versions) -> list[K8sObject]:
     container = common.vllm_container(
         model, versions, args, fit.gpus, port=KSERVE_PORT, name="kserve-container"
     )
-    container["volumeMounts"] = [{"name": "dshm", "mountPath": "/dev/shm"}]
+    container["volumeMounts"] = [{"name": "dshm", "mountPath": "/dev/shm"}, common.home_mount()]
+    # A ServingRuntime has no pod securityContext: the pod's settings go on the container.
+    container["securityContext"] = {
+        **container["securityContext"],
+        **pod_context(common.VLLM_UID, 0),
+    }
     resources = container.pop("resources")
     container.pop("lifecycle")
     runtime = obj(
@@ -39,7 +45,8 @@ def objects(model: ModelPlan, versions: Versions) -> list[K8sObject]:
             "multiModel": False,
             "containers": [container],
             "volumes": [
-                {"name": "dshm", "emptyDir": {"medium": "Memory", "sizeLimit": common.SHM_SIZE}}
+                {"name": "dshm", "emptyDir": {"medium": "Memory", "sizeLimit": common.SHM_SIZE}},
+                common.home_volume(),
             ],
         },
     )

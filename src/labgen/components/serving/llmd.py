@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from labgen.components.base import K8sObject, obj
+from labgen.components.podsecurity import container_context, pod_context
 from labgen.components.serving import common, vllm
 from labgen.components.serving.common import Versions
 from labgen.data.serving import PREFIX_CACHE, EppGeneration
@@ -86,6 +87,7 @@ def workers(model: ModelPlan, versions: Versions) -> list[K8sObject]:
         ],
         "ports": [{"name": "http", "containerPort": common.VLLM_PORT, "protocol": "TCP"}],
         "resources": {"requests": {"cpu": "500m", "memory": "512Mi"}, "limits": {"memory": "1Gi"}},
+        "securityContext": container_context(),
     }
     assert model.prefill is not None
     prefill_fit = model.prefill.fit
@@ -300,6 +302,7 @@ def epp_objects(model: ModelPlan, versions: Versions) -> list[K8sObject]:
             "resources": {"requests": {"cpu": "1", "memory": "4Gi"}, "limits": {"memory": "8Gi"}},
             "readinessProbe": {**grpc_probe, "periodSeconds": 5},
             "livenessProbe": {**grpc_probe, "periodSeconds": 10, "initialDelaySeconds": 5},
+            "securityContext": container_context(),
             "volumeMounts": [{"name": "config", "mountPath": "/config", "readOnly": True}],
         }
     )
@@ -316,6 +319,8 @@ def epp_objects(model: ModelPlan, versions: Versions) -> list[K8sObject]:
                 "metadata": {"labels": labels},
                 "spec": {
                     "serviceAccountName": name,
+                    # the image's user is numeric (65532), so no UID needs naming
+                    "securityContext": pod_context(),
                     "containers": [container],
                     "terminationGracePeriodSeconds": 130,
                     "volumes": [{"name": "config", "configMap": {"name": name}}],

@@ -4,6 +4,7 @@ a PodMonitor, and the optional model-cache PVC filled by a download Job first.""
 from __future__ import annotations
 
 from labgen.components.base import K8sObject, obj
+from labgen.components.podsecurity import container_context
 from labgen.components.serving import common
 from labgen.components.serving.common import Versions
 from labgen.plan.model import ModelPlan
@@ -177,13 +178,18 @@ def cache_objects(model: ModelPlan, versions: Versions) -> list[K8sObject]:
     env: list[K8sObject] = [{"name": "HF_HOME", "value": common.MODEL_CACHE_MOUNT}]
     if model.token_secret is not None:
         env.append(common.hf_token_env(model.token_secret))
+    env += [e for e in common.home_env(model) if e["name"] != "HF_HOME"]
     container: K8sObject = {
         "name": "download",
         "image": versions.vllm_image,
         "command": ["python3", "-c", DOWNLOAD_SCRIPT, repo],
         "env": env,
         "resources": {"requests": {"cpu": "1", "memory": "4Gi"}, "limits": {"memory": "8Gi"}},
-        "volumeMounts": [{"name": "model-cache", "mountPath": common.MODEL_CACHE_MOUNT}],
+        "securityContext": container_context(),
+        "volumeMounts": [
+            {"name": "model-cache", "mountPath": common.MODEL_CACHE_MOUNT},
+            common.home_mount(),
+        ],
     }
     job = obj(
         "batch/v1",
@@ -198,6 +204,7 @@ def cache_objects(model: ModelPlan, versions: Versions) -> list[K8sObject]:
                 "metadata": {"labels": {common.MODEL_LABEL: model.name}},
                 "spec": {
                     "restartPolicy": "OnFailure",
+                    "securityContext": common.vllm_pod_context(),
                     "containers": [container],
                     # on the pool: a ReadWriteOnce volume binds to the node that fills it
                     **common.placement(model.pool),
@@ -205,7 +212,8 @@ def cache_objects(model: ModelPlan, versions: Versions) -> list[K8sObject]:
                         {
                             "name": "model-cache",
                             "persistentVolumeClaim": {"claimName": common.cache_claim(model)},
-                        }
+                        },
+                        common.home_volume(),
                     ],
                 },
             },

@@ -1,0 +1,304 @@
+"""A real Kubernetes API server for the tests: kube-apiserver v1.33 and etcd from
+``../shared/k8s`` (``$LABGEN_K8S``), with the upstream CRDs of ``../shared/crds``
+(``$LABGEN_CRDS``) installed and Established.
+
+One server per test session (starting it and installing the CRDs takes a minute or two on
+a loaded machine). It runs the upstream admission chain only: OpenAPI and CRD structural
+schemas, CEL rules, defaulting, immutability, PodSecurity; no controllers, scheduler or
+kubelet, so nothing reconciles and no namespace is ever finalized. Tests that share it
+apply with the field manager Argo CD uses (``argocd-controller``) and never delete.
+
+Objects are applied with the pinned kubectl (``.venv/bin``, see labgen.tools): it prints the
+server's ``Warning`` headers (PodSecurity's among them) on stderr, one line each.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from labgen.tools import find_tool
+from labgen.yamlio import dump_data
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+ARGOCD_MANAGER = "argocd-controller"  # the field manager of Argo CD's server-side apply
+# Kinds with a pod template: PodSecurity admission warns on these, per object.
+WORKLOAD_KINDS = frozenset(
+    {"Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob"}
+)
+WARN_RESTRICTED = {"pod-security.kubernetes.io/warn": "restricted"}
+
+
+def k8s_dir() -> Path:
+    return Path(os.environ.get("LABGEN_K8S", SHARED / "k8s"))
+
+
+def crds_dir() -> Path:
+    return Path(os.environ.get("LABGEN_CRDS", SHARED / "crds"))
+
+
+def charts_dir() -> Path:
+    return Path(os.environ.get("LABGEN_CHARTS", SHARED / "charts"))
+
+
+def key_of(item: dict[str, Any]) -> str:
+    meta = item.get("metadata") or {}
+    where = f"{meta['namespace']}/" if meta.get("namespace") else ""
+    return f"{item.get('apiVersion')} {item.get('kind')} {where}{meta.get('name')}"
+
+
+@dataclass
+class Applied:
+    """What applies did: the objects stored, the server's warnings, its refusals."""
+
+    objects: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def merge(self, other: Applied) -> None:
+        self.objects += other.objects
+        self.warnings += other.warnings
+        self.errors += other.errors
+
+
+@dataclass
+class ApiServer:
+    directory: Path
+    kubeconfig: Path
+    kubectl_path: Path
+    _scopes: dict[tuple[str, str], bool] = field(default_factory=dict)
+
+    def kubectl(
+        self, *args: str, stdin: str | None = None, check: bool = True
+    ) -> subprocess.CompletedProcess[str]:
+        proc = subprocess.run(
+            [str(self.kubectl_path), "--kubeconfig", str(self.kubeconfig), *args],
+            input=stdin,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if check and proc.returncode != 0:
+            raise AssertionError(f"kubectl {' '.join(args)} failed:\n{proc.stderr}")
+        return proc
+
+    def namespaced(self, api_version: str, kind: str) -> bool:
+        """Whether the server serves ``kind`` per namespace (unknown kinds: True, so the
+        server's own error names them)."""
+        if not self._scopes:
+            out = self.kubectl("api-resources", "-o", "wide", "--no-headers").stdout
+            for line in out.splitlines():
+                cols = line.split()
+                # NAME [SHORTNAMES] APIVERSION NAMESPACED KIND VERBS...
+                for i, col in enumerate(cols):
+                    if col in ("true", "false") and i >= 2:
+                        self._scopes[cols[i - 1], cols[i + 1]] = col == "true"
+                        break
+        return self._scopes.get((api_version, kind), True)
+
+    def ensure_namespace(self, name: str, labels: dict[str, str] | None = None) -> None:
+        item: dict[str, Any] = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}
+        if labels:
+            item["metadata"]["labels"] = labels
+        self.kubectl(
+            "apply", "--server-side", "--field-manager=labgen-test", "-f", "-",
+            stdin=json.dumps(item),
+        )  # fmt: skip
+
+    def apply(
+        self,
+        objects: Iterable[dict[str, Any]],
+        namespace: str,
+        manager: str = ARGOCD_MANAGER,
+        *,
+        dry_run: bool = False,
+    ) -> Applied:
+        """Server-side apply (forcing conflicts, as Argo CD does) with namespaced objects
+        that name none put in ``namespace`` (Argo CD's destination). Workloads are applied
+        one by one so that every warning is attributed to its object. ``dry_run``: the
+        server admits and validates, and stores nothing."""
+        batch: list[dict[str, Any]] = []
+        result = Applied()
+        for item in objects:
+            meta = item.setdefault("metadata", {})
+            if not meta.get("namespace") and self.namespaced(item["apiVersion"], item["kind"]):
+                meta["namespace"] = namespace
+            if item["kind"] in WORKLOAD_KINDS:
+                result.merge(self._apply([item], manager, key_of(item), dry_run))
+            else:
+                batch.append(item)
+        if batch:
+            result.merge(self._apply(batch, manager, "", dry_run))
+        return result
+
+    def _apply(
+        self, items: list[dict[str, Any]], manager: str, label: str, dry_run: bool
+    ) -> Applied:
+        mode = ["--dry-run=server"] if dry_run else []
+        proc = self.kubectl(
+            "apply", "--server-side", "--force-conflicts", f"--field-manager={manager}",
+            *mode, "-f", "-",
+            stdin="".join(f"---\n{dump_data(i)}" for i in items),
+            check=False,
+        )  # fmt: skip
+        result = Applied(objects=[] if dry_run else items)
+        for line in proc.stderr.splitlines():
+            if line.startswith("Warning:"):
+                result.warnings.append(f"{label}: {line}" if label else line)
+            elif line.strip():
+                result.errors.append(line)
+        if proc.returncode != 0 and not result.errors:
+            result.errors.append(f"kubectl apply exited {proc.returncode}")
+        return result
+
+    def snapshot(self, objects: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        """Each object as the server holds it, without the bookkeeping of its writes
+        (resourceVersion, managedFields): the first apply after a create rewrites the
+        managedFields the create recorded, and nothing else."""
+        if not objects:
+            return {}
+        proc = self.kubectl(
+            "get", "-o", "json", "-f", "-", stdin="".join(f"---\n{dump_data(i)}" for i in objects)
+        )
+        data = json.loads(proc.stdout)
+        items = data.get("items", [data]) if data.get("kind") == "List" else [data]
+        for item in items:
+            for volatile in ("resourceVersion", "managedFields"):
+                item["metadata"].pop(volatile, None)
+        return {key_of(i): i for i in items}
+
+    def delete(self, objects: list[dict[str, Any]], namespace: str = "default") -> None:
+        """Delete what a test applied, finalizers first (no controller would remove them),
+        namespaced objects that name none from ``namespace``. CRDs and Namespaces stay: a
+        namespace is never finalized without controllers."""
+        items = [o for o in objects if o["kind"] not in ("CustomResourceDefinition", "Namespace")]
+        for item in items:
+            meta = item.setdefault("metadata", {})
+            if not meta.get("namespace") and self.namespaced(item["apiVersion"], item["kind"]):
+                meta["namespace"] = namespace
+        if not items:
+            return
+        stream = "".join(f"---\n{dump_data(i)}" for i in items)
+        unfinalize = json.dumps({"metadata": {"finalizers": None}})
+        self.kubectl(
+            "patch", "-f", "-", "--type=merge", "-p", unfinalize, stdin=stream, check=False
+        )
+        self.kubectl("delete", "-f", "-", "--ignore-not-found", "--wait=false", stdin=stream)
+
+    def wait_established(self, names: Iterable[str]) -> None:
+        crds = [f"crd/{name}" for name in names]
+        if crds:
+            self.kubectl("wait", "--for=condition=Established", "--timeout=120s", *crds)
+
+
+def start_server(directory: Path) -> ApiServer:
+    start = k8s_dir() / "start"
+    proc = subprocess.run([str(start), str(directory)], capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        raise AssertionError(f"{start} {directory} failed:\n{proc.stdout}\n{proc.stderr}")
+    kubeconfig = Path(proc.stdout.strip().splitlines()[-1])
+    return ApiServer(directory, kubeconfig, find_tool("kubectl"))
+
+
+def stop_server(server: ApiServer) -> None:
+    subprocess.run([str(k8s_dir() / "stop"), str(server.directory)], check=False)
+
+
+def install_crds(server: ApiServer) -> None:
+    """Every CRD of ../shared/crds, created (faster than a server-side apply of these
+    large schemas) and Established."""
+    server.kubectl("create", "-R", "-f", str(crds_dir()))
+    server.kubectl("wait", "--for=condition=Established", "--timeout=300s", "crd", "--all")
+
+
+@pytest.fixture(scope="session")
+def k8s_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiServer]:
+    """The session's real kube-apiserver with the upstream CRDs installed.
+
+    ``$LABGEN_TEST_KUBECONFIG`` names one already running (CRDs installed; e.g. from
+    ``../shared/k8s/start``) to reuse between runs while working on these tests."""
+    reuse = os.environ.get("LABGEN_TEST_KUBECONFIG")
+    if reuse:
+        yield ApiServer(Path(reuse).parent, Path(reuse), find_tool("kubectl"))
+        return
+    if not (k8s_dir() / "start").is_file():
+        pytest.skip(
+            f"no kube-apiserver at {k8s_dir()}: tests against a real API server need "
+            "../shared/k8s (or LABGEN_K8S pointing at a copy with its start/stop scripts)"
+        )
+    if not crds_dir().is_dir():
+        pytest.skip(
+            f"upstream CRDs not found at {crds_dir()}: the real API server needs "
+            "../shared/crds (or LABGEN_CRDS) to serve the custom resources labgen applies"
+        )
+    server = start_server(tmp_path_factory.mktemp("kube-apiserver") / "state")
+    try:
+        install_crds(server)
+        yield server
+    finally:
+        stop_server(server)
+
+
+def install_argocd(
+    server: ApiServer,
+    namespace: str,
+    *,
+    operator: bool = False,
+    version_label: str | None = "v3.1.5",
+    image: str = "quay.io/argoproj/argocd:v3.1.5",
+) -> None:
+    """A stand-in Argo CD: its namespace and the API server Deployment `labgen bootstrap`
+    looks for (no Pods ever run: no controllers). With ``operator``, the Deployment is
+    owned by an ArgoCD resource, as OpenShift GitOps' operator leaves it."""
+    server.ensure_namespace(namespace)
+    prefix = namespace if operator else "argocd"
+    name = f"{prefix}-server"
+    labels = {
+        "app.kubernetes.io/name": name,
+        "app.kubernetes.io/component": "server",
+        "app.kubernetes.io/part-of": "argocd",
+    }
+    if version_label:
+        labels["app.kubernetes.io/version"] = version_label
+    meta: dict[str, Any] = {"name": name, "namespace": namespace, "labels": labels}
+    objects: list[dict[str, Any]] = []
+    if operator:
+        instance = {
+            "apiVersion": "argoproj.io/v1beta1",
+            "kind": "ArgoCD",
+            "metadata": {"name": namespace, "namespace": namespace},
+            "spec": {"server": {"route": {"enabled": True}}},
+        }
+        objects.append(instance)
+        meta["ownerReferences"] = [
+            {
+                "apiVersion": "argoproj.io/v1beta1",
+                "kind": "ArgoCD",
+                "name": namespace,
+                "uid": "00000000-0000-0000-0000-000000000001",
+            }
+        ]
+    objects.append(
+        {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": meta,
+            "spec": {
+                "selector": {"matchLabels": {"app.kubernetes.io/name": name}},
+                "template": {
+                    "metadata": {"labels": {"app.kubernetes.io/name": name}},
+                    "spec": {"containers": [{"name": "argocd-server", "image": image}]},
+                },
+            },
+        }
+    )
+    applied = server.apply(objects, namespace, manager="gitops-operator" if operator else "helm")
+    assert not applied.errors, applied.errors
