@@ -285,3 +285,27 @@ def test_every_version_variant_is_strictly_valid(
 ) -> None:
     objects = objects_of(plan_of(model, **versions))
     assert not validation_errors(schema_set("1.33"), objects, str(versions))
+
+
+@pytest.mark.parametrize(
+    ("gateway_class", "tls"), [("istio", True), ("openshift-default", True), ("kgateway", False)]
+)
+def test_istio_gateways_speak_tls_to_the_epp(gateway_class: str, tls: bool) -> None:
+    """The EPP serves TLS; Istio's proxies need a DestinationRule to use it (issue 14:
+    with FailClose, plaintext made every request fail). kgateway needs none."""
+    text = SPEC.format(versions="{}", model=PRECISE).replace(
+        "className: istio", f"className: {gateway_class}"
+    )
+    plan = build_plan(parse_lab(text, "lab.yaml"), "lab.yaml")
+    objects = objects_of(plan)
+    rules = [o for o in objects if o["kind"] == "DestinationRule"]
+    if not tls:
+        assert rules == []
+        return
+    (rule,) = rules
+    epp = find(objects, "Service", "m-epp")
+    assert rule["spec"]["host"] == f"m-epp.{epp['metadata']['namespace']}.svc.cluster.local"
+    assert rule["metadata"]["namespace"] == epp["metadata"]["namespace"]
+    assert rule["spec"]["trafficPolicy"]["tls"] == {"mode": "SIMPLE", "insecureSkipVerify": True}
+    pool = find(objects, "InferencePool")
+    assert pool["spec"]["endpointPickerRef"]["name"] == "m-epp"

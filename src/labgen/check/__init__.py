@@ -33,6 +33,7 @@ from labgen.check.rules import (
 )
 from labgen.check.sources import app_sources, cached_chart, chart_name, template_source
 from labgen.data.releases import RELEASES, platform_crd_groups
+from labgen.plan.endpoints import gateway_class_of, gateway_crd_groups
 from labgen.errors import LabgenError
 from labgen.schemas import SchemaError, SchemaNotFound, SchemaSet
 from labgen.spec import load_lab
@@ -241,7 +242,8 @@ class _Labs:
         return LabContext(
             name,
             cluster.kubernetesVersion,
-            platform_crd_groups(cluster.platform, cluster.provider),
+            platform_crd_groups(cluster.platform, cluster.provider)
+            | gateway_crd_groups(gateway_class_of(lab)),
             tuple((w.rule, w.reason) for w in lab.spec.check.disable),
         )
 

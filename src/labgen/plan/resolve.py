@@ -20,6 +20,7 @@ from labgen.data.types import InstanceType, OlmPackage, Release
 from labgen.errors import Diagnostic, PathPart, SpecError
 from labgen.plan.benchmarks import resolve_benchmarks
 from labgen.plan.data import resolve_databases, resolve_open_webui
+from labgen.plan.endpoints import gateway_class_of
 from labgen.plan.matrix import gpu_budgets, resolve_matrices
 from labgen.plan.model import GitOpsPlan, GpuOperatorPlan, LabPlan, PoolPlan, Provisioner, Taint
 from labgen.plan.observability import resolve_observability
@@ -86,9 +87,7 @@ def build_plan(loaded: LoadedLab, spec_file: str) -> LabPlan:
     )
     if any(m.autoscaling is not None and m.autoscaling.engine == "hpa" for m in models):
         operators |= {"prometheus-adapter"}  # serves vLLM metrics to the HPAs
-    gateway_class = lab.spec.gateway.className or (
-        "openshift-default" if lab.spec.cluster.platform == "openshift" else None
-    )
+    gateway_class = gateway_class_of(lab)
     benchmarks = resolve_benchmarks(lab, models, gateway_class, errors.error)
     live_pools = [p for p in pools if p is not None]
     pinned = {key: releases[key].version for key in ("vllm", "guidellm") if key in releases}

@@ -19,6 +19,7 @@ from labgen.components.base import K8sObject, obj
 from labgen.components.serving import common, vllm
 from labgen.components.serving.common import Versions
 from labgen.data.serving import PREFIX_CACHE, EppGeneration
+from labgen.plan.endpoints import ISTIO_GATEWAY_CLASSES
 from labgen.plan.model import ModelPlan
 
 GRPC_PORT = 9002
@@ -499,4 +500,25 @@ def gateway_objects(model: ModelPlan, gateway_class: str) -> list[K8sObject]:
             ],
         },
     )
-    return [gateway, route]
+    if gateway_class not in ISTIO_GATEWAY_CLASSES:
+        return [gateway, route]
+    return [gateway, route, epp_destination_rule(model)]
+
+
+def epp_destination_rule(model: ModelPlan) -> K8sObject:
+    """TLS from an Istio gateway to the EPP, which serves TLS with a self-signed
+    certificate (the gateway would otherwise speak plaintext, and with ``FailClose`` every
+    request fails). Upstream's gateway chart renders the same for its ``istio`` provider
+    (llm-d/llm-d-router v0.10.0 config/charts/llm-d-router-gateway/templates/istio.yaml);
+    ``networking.istio.io/v1`` is served from Istio 1.22."""
+    return obj(
+        "networking.istio.io/v1",
+        "DestinationRule",
+        epp_name(model),
+        model.namespace,
+        labels={common.MODEL_LABEL: model.name, common.COMPONENT_LABEL: "epp"},
+        spec={
+            "host": f"{epp_name(model)}.{model.namespace}.svc.cluster.local",
+            "trafficPolicy": {"tls": {"mode": "SIMPLE", "insecureSkipVerify": True}},
+        },
+    )
