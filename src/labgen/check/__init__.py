@@ -18,6 +18,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from labgen.check.clusters import shared_cluster_findings
 from labgen.check.model import Finding, Report, Resource
 from labgen.check.rules import (
     BUILTIN_GROUPS,
@@ -99,6 +100,8 @@ def check_tree(root: Path, paths: Iterable[Path], options: CheckOptions) -> Repo
             report.resources.append(resource)
     _render_charts(root, built, report, labs, options, schema_sets)
     _check_applications(root, built, report, labs, options)
+    apps = (o for objs in built.values() for o in objs if o.get("kind") == "Application")
+    report.problems += shared_cluster_findings(apps)
     _check_gpu_placement(root, built, report)
     _apply_waivers(root, report, labs)
     _locate_errors(root, report)

@@ -57,6 +57,8 @@ _OPERATOR_KEYS = {
     "monitoring": "monitoring",
     "kueue": "kueue",
 }
+OPERATORS = frozenset(_OPERATOR_KEYS.values())
+"""Release keys of the operators a spec can enable (each cluster-wide)."""
 
 
 class _Collector:
