@@ -113,7 +113,20 @@ def test_precise_prefix_cache_vllm_and_epp_agree(epp: str) -> None:
         assert int(port) in {p["port"] for p in epp_service["spec"]["ports"]}
         assert params["kvEventsConfig"]["zmqEndpoint"] == f"tcp://*:{port}"
         assert params["indexerConfig"]["tokenizersPoolConfig"]["modelName"] == "Qwen/Qwen3-8B"
-        return
+
+
+def test_precise_prefix_cache_with_llm_d_router_v0_10() -> None:
+    plan = plan_of(PRECISE, **{"llm-d-router": "v0.10.0"})
+    objects = objects_of(plan)
+    (vllm,) = find(objects, "Deployment", "m-decode")["spec"]["template"]["spec"]["containers"]
+    events = json.loads(flag(vllm["args"], "--kv-events-config"))
+    config = yaml.safe_load(find(objects, "ConfigMap", "m-epp")["data"]["config.yaml"])
+    versions = Versions.of(plan)
+    gen = versions.epp
+    assert gen.precise_producer is not None
+    plugins = {p["type"]: p.get("parameters", {}) for p in config["plugins"]}
+    params = plugins[gen.precise_producer]
+    epp_service = find(objects, "Service", "m-epp")
     # llm-d-router v0.10 (deploy/config/epp-precise-prefix-cache-config.yaml): each vLLM
     # pod binds its publisher, the producer subscribes to every pool endpoint's socket
     host, port = events["endpoint"].removeprefix("tcp://").rsplit(":", 1)
@@ -136,9 +149,8 @@ def test_precise_prefix_cache_vllm_and_epp_agree(epp: str) -> None:
     assert token["modelName"] == plan.models[0].served_name
     render = find(objects, "Service", "m-vllm")
     assert token["vllm"]["url"] == f"http://m-vllm.{plan.models[0].namespace}.svc:8000"
-    assert render["spec"]["selector"] == find(objects, "Deployment", "m-decode")["spec"][
-        "selector"
-    ]["matchLabels"]
+    decode = find(objects, "Deployment", "m-decode")
+    assert render["spec"]["selector"] == decode["spec"]["selector"]["matchLabels"]
     assert render["spec"]["ports"][0]["port"] == 8000
     assert versions.vllm.render_flag == "--enable-scale-out"
     assert versions.vllm.render_flag in vllm["args"]

@@ -34,8 +34,8 @@ from labgen.check.rules import (
 )
 from labgen.check.sources import app_sources, cached_chart, chart_name, template_source
 from labgen.data.releases import RELEASES, platform_crd_groups
-from labgen.plan.endpoints import gateway_class_of, gateway_crd_groups
 from labgen.errors import LabgenError
+from labgen.plan.endpoints import gateway_class_of, gateway_crd_groups
 from labgen.schemas import SchemaError, SchemaNotFound, SchemaSet
 from labgen.spec import load_lab
 from labgen.tools import kustomize_build

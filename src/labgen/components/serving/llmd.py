@@ -228,7 +228,8 @@ def precise_plugins(model: ModelPlan, gen: EppGeneration) -> list[dict[str, Any]
     """The plugins of the precise preset (the scorer is referenced as ``precise_scorer``)."""
     if gen.precise_producer is None:
         return [{"type": gen.precise_scorer, "parameters": legacy_precise_parameters(model)}]
-    assert gen.token_producer is not None and gen.endpoint_source is not None
+    assert gen.token_producer is not None
+    assert gen.endpoint_source is not None
     return [
         {
             "type": gen.token_producer,
