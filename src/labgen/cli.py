@@ -36,11 +36,13 @@ from labgen.bench.report import load_results
 from labgen.errors import LabgenError, SpecError
 from labgen.plan.describe import (
     Table,
+    backup_notes,
     catalog_table,
     database_table,
     gcloud_commands,
     matrix_tables,
     model_table,
+    monitoring_notes,
     pool_table,
     versions_table,
 )
@@ -171,6 +173,15 @@ def plan(
         out.print("\n[bold]GKE node pools[/] (create them outside the cluster):")
         for command in commands:
             out.print(command, markup=False)
+    _notes("Cluster monitoring (before you sync)", monitoring_notes(resolved))
+    _notes("Database backups", backup_notes(resolved))
+
+
+def _notes(title: str, lines: list[str]) -> None:
+    if lines:
+        out.print(f"\n[bold]{title}[/]:")
+        for line in lines:
+            out.print(f"- {line}", markup=False)
 
 
 @app.command()

@@ -137,6 +137,9 @@ def test_plan_shows_pools_versions_and_waves(repo_copy: Path) -> None:
         assert expected in result.stdout
     for expected in ("data/vectors", "18.6-202608310817-system-trixie", "h100-llmd-db-data"):
         assert expected in result.stdout
+    # OpenShift's monitoring ConfigMap is the user's, and in-tree Barman backups go in 1.31
+    assert "Add `enableUserWorkload: true`" in result.stdout
+    assert "removed in 1.31" in result.stdout
     gke = run("plan", "gke-l4", cwd=repo_copy)
     assert "gcloud container node-pools create a100" in gke.stdout
     assert "gpu-partition-size=3g.40gb" in gke.stdout

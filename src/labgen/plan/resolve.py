@@ -23,7 +23,7 @@ from labgen.plan.data import resolve_databases, resolve_open_webui
 from labgen.plan.endpoints import gateway_class_of
 from labgen.plan.matrix import gpu_budgets, resolve_matrices
 from labgen.plan.model import GitOpsPlan, GpuOperatorPlan, LabPlan, PoolPlan, Provisioner, Taint
-from labgen.plan.observability import resolve_observability
+from labgen.plan.observability import resolve_cluster_monitoring_config, resolve_observability
 from labgen.plan.serving import resolve_models
 from labgen.spec import GpuPool, Lab, LoadedLab
 
@@ -95,6 +95,7 @@ def build_plan(loaded: LoadedLab, spec_file: str) -> LabPlan:
     pinned = {key: releases[key].version for key in ("vllm", "guidellm") if key in releases}
     matrices = resolve_matrices(lab, live_pools, models, operators, pinned, errors.error)
     observability = resolve_observability(lab, operators, errors.error)
+    monitoring_config = resolve_cluster_monitoring_config(lab, errors.error)
     databases = resolve_databases(lab, operators, releases, errors.error)
     open_webui = resolve_open_webui(lab, models, databases, gateway_class, releases, errors.error)
     for i, waiver in enumerate(lab.spec.check.disable):
@@ -158,6 +159,7 @@ def build_plan(loaded: LoadedLab, spec_file: str) -> LabPlan:
         observability=observability,
         databases=databases,
         open_webui=open_webui,
+        cluster_monitoring_config=monitoring_config,
     )
 
 
