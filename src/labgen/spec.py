@@ -98,8 +98,8 @@ class Cluster(_Model):
     machineImage: str | None = Field(
         default=None,
         description=(
-            "OpenShift on aws: the RHCOS AMI ID of the cluster's worker MachineSets "
-            "(`ami-...`); default: looked up by the RHCOS name filter. OpenShift on "
+            "OpenShift on aws (required with gpuPools): the RHCOS AMI ID of the cluster's "
+            "worker MachineSets (`ami-...`), the image the installer booted. OpenShift on "
             "ibmcloud: the VPC image name; default `<infrastructureId>-rhcos`."
         ),
     )

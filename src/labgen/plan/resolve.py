@@ -191,6 +191,25 @@ def _check_cluster(lab: Lab, errors: _Collector) -> None:
         errors.error((*at, "infrastructureId"), "only used by OpenShift on aws or ibmcloud")
     if cluster.machineImage is not None and not machinesets:
         errors.error((*at, "machineImage"), "only used by OpenShift on aws or ibmcloud")
+    aws_machinesets = machinesets and cluster.provider == "aws" and bool(lab.spec.gpuPools)
+    if aws_machinesets and cluster.machineImage is None:
+        # openshift/machine-api-provider-aws resolves AMI filters to the newest matching
+        # image (pkg/actuators/machine/instances.go, getAMI), so a name filter boots the
+        # newest RHCOS, not the cluster's boot image; OpenShift's docs copy the AMI from
+        # an existing worker MachineSet.
+        errors.error(
+            (*at, "machineImage"),
+            "required for GPU pools on OpenShift on aws: the AMI of the cluster's worker "
+            "MachineSets (a name filter would boot the newest RHCOS, not the cluster's "
+            "boot image); read it with `oc -n openshift-machine-api get machineset "
+            "-o jsonpath='{.items[0].spec.template.spec.providerSpec.value.ami.id}'`",
+        )
+    if (
+        aws_machinesets
+        and cluster.machineImage is not None
+        and not re.fullmatch(r"ami-[0-9a-f]{8,17}", cluster.machineImage)
+    ):
+        errors.error((*at, "machineImage"), "an AMI ID looks like `ami-0123456789abcdef0`")
     if cluster.provider in _ZONE_SHAPES and cluster.region is not None:
         shape, example = _ZONE_SHAPES[cluster.provider]
         pattern = re.compile(shape.format(region=re.escape(cluster.region)) + "$")
