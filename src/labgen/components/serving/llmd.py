@@ -302,22 +302,11 @@ def render_url(model: ModelPlan) -> str:
 
 
 def render_service(model: ModelPlan) -> K8sObject:
-    """The Service the EPP's token producer tokenizes through (vLLM's render endpoints)."""
-    labels = {common.MODEL_LABEL: model.name, common.COMPONENT_LABEL: "decode"}
-    return obj(
-        "v1",
-        "Service",
-        render_service_name(model),
-        model.namespace,
-        labels=labels,
-        spec={
-            "type": "ClusterIP",
-            "selector": common.selector(model, "decode"),
-            "ports": [
-                {"name": "http", "port": common.VLLM_PORT, "targetPort": "http", "protocol": "TCP"}
-            ],
-        },
-    )
+    """The Service the EPP's token producer tokenizes through (vLLM's render endpoints on
+    the decode pods): the plain vLLM Service under its own name."""
+    service = vllm.service(model, "decode")
+    service["metadata"]["name"] = render_service_name(model)
+    return service
 
 
 def epp_objects(model: ModelPlan, versions: Versions) -> list[K8sObject]:
