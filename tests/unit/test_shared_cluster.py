@@ -39,7 +39,8 @@ def test_two_labs_on_one_cluster_that_both_install_an_operator_are_reported() ->
     first, second = plan_named("lab-a"), plan_named("lab-b")
     findings = shared_cluster_findings([*children(first), *children(second)])
     reported = sorted(f.message.split(" installs ")[1].split(":")[0] for f in findings)
-    assert reported == sorted(first.operators)
+    # on OpenShift, monitoring renders nothing unless the lab owns cluster-monitoring-config
+    assert reported == sorted(first.operators - {"monitoring"})
     assert "cert-manager" in reported  # and with it the labgen-selfsigned ClusterIssuer
     assert "gateway-api" in reported  # and the openshift-default GatewayClass
     assert all(f.rule == "argocd/shared-cluster" and f.severity == "error" for f in findings)
@@ -54,3 +55,15 @@ def test_labs_on_separate_clusters_are_fine() -> None:
 
 def test_one_lab_alone_is_fine() -> None:
     assert shared_cluster_findings(children(plan_named("lab-a"))) == []
+
+
+def test_owning_the_monitoring_config_makes_monitoring_cluster_wide() -> None:
+    owned = "monitoring:\n      clusterMonitoringConfig: {enableUserWorkload: true}"
+
+    def owning(name: str) -> LabPlan:
+        text = SPEC.read_text().replace("name: h100-llmd", f"name: {name}", 1)
+        text = text.replace("monitoring: {}", owned)
+        return build_plan(parse_lab(text, str(SPEC)), str(SPEC))
+
+    findings = shared_cluster_findings([*children(owning("lab-a")), *children(owning("lab-b"))])
+    assert any(" installs monitoring:" in f.message for f in findings)
