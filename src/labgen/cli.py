@@ -122,10 +122,12 @@ def plan(
     """Show the resolved plan: pools and instance types, pinned versions, sync waves."""
     from labgen.plan.describe import (
         Table,
+        backup_notes,
         database_table,
         gcloud_commands,
         matrix_tables,
         model_table,
+        monitoring_notes,
         pool_table,
         versions_table,
     )
@@ -163,6 +165,15 @@ def plan(
         out.print("\n[bold]GKE node pools[/] (create them outside the cluster):")
         for command in commands:
             out.print(command, markup=False)
+    _notes("Cluster monitoring (before you sync)", monitoring_notes(resolved))
+    _notes("Database backups", backup_notes(resolved))
+
+
+def _notes(title: str, lines: list[str]) -> None:
+    if lines:
+        out.print(f"\n[bold]{title}[/]:")
+        for line in lines:
+            out.print(f"- {line}", markup=False)
 
 
 @app.command()

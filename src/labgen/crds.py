@@ -230,4 +230,3 @@ def ship_schemas(crd_root: Path, groups: Iterable[str], out_dir: Path) -> list[P
             rows.append((path.relative_to(out_dir).as_posix(), source))
     (out_dir / PROVENANCE).write_text(provenance_table(sorted(rows, key=lambda r: r[0])))
     return written
-

@@ -98,8 +98,8 @@ class Cluster(_Model):
     machineImage: str | None = Field(
         default=None,
         description=(
-            "OpenShift on aws: the RHCOS AMI ID of the cluster's worker MachineSets "
-            "(`ami-...`); default: looked up by the RHCOS name filter. OpenShift on "
+            "OpenShift on aws (required with gpuPools): the RHCOS AMI ID of the cluster's "
+            "worker MachineSets (`ami-...`), the image the installer booted. OpenShift on "
             "ibmcloud: the VPC image name; default `<infrastructureId>-rhcos`."
         ),
     )
@@ -190,6 +190,19 @@ class OperatorOptions(_Model):
     """Options shared by every operator; `{}` enables the operator with defaults."""
 
 
+class MonitoringOptions(_Model):
+    clusterMonitoringConfig: dict[str, Any] | None = Field(
+        default=None,
+        description=(
+            "OpenShift only: the whole `config.yaml` of ConfigMap "
+            "`openshift-monitoring/cluster-monitoring-config`, which labgen then owns "
+            "(it must set `enableUserWorkload: true`; every other setting the cluster had "
+            "there is replaced). Unset: labgen leaves that ConfigMap to you and "
+            "`labgen plan` says what it needs."
+        ),
+    )
+
+
 class GpuOperatorOptions(_Model):
     driver: bool | None = Field(
         default=None,
@@ -221,7 +234,7 @@ class Operators(_Model):
         default=None,
         description="KServe (InferenceService, LLMInferenceService) in standard deployment mode.",
     )
-    monitoring: OperatorOptions | None = Field(
+    monitoring: MonitoringOptions | None = Field(
         default=None,
         description=(
             "Metrics for lab workloads: user-workload monitoring on OpenShift, "

@@ -18,6 +18,9 @@ _CLUSTER = {
     zones: [us-east-2a]
     # CHANGE ME: oc get infrastructure cluster -o jsonpath='{.status.infrastructureName}'
     infrastructureId: mylab-abcde
+    # CHANGE ME: the worker AMI, oc -n openshift-machine-api get machineset
+    #   -o jsonpath='{.items[0].spec.template.spec.providerSpec.value.ami.id}'
+    machineImage: ami-0123456789abcdef0
 """,
     ("openshift", "ibmcloud"): """\
     platform: openshift

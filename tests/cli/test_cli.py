@@ -140,6 +140,9 @@ def test_plan_shows_pools_versions_and_waves(repo_copy: Path) -> None:
     postgres_tag = RELEASES["cnpg"].images["postgresql-18"].partition(":")[2].partition("@")[0]
     for expected in ("data/vectors", postgres_tag, "h100-llmd-db-data"):
         assert expected in result.stdout
+    # OpenShift's monitoring ConfigMap is the user's, and in-tree Barman backups go in 1.31
+    assert "Add `enableUserWorkload: true`" in result.stdout
+    assert "removed in 1.31" in result.stdout
     gke = run("plan", "gke-l4", cwd=repo_copy)
     assert "gcloud container node-pools create a100" in gke.stdout
     assert "gpu-partition-size=3g.40gb" in gke.stdout

@@ -250,7 +250,7 @@ def test_a_batch_job_runs_vllm_as_a_native_sidecar_under_kueue() -> None:
     config_map, job = batch_objects(plan, m, m.batches[0])
     assert job["metadata"]["name"] == config_map["metadata"]["name"]
     assert job["metadata"]["name"].startswith(f"mx-{m.name}-0000-")
-    assert job["metadata"]["labels"]["kueue.x-k8s.io/queue-name"] == "matrices"
+    assert job["metadata"]["labels"]["kueue.x-k8s.io/queue-name"] == f"{plan.name}-matrices"
     spec = job["spec"]
     assert spec["suspend"] is True
     assert spec["podFailurePolicy"]["rules"][0]["onPodConditions"] == [
@@ -364,3 +364,37 @@ def test_the_rendered_runner_is_the_one_tested(tmp_path: Path) -> None:
     ]
     assert [r["data"]["run_batch.py"] for r in runners] == [RUNNER]
     assert yaml.safe_load(yaml.safe_dump(runners[0]))["data"]["run_batch.py"] == RUNNER
+
+
+def test_labs_sharing_a_namespace_have_their_own_local_queues() -> None:
+    """A LocalQueue's clusterQueue is immutable: two labs with one `matrices` LocalQueue in
+    one namespace, each pointing it at its own ClusterQueue, rejected the second (issue 14)."""
+    spec = matrix(models=["granite-3-3-8b"], dtypes=["fp8"], batchSize=50)
+    first = plan_of(spec)
+    text = (
+        LAB.replace("metadata: {name: mx}", "metadata: {name: other}")
+        + "  matrices: "
+        + json.dumps([spec])
+        + "\n"
+    )
+    second = build_plan(parse_lab(text, "lab.yaml"), "lab.yaml")
+    assert first.name != second.name
+
+    def queues(plan: LabPlan) -> dict[tuple[str, str], str]:
+        return {
+            (o["metadata"]["namespace"], o["metadata"]["name"]): o["spec"]["clusterQueue"]
+            for o in kueue_objects(plan)
+            if o["kind"] == "LocalQueue"
+        }
+
+    ours, theirs = queues(first), queues(second)
+    assert {ns for ns, _ in ours} == {ns for ns, _ in theirs}  # the same namespace
+    assert not ours.keys() & theirs.keys()
+    for plan, local in ((first, ours), (second, theirs)):
+        (cluster_queue,) = [o for o in kueue_objects(plan) if o["kind"] == "ClusterQueue"]
+        assert set(local.values()) == {cluster_queue["metadata"]["name"]}
+        m = only(plan)
+        _, job = batch_objects(plan, m, m.batches[0])
+        assert {name for _, name in local} == {
+            job["metadata"]["labels"]["kueue.x-k8s.io/queue-name"]
+        }

@@ -47,7 +47,7 @@ spec:
 KUBERNETES = '{platform: kubernetes, provider: baremetal, kubernetesVersion: "1.33"}'
 OPENSHIFT = (
     '{platform: openshift, provider: aws, kubernetesVersion: "1.33", region: us-east-2, '
-    "zones: [us-east-2a], infrastructureId: obs-x1}"
+    "zones: [us-east-2a], infrastructureId: obs-x1, machineImage: ami-0c8a1b2c3d4e5f607}"
 )
 
 

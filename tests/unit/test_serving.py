@@ -83,27 +83,77 @@ def test_precise_prefix_cache_vllm_and_epp_agree(epp: str) -> None:
     env = {e["name"]: e.get("value") for e in vllm["env"]}
     events = json.loads(flag(vllm["args"], "--kv-events-config"))
     config = yaml.safe_load(find(objects, "ConfigMap", "m-epp")["data"]["config.yaml"])
-    gen = Versions.of(plan).epp
-    (scorer,) = [p for p in config["plugins"] if p["type"] == gen.precise_scorer]
-    params = scorer["parameters"]
+    versions = Versions.of(plan)
+    gen = versions.epp
+    plugins = {p["type"]: p.get("parameters", {}) for p in config["plugins"]}
+    indexer = gen.precise_producer or gen.precise_scorer
+    params = plugins[indexer]
+    tokens = params["tokenProcessorConfig"]
     epp_service = find(objects, "Service", "m-epp")
 
     assert config["apiVersion"] == gen.config_api_version
     # block size and hash seed: the EPP recomputes vLLM's block hashes
-    assert int(flag(vllm["args"], "--block-size")) == params["tokenProcessorConfig"]["blockSize"]
-    assert env["PYTHONHASHSEED"] == params["tokenProcessorConfig"]["hashSeed"]
+    block_size = tokens.get("blockSizeTokens", tokens.get("blockSize"))
+    assert int(flag(vllm["args"], "--block-size")) == block_size
+    assert env["PYTHONHASHSEED"] == tokens["hashSeed"]
     assert flag(vllm["args"], "--prefix-caching-hash-algo") == PREFIX_CACHE.hash_algo
-    # vLLM publishes to the EPP Service's ZMQ port, on topics the EPP subscribes to
     assert events["enable_kv_cache_events"] is True
     assert events["publisher"] == "zmq"
-    host, port = events["endpoint"].removeprefix("tcp://").rsplit(":", 1)
-    assert host == f"{epp_service['metadata']['name']}.{plan.models[0].namespace}.svc"
-    assert int(port) in {p["port"] for p in epp_service["spec"]["ports"]}
-    assert params["kvEventsConfig"]["zmqEndpoint"] == f"tcp://*:{port}"
     assert events["topic"].startswith(params["kvEventsConfig"]["topicFilter"])
     assert "$(POD_IP)" in events["topic"]
     assert "POD_IP" in env
-    assert params["indexerConfig"]["tokenizersPoolConfig"]["modelName"] == "Qwen/Qwen3-8B"
+    # the scorer of the preset is in the default profile
+    (profile,) = config["schedulingProfiles"]
+    assert gen.precise_scorer in {p["pluginRef"] for p in profile["plugins"]}
+    if gen.precise_producer is None:
+        # before llm-d-router v0.10: vLLM publishes to the EPP Service's ZMQ port and the
+        # scorer tokenizes with its own pool
+        host, port = events["endpoint"].removeprefix("tcp://").rsplit(":", 1)
+        assert host == f"{epp_service['metadata']['name']}.{plan.models[0].namespace}.svc"
+        assert int(port) in {p["port"] for p in epp_service["spec"]["ports"]}
+        assert params["kvEventsConfig"]["zmqEndpoint"] == f"tcp://*:{port}"
+        assert params["indexerConfig"]["tokenizersPoolConfig"]["modelName"] == "Qwen/Qwen3-8B"
+
+
+def test_precise_prefix_cache_with_llm_d_router_v0_10() -> None:
+    plan = plan_of(PRECISE, **{"llm-d-router": "v0.10.0"})
+    objects = objects_of(plan)
+    (vllm,) = find(objects, "Deployment", "m-decode")["spec"]["template"]["spec"]["containers"]
+    events = json.loads(flag(vllm["args"], "--kv-events-config"))
+    config = yaml.safe_load(find(objects, "ConfigMap", "m-epp")["data"]["config.yaml"])
+    versions = Versions.of(plan)
+    gen = versions.epp
+    assert gen.precise_producer is not None
+    plugins = {p["type"]: p.get("parameters", {}) for p in config["plugins"]}
+    params = plugins[gen.precise_producer]
+    epp_service = find(objects, "Service", "m-epp")
+    # llm-d-router v0.10 (deploy/config/epp-precise-prefix-cache-config.yaml): each vLLM
+    # pod binds its publisher, the producer subscribes to every pool endpoint's socket
+    host, port = events["endpoint"].removeprefix("tcp://").rsplit(":", 1)
+    assert host == "*"
+    assert int(port) == params["kvEventsConfig"]["podDiscoveryConfig"]["socketPort"]
+    assert {"name": "kv-events", "containerPort": int(port), "protocol": "TCP"} in vllm["ports"]
+    assert params["kvEventsConfig"]["discoverPods"] is True
+    assert "zmqEndpoint" not in params["kvEventsConfig"]
+    assert int(port) not in {p["port"] for p in epp_service["spec"]["ports"]}
+    (source,) = config["dataLayer"]["sources"]
+    assert source == {
+        "pluginRef": gen.endpoint_source,
+        "extractors": [{"pluginRef": gen.precise_producer}],
+    }
+    # no in-process tokenizer pool (the EPP refuses it): a token producer calls the
+    # decode pods' render endpoints, which vLLM v0.30 serves only when asked
+    assert "tokenizersPoolConfig" not in params["indexerConfig"]
+    assert plugins[gen.precise_scorer] == {"prefixMatchInfoProducerName": gen.precise_producer}
+    token = plugins[gen.token_producer or ""]
+    assert token["modelName"] == plan.models[0].served_name
+    render = find(objects, "Service", "m-vllm")
+    assert token["vllm"]["url"] == f"http://m-vllm.{plan.models[0].namespace}.svc:8000"
+    decode = find(objects, "Deployment", "m-decode")
+    assert render["spec"]["selector"] == decode["spec"]["selector"]["matchLabels"]
+    assert render["spec"]["ports"][0]["port"] == 8000
+    assert versions.vllm.render_flag == "--enable-scale-out"
+    assert versions.vllm.render_flag in vllm["args"]
 
 
 PD = (
@@ -247,3 +297,27 @@ def test_every_version_variant_is_strictly_valid(
 ) -> None:
     objects = objects_of(plan_of(model, **versions))
     assert not validation_errors(schema_set("1.33"), objects, str(versions))
+
+
+@pytest.mark.parametrize(
+    ("gateway_class", "tls"), [("istio", True), ("openshift-default", True), ("kgateway", False)]
+)
+def test_istio_gateways_speak_tls_to_the_epp(gateway_class: str, tls: bool) -> None:
+    """The EPP serves TLS; Istio's proxies need a DestinationRule to use it (issue 14:
+    with FailClose, plaintext made every request fail). kgateway needs none."""
+    text = SPEC.format(versions="{}", model=PRECISE).replace(
+        "className: istio", f"className: {gateway_class}"
+    )
+    plan = build_plan(parse_lab(text, "lab.yaml"), "lab.yaml")
+    objects = objects_of(plan)
+    rules = [o for o in objects if o["kind"] == "DestinationRule"]
+    if not tls:
+        assert rules == []
+        return
+    (rule,) = rules
+    epp = find(objects, "Service", "m-epp")
+    assert rule["spec"]["host"] == f"m-epp.{epp['metadata']['namespace']}.svc.cluster.local"
+    assert rule["metadata"]["namespace"] == epp["metadata"]["namespace"]
+    assert rule["spec"]["trafficPolicy"]["tls"] == {"mode": "SIMPLE", "insecureSkipVerify": True}
+    pool = find(objects, "InferencePool")
+    assert pool["spec"]["endpointPickerRef"]["name"] == "m-epp"

@@ -18,6 +18,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from labgen.check.clusters import shared_cluster_findings
 from labgen.check.files import Progress, check_file, check_object, documents_with_lines
 from labgen.check.model import Finding, Report, Resource
 from labgen.check.rules import (
@@ -106,6 +107,8 @@ def check_tree(
         progress("checking Applications and rules", 0, 0)
     _render_charts(root, built, report, labs, options, schema_sets)
     _check_applications(root, built, report, labs, options)
+    apps = (o for objs in built.values() for o in objs if o.get("kind") == "Application")
+    report.problems += shared_cluster_findings(apps)
     _check_gpu_placement(root, built, report)
     _apply_waivers(root, report, labs)
     _locate_errors(root, report)
@@ -256,7 +259,9 @@ class _Labs:
         return self._cache[name]
 
     def _load(self, name: str) -> LabContext:
-        from labgen.spec import load_lab  # the spec models: only for trees beside specs
+        # the spec models: only for trees beside specs
+        from labgen.plan.endpoints import gateway_class_of, gateway_crd_groups
+        from labgen.spec import load_lab
 
         spec = self.root / "labs" / f"{name}.yaml"
         if not spec.is_file():
@@ -269,7 +274,8 @@ class _Labs:
         return LabContext(
             name,
             cluster.kubernetesVersion,
-            platform_crd_groups(cluster.platform, cluster.provider),
+            platform_crd_groups(cluster.platform, cluster.provider)
+            | gateway_crd_groups(gateway_class_of(lab)),
             tuple((w.rule, w.reason) for w in lab.spec.check.disable),
         )
 

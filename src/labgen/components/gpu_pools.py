@@ -67,19 +67,11 @@ def machineset_name(plan: LabPlan, pool: PoolPlan, zone: str) -> str:
 def _aws_provider_spec(plan: LabPlan, pool: PoolPlan, zone: str) -> K8sObject:
     infra = plan.infrastructure_id
     assert pool.instance_type is not None
-    ami: K8sObject = (
-        {"id": plan.machine_image}
-        if plan.machine_image
-        else {
-            "filters": [
-                # Red Hat's public RHCOS images for x86_64 (every GPU type labgen knows);
-                # spec.cluster.machineImage pins the exact AMI of the cluster's workers.
-                {"name": "name", "values": ["rhcos-*"]},
-                {"name": "owner-id", "values": ["531415883065"]},
-                {"name": "architecture", "values": ["x86_64"]},
-            ]
-        }
-    )
+    # The AMI of the cluster's worker MachineSets (spec.cluster.machineImage, required):
+    # a name filter would resolve to the newest matching RHCOS, not the boot image the
+    # installer chose (openshift/machine-api-provider-aws, getAMI).
+    assert plan.machine_image is not None
+    ami: K8sObject = {"id": plan.machine_image}
     return {
         "apiVersion": "machine.openshift.io/v1beta1",
         "kind": "AWSMachineProviderConfig",
@@ -139,10 +131,16 @@ def _machineset(plan: LabPlan, pool: PoolPlan, zone: str, replicas: int) -> K8sO
     # The AWS MachineSet controller merges kubernetes.io/arch into this annotation; naming
     # it here keeps the value stable (no tug of war with Argo CD's self-heal).
     scale_from_zero_labels = {ARCH_LABEL: "amd64", **pool.node_labels}
+    # Scale from zero: OpenShift's cluster autoscaler (openshift/kubernetes-autoscaler
+    # release-4.19 to 4.21, cloudprovider/clusterapi/clusterapi_utils.go) reads these
+    # upstream keys first and falls back to machine.openshift.io/{vCPU,memoryMb,GPU},
+    # which only some providers' MachineSet controllers fill in (AWS does, IBM Cloud does
+    # not): labgen's keys work on both. Memory is the instance's GiB (a `G` would be
+    # read as 10^9 bytes); GPUs count as nvidia.com/gpu.
     annotations = {
         f"{CAPACITY}/gpu-count": str(pool.gpu_resources_per_node),
         f"{CAPACITY}/gpu-type": GPU_RESOURCE,
-        f"{CAPACITY}/memory": f"{instance.memory_gib}G",
+        f"{CAPACITY}/memory": f"{instance.memory_gib}Gi",
         f"{CAPACITY}/cpu": str(instance.vcpus),
         f"{CAPACITY}/labels": ",".join(f"{k}={v}" for k, v in scale_from_zero_labels.items()),
         f"{CAPACITY}/taints": f"{pool.taint.key}={pool.taint.value}:{pool.taint.effect}",

@@ -51,7 +51,6 @@ from labgen.plan.model import (
 KEY = "matrices"
 KUEUE_API = "kueue.x-k8s.io/v1beta2"
 QUEUE_LABEL = "kueue.x-k8s.io/queue-name"
-LOCAL_QUEUE = "matrices"
 MATRIX_LABEL = "labgen.dev/matrix"
 BATCH_LABEL = "labgen.dev/batch"
 RESULTS = "/results"
@@ -109,6 +108,13 @@ def flavor_name(plan: LabPlan, pool: PoolPlan) -> str:
 
 def cluster_queue_name(plan: LabPlan) -> str:
     return f"{plan.name}-matrices"
+
+
+def local_queue_name(plan: LabPlan) -> str:
+    """Named after the lab, like its ClusterQueue: a LocalQueue's ``spec.clusterQueue`` is
+    immutable, so two labs each pointing a ``matrices`` LocalQueue of one namespace at
+    their own ClusterQueue would have the second rejected."""
+    return cluster_queue_name(plan)
 
 
 def kueue_objects(plan: LabPlan) -> list[K8sObject]:
@@ -170,7 +176,7 @@ def kueue_objects(plan: LabPlan) -> list[K8sObject]:
         obj(
             KUEUE_API,
             "LocalQueue",
-            LOCAL_QUEUE,
+            local_queue_name(plan),
             namespace,
             annotations=skip_dry_run(),
             spec={"clusterQueue": cluster_queue_name(plan)},
@@ -231,7 +237,7 @@ def batch_objects(plan: LabPlan, matrix: MatrixPlan, batch: MatrixBatch) -> list
         "Job",
         name,
         matrix.namespace,
-        labels={**labels, QUEUE_LABEL: LOCAL_QUEUE},
+        labels={**labels, QUEUE_LABEL: local_queue_name(plan)},
         annotations={"argocd.argoproj.io/sync-wave": "1"},
         spec=_job_spec(plan, matrix, batch, name, labels),
     )

@@ -1,5 +1,11 @@
 """Metrics for lab workloads: user-workload monitoring on OpenShift, kube-prometheus-stack
-elsewhere (configured to pick up every ServiceMonitor, PodMonitor and rule in the cluster)."""
+elsewhere (configured to pick up every ServiceMonitor, PodMonitor and rule in the cluster).
+
+On OpenShift user-workload monitoring is switched on in ConfigMap
+``openshift-monitoring/cluster-monitoring-config``, whose one key ``config.yaml`` also
+holds the cluster's retention, storage and alerting settings. labgen owns that ConfigMap
+only when the spec gives its whole content (``clusterMonitoringConfig``); otherwise it
+renders nothing for it and ``labgen plan`` tells the user what to set."""
 
 from __future__ import annotations
 
@@ -12,6 +18,7 @@ from labgen.components.base import (
     CatalogBase,
     Component,
     HelmSource,
+    K8sObject,
     KustomizeSource,
     obj,
     webhook_ca_bundle_ignores,
@@ -20,20 +27,23 @@ from labgen.data.observability import GRAFANA_DASHBOARD_LABEL
 from labgen.plan.model import LabPlan
 
 KEY = "monitoring"
-OPENSHIFT_BASE = "monitoring/openshift-user-workload"
 OPENSHIFT_NAMESPACE = "openshift-monitoring"
 HELM_NAMESPACE = "monitoring"
 
 
 def catalog() -> Iterator[CatalogBase]:
-    config = obj(
+    yield from ()
+
+
+def cluster_monitoring_config(plan: LabPlan) -> K8sObject:
+    assert plan.cluster_monitoring_config is not None
+    return obj(
         "v1",
         "ConfigMap",
         "cluster-monitoring-config",
         OPENSHIFT_NAMESPACE,
-        data={"config.yaml": "enableUserWorkload: true\n"},
+        data={"config.yaml": plan.cluster_monitoring_config},
     )
-    yield CatalogBase(OPENSHIFT_BASE, "Turns on OpenShift user-workload monitoring", (config,))
 
 
 def helm_values(plan: LabPlan) -> dict[str, object]:
@@ -73,9 +83,9 @@ def apps(plan: LabPlan) -> Iterator[App]:
     if not plan.has(KEY):
         return
     if plan.openshift:
-        yield App(
-            KEY, WAVE_OPERATORS, OPENSHIFT_NAMESPACE, KustomizeSource(bases=(OPENSHIFT_BASE,))
-        )
+        if plan.cluster_monitoring_config is not None:
+            source = KustomizeSource(objects=(cluster_monitoring_config(plan),))
+            yield App(KEY, WAVE_OPERATORS, OPENSHIFT_NAMESPACE, source)
         return
     release = plan.releases["kube-prometheus-stack"]
     assert release.helm is not None

@@ -24,6 +24,7 @@ RULES: dict[str, str] = {
     "argocd/orphan": "an overlay is not the source of any Application",
     "argocd/crd-order": "a custom resource syncs no later than the Application providing its CRD",
     "argocd/app-cycle": "the app-of-apps graph has a cycle",
+    "argocd/shared-cluster": "labs sharing a cluster both install a cluster-wide operator",
     "gpu/no-pool": "a GPU pod selects no GPU pool",
     "gpu/untolerated-taint": "a GPU pod does not tolerate its pool's taint",
     "gpu/too-many-gpus": "a GPU pod requests more GPUs than its pool's nodes have",

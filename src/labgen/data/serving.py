@@ -36,6 +36,10 @@ class VllmGeneration:
     """Counter of prompt tokens found in the prefix cache (with its ``_total``)."""
     kv_events: bool = True
     """``--kv-events-config`` exists (KV-cache events for precise prefix routing)."""
+    render_flag: str | None = None
+    """Flag that makes ``vllm serve`` expose its render endpoints
+    (``/v1/completions/render``, ``/v1/chat/completions/render``), which the EPP's
+    token producer calls; None: exposed without one."""
     until: str | None = None
 
 
@@ -55,8 +59,18 @@ VLLM: tuple[VllmGeneration, ...] = (
     # time_per_output_token_seconds -> inter_token_latency_seconds (0.11, removed in 0.13)
     VllmGeneration(
         "v0.11.0",
+        until="v0.30.0",
         kv_usage_metric="vllm:kv_cache_usage_perc",
         itl_metric="vllm:inter_token_latency_seconds",
+    ),
+    # v0.30.0 release notes, breaking changes: scale-out endpoints (render, derender,
+    # /inference/v1/generate) are opt-in on plain `vllm serve` via `--enable-scale-out`
+    # (vLLM PRs #54579, #55176; `vllm launch render` always serves them)
+    VllmGeneration(
+        "v0.30.0",
+        kv_usage_metric="vllm:kv_cache_usage_perc",
+        itl_metric="vllm:inter_token_latency_seconds",
+        render_flag="--enable-scale-out",
     ),
 )
 
@@ -75,13 +89,24 @@ class EppGeneration:
     pool_api_version: str
     """InferencePool apiVersion the EPP watches."""
     precise_scorer: str
-    """Plugin type of the KV-events-based (precise) prefix-cache scorer."""
+    """Plugin type of the scorer of the precise prefix-cache preset: the KV-events scorer
+    itself, or (with ``precise_producer``) the generic prefix-cache scorer reading the
+    producer's matches."""
     pd_handler: str
     """Profile handler that splits prefill and decode."""
     pd_decider: str | None
     """Decider plugin the P/D handler consults (None: the handler takes a threshold)."""
     pd_header_handler: str | None = None
     """Plugin that sets the prefill header (None: the P/D handler does it)."""
+    precise_producer: str | None = None
+    """Data producer that owns the KV-block index and subscribes to every vLLM pod's
+    KV-events socket, fed by ``token_producer`` (None: the scorer does both, tokenizing
+    with ``indexerConfig.tokenizersPoolConfig`` and binding one ZMQ socket that every
+    vLLM pod publishes to)."""
+    token_producer: str | None = None
+    """Data producer that tokenizes the prompt by calling vLLM's render endpoints."""
+    endpoint_source: str | None = None
+    """Data-layer source whose endpoint events start and stop the per-pod subscribers."""
     until: str | None = None
     """First version this row no longer describes (None: open-ended)."""
     default_kv_usage_metric: str = "vllm:kv_cache_usage_perc"
@@ -117,8 +142,14 @@ EPP: tuple[EppGeneration, ...] = (
         sidecar_connector_flag="--connector",
     ),
     # llm-d-router (the EPP moved here from GIE): llm-d.ai config group,
-    # disagg-profile-handler with a decider (it sets the prefill header itself);
-    # precise-prefix-cache-scorer is a deprecated wrapper until its removal after v0.10
+    # disagg-profile-handler with a decider (it sets the prefill header itself).
+    # Precise prefix caching is split in three (llm-d/llm-d-router v0.10.0,
+    # deploy/config/epp-precise-prefix-cache-config.yaml): token-producer ->
+    # precise-prefix-cache-producer -> prefix-cache-scorer. The old
+    # precise-prefix-cache-scorer builds the deprecated UDS tokenizer pool from
+    # `indexerConfig.tokenizersPoolConfig` and fails at start-up without its socket;
+    # the new producer rejects that key outright
+    # (pkg/epp/framework/plugins/requestcontrol/dataproducer/preciseprefixcache/producer.go).
     EppGeneration(
         "v0.10.0",
         until="v0.11.0",
@@ -126,7 +157,10 @@ EPP: tuple[EppGeneration, ...] = (
         sidecar_image="ghcr.io/llm-d/llm-d-router-disagg-sidecar",
         config_api_version="llm-d.ai/v1alpha1",
         pool_api_version="inference.networking.k8s.io/v1",
-        precise_scorer="precise-prefix-cache-scorer",
+        precise_scorer="prefix-cache-scorer",
+        precise_producer="precise-prefix-cache-producer",
+        token_producer="token-producer",
+        endpoint_source="endpoint-notification-source",
         pd_handler="disagg-profile-handler",
         pd_decider="prefix-based-pd-decider",
         metrics_auth_flag="--metrics-endpoint-auth=false",

@@ -257,3 +257,41 @@ def matrix_tables(plan: LabPlan) -> list[Table]:
         ),
     )
     return [summary, *([pruned] if pruned.rows else []), batches]
+
+
+def monitoring_notes(plan: LabPlan) -> list[str]:
+    """What the user must set on OpenShift when the spec leaves
+    ``cluster-monitoring-config`` to them (labgen would replace its whole content)."""
+    if not (plan.openshift and plan.has("monitoring")) or plan.cluster_monitoring_config:
+        return []
+    return [
+        "OpenShift user-workload monitoring must be on for the lab's ServiceMonitors, "
+        "PodMonitors and rules. labgen leaves ConfigMap "
+        "openshift-monitoring/cluster-monitoring-config to you: it holds the cluster's "
+        "retention, storage and alerting settings in one key.",
+        "Add `enableUserWorkload: true` to its `config.yaml` (create the ConfigMap if it "
+        "does not exist): oc -n openshift-monitoring edit configmap cluster-monitoring-config",
+        "Or let the lab own it: spec.operators.monitoring.clusterMonitoringConfig with the "
+        "whole config.yaml (enableUserWorkload: true and every setting you keep).",
+    ]
+
+
+def backup_notes(plan: LabPlan) -> list[str]:
+    """Databases backed up with CloudNativePG's in-tree Barman Cloud support: deprecated
+    since 1.26 and removed in 1.31 (1.29.2 release notes, cloudnative-pg #11083); the
+    Barman Cloud plugin (plugin-barman-cloud) replaces it."""
+    backed_up = [db.name for db in plan.databases if db.backup is not None]
+    if not backed_up:
+        return []
+    version = plan.releases["cnpg"].version
+    return [
+        f"Backups of {', '.join(backed_up)} use CloudNativePG's in-tree "
+        f"`spec.backup.barmanObjectStore` (CloudNativePG {version}): deprecated since 1.26 "
+        "and removed in 1.31, so pin `cnpg` below 1.31 until they move.",
+        "The move is to the Barman Cloud plugin (cloudnative-pg/plugin-barman-cloud, needs "
+        "CloudNativePG 1.30+ and cert-manager): an ObjectStore (barmancloud.cnpg.io) per "
+        "database holding today's barmanObjectStore settings and the retention policy, the "
+        "Cluster's `spec.plugins` naming it as WAL archiver, and ScheduledBackups with "
+        "`method: plugin`. labgen does not render these yet: there is no upstream schema "
+        "for ObjectStore to validate them against (docs/data.md).",
+    ]

@@ -4,6 +4,7 @@ server, shared by everything that talks to models (benchmarks, Open WebUI)."""
 from __future__ import annotations
 
 from labgen.plan.model import ModelPlan
+from labgen.spec import Lab
 
 KSERVE_PREDICTOR_SUFFIX = "-predictor"
 # The Service a Gateway implementation creates for a Gateway, by GatewayClass: Istio (and
@@ -15,6 +16,26 @@ GATEWAY_SERVICES = {
     "kgateway": "{gateway}",
     "agentgateway": "{gateway}",
 }
+# GatewayClasses whose data plane is Istio's: its proxies talk plaintext to an upstream
+# unless a DestinationRule says TLS, and the EPP serves TLS, so llm-d renders one per EPP
+# (llm-d/llm-d-router v0.10.0 config/charts/llm-d-router-gateway/templates/istio.yaml).
+# kgateway and agentgateway speak TLS to an InferencePool's EPP by themselves.
+ISTIO_GATEWAY_CLASSES = frozenset({"istio", "openshift-default"})
+ISTIO_CRD_GROUPS = frozenset({"networking.istio.io"})
+
+
+def gateway_class_of(lab: Lab) -> str | None:
+    """The lab's GatewayClass: the spec's, else OpenShift's default class."""
+    if lab.spec.gateway.className is not None:
+        return lab.spec.gateway.className
+    return "openshift-default" if lab.spec.cluster.platform == "openshift" else None
+
+
+def gateway_crd_groups(gateway_class: str | None) -> frozenset[str]:
+    """API groups the cluster's Gateway implementation installs (Istio's, for its
+    classes: OpenShift's Ingress Operator installs Service Mesh with them, and an `istio`
+    class exists only where Istio does)."""
+    return ISTIO_CRD_GROUPS if gateway_class in ISTIO_GATEWAY_CLASSES else frozenset()
 
 
 def model_url(model: ModelPlan, gateway_class: str | None) -> str | None:

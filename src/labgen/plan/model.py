@@ -251,6 +251,9 @@ class LabPlan:
     observability: ObservabilityPlan | None = None
     databases: tuple[DatabasePlan, ...] = ()
     open_webui: OpenWebUIPlan | None = None
+    cluster_monitoring_config: str | None = None
+    """OpenShift: the ``config.yaml`` labgen owns in ``cluster-monitoring-config`` (None:
+    the ConfigMap is the user's, see :func:`labgen.plan.describe.monitoring_notes`)."""
 
     @property
     def openshift(self) -> bool:

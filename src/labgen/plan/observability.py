@@ -7,6 +7,7 @@ from collections.abc import Callable
 from labgen.errors import PathPart
 from labgen.plan.model import ObservabilityPlan
 from labgen.spec import Lab
+from labgen.yamlio import dump_data
 
 Report = Callable[[tuple[PathPart, ...], str], None]
 
@@ -55,3 +56,22 @@ def resolve_observability(
         ttft_slo_seconds=spec.slo.ttftSeconds,
         itl_slo_seconds=spec.slo.itlSeconds,
     )
+
+
+def resolve_cluster_monitoring_config(lab: Lab, error: Report) -> str | None:
+    """The ``config.yaml`` of OpenShift's ``cluster-monitoring-config`` when the spec owns
+    it (``spec.operators.monitoring.clusterMonitoringConfig``)."""
+    options = lab.spec.operators.monitoring
+    if options is None or options.clusterMonitoringConfig is None:
+        return None
+    at: tuple[PathPart, ...] = ("spec", "operators", "monitoring", "clusterMonitoringConfig")
+    config = options.clusterMonitoringConfig
+    if lab.spec.cluster.platform != "openshift":
+        error(at, "only OpenShift has cluster-monitoring-config: drop this field")
+    elif config.get("enableUserWorkload") is not True:
+        error(
+            at,
+            "the lab's ServiceMonitors, PodMonitors and rules need user-workload "
+            "monitoring: set `enableUserWorkload: true`",
+        )
+    return dump_data(config)

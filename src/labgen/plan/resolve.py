@@ -20,9 +20,10 @@ from labgen.data.types import InstanceType, OlmPackage, Release
 from labgen.errors import Diagnostic, PathPart, SpecError
 from labgen.plan.benchmarks import resolve_benchmarks
 from labgen.plan.data import resolve_databases, resolve_open_webui
+from labgen.plan.endpoints import gateway_class_of
 from labgen.plan.matrix import gpu_budgets, resolve_matrices
 from labgen.plan.model import GitOpsPlan, GpuOperatorPlan, LabPlan, PoolPlan, Provisioner, Taint
-from labgen.plan.observability import resolve_observability
+from labgen.plan.observability import resolve_cluster_monitoring_config, resolve_observability
 from labgen.plan.serving import resolve_models
 from labgen.spec import GpuPool, Lab, LoadedLab
 
@@ -56,6 +57,8 @@ _OPERATOR_KEYS = {
     "monitoring": "monitoring",
     "kueue": "kueue",
 }
+OPERATORS = frozenset(_OPERATOR_KEYS.values())
+"""Release keys of the operators a spec can enable (each cluster-wide)."""
 
 
 class _Collector:
@@ -86,14 +89,13 @@ def build_plan(loaded: LoadedLab, spec_file: str) -> LabPlan:
     )
     if any(m.autoscaling is not None and m.autoscaling.engine == "hpa" for m in models):
         operators |= {"prometheus-adapter"}  # serves vLLM metrics to the HPAs
-    gateway_class = lab.spec.gateway.className or (
-        "openshift-default" if lab.spec.cluster.platform == "openshift" else None
-    )
+    gateway_class = gateway_class_of(lab)
     benchmarks = resolve_benchmarks(lab, models, gateway_class, errors.error)
     live_pools = [p for p in pools if p is not None]
     pinned = {key: releases[key].version for key in ("vllm", "guidellm") if key in releases}
     matrices = resolve_matrices(lab, live_pools, models, operators, pinned, errors.error)
     observability = resolve_observability(lab, operators, errors.error)
+    monitoring_config = resolve_cluster_monitoring_config(lab, errors.error)
     databases = resolve_databases(lab, operators, releases, errors.error)
     open_webui = resolve_open_webui(lab, models, databases, gateway_class, releases, errors.error)
     for i, waiver in enumerate(lab.spec.check.disable):
@@ -157,6 +159,7 @@ def build_plan(loaded: LoadedLab, spec_file: str) -> LabPlan:
         observability=observability,
         databases=databases,
         open_webui=open_webui,
+        cluster_monitoring_config=monitoring_config,
     )
 
 
@@ -188,6 +191,25 @@ def _check_cluster(lab: Lab, errors: _Collector) -> None:
         errors.error((*at, "infrastructureId"), "only used by OpenShift on aws or ibmcloud")
     if cluster.machineImage is not None and not machinesets:
         errors.error((*at, "machineImage"), "only used by OpenShift on aws or ibmcloud")
+    aws_machinesets = machinesets and cluster.provider == "aws" and bool(lab.spec.gpuPools)
+    if aws_machinesets and cluster.machineImage is None:
+        # openshift/machine-api-provider-aws resolves AMI filters to the newest matching
+        # image (pkg/actuators/machine/instances.go, getAMI), so a name filter boots the
+        # newest RHCOS, not the cluster's boot image; OpenShift's docs copy the AMI from
+        # an existing worker MachineSet.
+        errors.error(
+            (*at, "machineImage"),
+            "required for GPU pools on OpenShift on aws: the AMI of the cluster's worker "
+            "MachineSets (a name filter would boot the newest RHCOS, not the cluster's "
+            "boot image); read it with `oc -n openshift-machine-api get machineset "
+            "-o jsonpath='{.items[0].spec.template.spec.providerSpec.value.ami.id}'`",
+        )
+    if (
+        aws_machinesets
+        and cluster.machineImage is not None
+        and not re.fullmatch(r"ami-[0-9a-f]{8,17}", cluster.machineImage)
+    ):
+        errors.error((*at, "machineImage"), "an AMI ID looks like `ami-0123456789abcdef0`")
     if cluster.provider in _ZONE_SHAPES and cluster.region is not None:
         shape, example = _ZONE_SHAPES[cluster.provider]
         pattern = re.compile(shape.format(region=re.escape(cluster.region)) + "$")

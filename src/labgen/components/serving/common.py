@@ -108,7 +108,7 @@ def vllm_args(
     pp: int = 1,
     port: int = VLLM_PORT,
     role: str | None = None,
-    epp_service: str | None = None,
+    kv_events_endpoint: str | None = None,
     model_path: str | None = None,
 ) -> list[str]:
     """`vllm serve` arguments (after `vllm serve`), one flag and value per element."""
@@ -118,11 +118,12 @@ def vllm_args(
     args += ["--tensor-parallel-size", str(tp)]
     if pp > 1:
         args += ["--pipeline-parallel-size", str(pp)]
-    return args + tuning_args(model, [] if model_path else source_flags, role, epp_service)
+    source = [] if model_path else source_flags
+    return args + tuning_args(model, source, role, kv_events_endpoint)
 
 
 def tuning_args(
-    model: ModelPlan, source_flags: list[str], role: str | None, epp_service: str | None
+    model: ModelPlan, source_flags: list[str], role: str | None, kv_events_endpoint: str | None
 ) -> list[str]:
     """Flags after the model, port and parallelism: memory, dtype, routing, extras."""
     fit = model.fit
@@ -136,11 +137,11 @@ def tuning_args(
         args += ["--kv-cache-dtype", "fp8"]
     args += source_flags
     if model.routing == "precise-prefix-cache":
-        assert epp_service is not None
+        assert kv_events_endpoint is not None
         events = {
             "enable_kv_cache_events": True,
             "publisher": "zmq",
-            "endpoint": f"tcp://{epp_service}.{model.namespace}.svc:{PREFIX_CACHE.zmq_port}",
+            "endpoint": kv_events_endpoint,
             "topic": PREFIX_CACHE.topic("$(POD_IP)", model.served_name),
         }
         args += ["--enable-prefix-caching"]

@@ -4,8 +4,11 @@ Gateway + HTTPRoute in front.
 
 Precise prefix caching renders both ends from :data:`labgen.data.serving.PREFIX_CACHE`:
 vLLM publishes KV-cache events (block size, hash algorithm, ``PYTHONHASHSEED``, ZMQ
-endpoint and topic) and the EPP's scorer indexes them with the same block size, seed and
-topic filter.
+endpoint and topic) and the EPP indexes them with the same block size, seed and topic
+filter. From llm-d-router v0.10 the EPP subscribes to each vLLM pod's socket (found through
+the pool's endpoints) and tokenizes prompts by calling the decode pods' render endpoints
+through the ``<model>-vllm`` Service; before, every vLLM pod published to one socket the
+EPP bound.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from labgen.components.podsecurity import container_context, pod_context
 from labgen.components.serving import common, vllm
 from labgen.components.serving.common import Versions
 from labgen.data.serving import PREFIX_CACHE, EppGeneration
+from labgen.plan.endpoints import ISTIO_GATEWAY_CLASSES
 from labgen.plan.model import ModelPlan
 
 GRPC_PORT = 9002
@@ -40,6 +44,8 @@ def objects(
     out += workers(model, versions)
     out.append(inference_pool(model, gen))
     out += epp_objects(model, versions)
+    if model.routing == "precise-prefix-cache" and gen.precise_producer is not None:
+        out.append(render_service(model))
     out += gateway_objects(model, gateway_class)
     if monitoring:
         out.append(vllm.pod_monitor(model))
@@ -53,8 +59,16 @@ def workers(model: ModelPlan, versions: Versions) -> list[K8sObject]:
     fit = model.fit
     role_label = gen.role_label
     if model.routing != "pd":
-        args = common.vllm_args(model, fit.tp, fit.pp, epp_service=epp_name(model))
+        args = common.vllm_args(
+            model, fit.tp, fit.pp, kv_events_endpoint=kv_events_endpoint(model, gen)
+        )
         container = common.vllm_container(model, versions, args, fit.gpus)
+        if model.routing == "precise-prefix-cache" and gen.precise_producer is not None:
+            if versions.vllm.render_flag is not None:
+                args.append(versions.vllm.render_flag)
+            container["ports"].append(
+                {"name": "kv-events", "containerPort": PREFIX_CACHE.zmq_port, "protocol": "TCP"}
+            )
         return [
             vllm.deployment(
                 model,
@@ -153,7 +167,7 @@ def epp_config(model: ModelPlan, gen: EppGeneration) -> dict[str, Any]:
         plugins.append({"type": "prefix-cache-scorer"})
         weights["prefix-cache-scorer"] = 3
     elif model.routing == "precise-prefix-cache":
-        plugins.append({"type": gen.precise_scorer, "parameters": precise_parameters(model)})
+        plugins += precise_plugins(model, gen)
         weights[gen.precise_scorer] = 3
     plugins.append({"type": "max-score-picker"})
     config: dict[str, Any] = {"apiVersion": gen.config_api_version, "kind": "EndpointPickerConfig"}
@@ -163,6 +177,17 @@ def epp_config(model: ModelPlan, gen: EppGeneration) -> dict[str, Any]:
         config["schedulingProfiles"] = [
             {"name": "default", "plugins": [*refs, {"pluginRef": "max-score-picker"}]}
         ]
+        if model.routing == "precise-prefix-cache" and gen.endpoint_source is not None:
+            # The pool's endpoint events start and stop the producer's per-pod
+            # subscribers; the default metrics source is still injected beside it.
+            config["dataLayer"] = {
+                "sources": [
+                    {
+                        "pluginRef": gen.endpoint_source,
+                        "extractors": [{"pluginRef": gen.precise_producer}],
+                    }
+                ]
+            }
         return config
     plugins = [
         {"type": "prefill-filter"},
@@ -201,8 +226,46 @@ def epp_config(model: ModelPlan, gen: EppGeneration) -> dict[str, Any]:
     return config
 
 
-def precise_parameters(model: ModelPlan) -> dict[str, Any]:
-    """The EPP side of :data:`PREFIX_CACHE` (vLLM's side: ``common.vllm_args``)."""
+def precise_plugins(model: ModelPlan, gen: EppGeneration) -> list[dict[str, Any]]:
+    """The plugins of the precise preset (the scorer is referenced as ``precise_scorer``)."""
+    if gen.precise_producer is None:
+        return [{"type": gen.precise_scorer, "parameters": legacy_precise_parameters(model)}]
+    assert gen.token_producer is not None
+    assert gen.endpoint_source is not None
+    return [
+        {
+            "type": gen.token_producer,
+            "parameters": {"modelName": model.served_name, "vllm": {"url": render_url(model)}},
+        },
+        {"type": gen.endpoint_source},
+        {"type": gen.precise_producer, "parameters": precise_parameters()},
+        {
+            "type": gen.precise_scorer,
+            "parameters": {"prefixMatchInfoProducerName": gen.precise_producer},
+        },
+    ]
+
+
+def precise_parameters() -> dict[str, Any]:
+    """The precise producer's side of :data:`PREFIX_CACHE` (vLLM's: ``common.vllm_args``)."""
+    return {
+        "tokenProcessorConfig": {
+            "blockSizeTokens": PREFIX_CACHE.block_size,
+            "hashSeed": PREFIX_CACHE.hash_seed,
+        },
+        "indexerConfig": {"kvBlockIndexConfig": {"enableMetrics": True}},
+        "kvEventsConfig": {
+            "topicFilter": PREFIX_CACHE.topic_prefix,
+            "concurrency": 4,
+            "discoverPods": True,
+            "podDiscoveryConfig": {"socketPort": PREFIX_CACHE.zmq_port},
+        },
+    }
+
+
+def legacy_precise_parameters(model: ModelPlan) -> dict[str, Any]:
+    """The KV-events scorer of the EPPs before llm-d-router v0.10: it tokenizes itself and
+    binds the one socket every vLLM pod publishes to."""
     return {
         "tokenProcessorConfig": {
             "blockSize": PREFIX_CACHE.block_size,
@@ -219,6 +282,33 @@ def precise_parameters(model: ModelPlan) -> dict[str, Any]:
             "discoverPods": False,
         },
     }
+
+
+def kv_events_endpoint(model: ModelPlan, gen: EppGeneration) -> str | None:
+    """Where vLLM's ZMQ publisher binds (per pod, for the EPP to subscribe to) or connects
+    (the legacy EPP's one socket); None without precise routing."""
+    if model.routing != "precise-prefix-cache":
+        return None
+    if gen.precise_producer is not None:
+        return f"tcp://*:{PREFIX_CACHE.zmq_port}"
+    return f"tcp://{epp_name(model)}.{model.namespace}.svc:{PREFIX_CACHE.zmq_port}"
+
+
+def render_service_name(model: ModelPlan) -> str:
+    return f"{model.name}-vllm"
+
+
+def render_url(model: ModelPlan) -> str:
+    """The decode pods' render endpoints, through :func:`render_service`."""
+    return f"http://{render_service_name(model)}.{model.namespace}.svc:{common.VLLM_PORT}"
+
+
+def render_service(model: ModelPlan) -> K8sObject:
+    """The Service the EPP's token producer tokenizes through (vLLM's render endpoints on
+    the decode pods): the plain vLLM Service under its own name."""
+    service = vllm.service(model, "decode")
+    service["metadata"]["name"] = render_service_name(model)
+    return service
 
 
 def epp_objects(model: ModelPlan, versions: Versions) -> list[K8sObject]:
@@ -282,7 +372,8 @@ def epp_objects(model: ModelPlan, versions: Versions) -> list[K8sObject]:
         {"name": "grpc-health", "containerPort": GRPC_HEALTH_PORT, "protocol": "TCP"},
         {"name": "metrics", "containerPort": METRICS_PORT, "protocol": "TCP"},
     ]
-    if model.routing == "precise-prefix-cache":
+    legacy_precise = model.routing == "precise-prefix-cache" and gen.precise_producer is None
+    if legacy_precise:
         ports.append(
             {"name": "kv-events", "containerPort": PREFIX_CACHE.zmq_port, "protocol": "TCP"}
         )
@@ -338,7 +429,7 @@ def epp_objects(model: ModelPlan, versions: Versions) -> list[K8sObject]:
         },
         {"name": "metrics", "port": METRICS_PORT, "targetPort": "metrics", "protocol": "TCP"},
     ]
-    if model.routing == "precise-prefix-cache":
+    if legacy_precise:
         service_ports.append(
             {
                 "name": "kv-events",
@@ -404,4 +495,25 @@ def gateway_objects(model: ModelPlan, gateway_class: str) -> list[K8sObject]:
             ],
         },
     )
-    return [gateway, route]
+    if gateway_class not in ISTIO_GATEWAY_CLASSES:
+        return [gateway, route]
+    return [gateway, route, epp_destination_rule(model)]
+
+
+def epp_destination_rule(model: ModelPlan) -> K8sObject:
+    """TLS from an Istio gateway to the EPP, which serves TLS with a self-signed
+    certificate (the gateway would otherwise speak plaintext, and with ``FailClose`` every
+    request fails). Upstream's gateway chart renders the same for its ``istio`` provider
+    (llm-d/llm-d-router v0.10.0 config/charts/llm-d-router-gateway/templates/istio.yaml);
+    ``networking.istio.io/v1`` is served from Istio 1.22."""
+    return obj(
+        "networking.istio.io/v1",
+        "DestinationRule",
+        epp_name(model),
+        model.namespace,
+        labels={common.MODEL_LABEL: model.name, common.COMPONENT_LABEL: "epp"},
+        spec={
+            "host": f"{epp_name(model)}.{model.namespace}.svc.cluster.local",
+            "trafficPolicy": {"tls": {"mode": "SIMPLE", "insecureSkipVerify": True}},
+        },
+    )
