@@ -76,17 +76,6 @@ def platform_namespaces(plan: LabPlan) -> tuple[str, ...]:
     return EVERY_CLUSTER + PLATFORM_NAMESPACES["openshift" if plan.openshift else "kubernetes"]
 
 
-def known_defect(error: str) -> str | None:
-    """Why a refusal is a known defect outside this test's reach (reported as xfail while
-    everything else about the lab must pass), or None."""
-    if "PrometheusRule" in error and "-benchmarks: namespace" in error:
-        return (
-            "observability (wave 15) writes the benchmark alert into a benchmark or matrix "
-            "namespace that only the benchmarks/matrices Application creates, at wave 20"
-        )
-    return None
-
-
 def _params() -> Iterator[Any]:
     for where, spec in SPECS:
         name = spec.parent.name if where == "golden" else spec.stem
@@ -224,29 +213,16 @@ def test_lab_applies_to_a_real_api_server(
     # Labs share the server and the names of many objects (a chart's Jobs, namespaces):
     # what this lab applied goes again once it is checked.
     request.addfinalizer(lambda: k8s_server.delete(first.objects))
-    known = {reason for e in first.errors if (reason := known_defect(e))}
-    # the server's own refusal of the same objects (its namespace is missing too)
-    missing = {e.split(": namespace ")[1].split()[0] for e in first.errors if known_defect(e)}
-
-    def unexpected(errors: list[str]) -> list[str]:
-        return [
-            e
-            for e in errors
-            if not known_defect(e) and not any(f'namespaces "{n}" not found' in e for n in missing)
-        ]
-
     pod_security = [w for w in first.warnings if "PodSecurity" in w]
     kept = [o for o in first.objects if not is_hook(o)]
     before = k8s_server.snapshot(kept)
     second = sync(k8s_server, root, plan, restricted, uncached)
     after = k8s_server.snapshot(kept)
     changed = sorted(k for k in after if before.get(k) != after[k])
-    refused = dict.fromkeys(unexpected(first.errors) + unexpected(second.errors))
+    refused = dict.fromkeys(first.errors + second.errors)
     problems = [f"refused: {e}" for e in refused]
     problems += [f"PodSecurity: {w}" for w in pod_security]
     problems += [f"changed by a second apply: {c}" for c in changed]
     assert not problems, f"{len(problems)} problems:\n" + "\n".join(problems)
-    if known:
-        pytest.xfail("; ".join(sorted(known)))
     if uncached:  # all else applied and passed; say what could not be
         pytest.skip(f"charts not in {charts_dir()}, not applied: {', '.join(sorted(uncached))}")

@@ -585,37 +585,87 @@ def _check_namespaces(
     built: dict[Path, list[dict[str, Any]]],
     resources: dict[Key, Resource],
 ) -> None:
-    """Every namespace an Application deploys into exists: declared as a Namespace object
-    by some Application of the cluster, created by an Application (CreateNamespace=true),
-    or one the platform has (``kube-*``, ``default``, ``openshift-*``, Argo CD's own)."""
-    declared: dict[tuple[str, str], set[str]] = {}
+    """Every namespace an Application deploys into exists when it syncs: declared as a
+    Namespace object or created (CreateNamespace=true) by the same Application or by one of
+    an earlier sync wave on the cluster, or one the platform has (``kube-*``, ``default``,
+    ``openshift-*``, Argo CD's own). Applications of one wave sync side by side, so a
+    namespace another Application of the same or a later wave creates may not exist yet: the
+    sync fails, and the App-of-Apps waits on it forever."""
+    created: dict[tuple[str, str], dict[str, tuple[int, str]]] = {}
+
+    def create(app: dict[str, Any], namespace: str) -> None:
+        names = created.setdefault(_cluster(app), {})
+        wave, name = _wave(app), str(app["metadata"].get("name"))
+        if namespace not in names or (wave, name) < names[namespace]:
+            names[namespace] = (wave, name)
+
     for _, app in apps:
-        names = declared.setdefault(_cluster(app), {str(app["metadata"].get("namespace"))})
+        created.setdefault(_cluster(app), {})
         spec = app.get("spec") or {}
         if "CreateNamespace=true" in ((spec.get("syncPolicy") or {}).get("syncOptions") or []):
-            names.add(str((spec.get("destination") or {}).get("namespace")))
+            create(app, str((spec.get("destination") or {}).get("namespace")))
         for directory in _built_sources(root, app, built):
-            names.update(
-                str((obj.get("metadata") or {}).get("name"))
-                for obj in built[directory]
-                if (obj.get("apiVersion"), obj.get("kind")) == ("v1", "Namespace")
-            )
+            for obj in built[directory]:
+                if (obj.get("apiVersion"), obj.get("kind")) == ("v1", "Namespace"):
+                    create(app, str((obj.get("metadata") or {}).get("name")))
     for _, app in apps:
-        known = declared[_cluster(app)] | _SYSTEM_NAMESPACES
+        names = created[_cluster(app)]
+        own = _own_namespaces(root, app, built)
         for directory in _built_sources(root, app, built):
             for obj in built[directory]:
                 namespace = (obj.get("metadata") or {}).get("namespace")
-                if not namespace or namespace in known or namespace.startswith("openshift-"):
+                if (
+                    not namespace
+                    or namespace in own
+                    or namespace in _SYSTEM_NAMESPACES
+                    or namespace == app["metadata"].get("namespace")
+                    or namespace.startswith("openshift-")
+                ):
                     continue
-                finding = Finding(
-                    "hygiene/namespace",
-                    "error",
-                    f"namespace {namespace!r} is neither declared in the tree nor created by "
-                    "an Application",
-                    "add a Namespace object, or CreateNamespace=true on the Application "
-                    "whose destination it is",
-                )
-                _add(_resource_of(root, directory, obj, resources), obj, [finding])
+                finding = _namespace_finding(namespace, _wave(app), names.get(namespace))
+                if finding is not None:
+                    _add(_resource_of(root, directory, obj, resources), obj, [finding])
+
+
+def _own_namespaces(
+    root: Path, app: dict[str, Any], built: dict[Path, list[dict[str, Any]]]
+) -> set[str]:
+    """Namespaces the Application itself creates (in its own sync, before its objects)."""
+    spec = app.get("spec") or {}
+    own = set()
+    if "CreateNamespace=true" in ((spec.get("syncPolicy") or {}).get("syncOptions") or []):
+        own.add(str((spec.get("destination") or {}).get("namespace")))
+    for directory in _built_sources(root, app, built):
+        own.update(
+            str((obj.get("metadata") or {}).get("name"))
+            for obj in built[directory]
+            if (obj.get("apiVersion"), obj.get("kind")) == ("v1", "Namespace")
+        )
+    return own
+
+
+def _namespace_finding(
+    namespace: str, wave: int, creator: tuple[int, str] | None
+) -> Finding | None:
+    if creator is None:
+        return Finding(
+            "hygiene/namespace",
+            "error",
+            f"namespace {namespace!r} is neither declared in the tree nor created by "
+            "an Application",
+            "add a Namespace object, or CreateNamespace=true on the Application "
+            "whose destination it is",
+        )
+    if creator[0] < wave:
+        return None
+    return Finding(
+        "hygiene/namespace",
+        "error",
+        f"namespace {namespace!r} is created by Application {creator[1]} in sync wave "
+        f"{creator[0]}, not before this Application's wave {wave}: its sync fails until then",
+        "render the object with the Application that creates the namespace, or create the "
+        "namespace in an earlier wave",
+    )
 
 
 def _claim_objects(

@@ -24,6 +24,7 @@ from labgen.components.benchmarks import (
     guidellm_args,
     retry_disrupted_pods,
 )
+from labgen.components.observability import alerts
 from labgen.components.podsecurity import container_context, without_assigned_ids
 from labgen.components.serving.common import (
     VLLM_PORT,
@@ -384,6 +385,7 @@ def apps(plan: LabPlan) -> Iterator[App]:
     objects += kueue_objects(plan)
     for matrix in plan.matrices:
         objects += matrix_objects(plan, matrix)
+    objects += alerts.matrix_rules(plan)
     yield App(
         KEY,
         WAVE_BENCHMARKS,

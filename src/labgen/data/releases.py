@@ -230,8 +230,14 @@ def platform_crd_groups(platform: str, provider: str) -> frozenset[str]:
     return frozenset()
 
 
+ISTIO_CRD_GROUPS = frozenset({"networking.istio.io"})
+"""Istio's API groups: installed with the cluster's Gateway implementation where the lab's
+GatewayClass is Istio's (``istio``, OpenShift's ``openshift-default``), not by labgen."""
+
+
 def pinned_crd_groups() -> frozenset[str]:
-    """API groups whose custom resources labgen may emit: those the pinned releases install
-    and those of the platforms it targets (OpenShift's own operators)."""
+    """API groups whose custom resources labgen may emit: those the pinned releases install,
+    those of the platforms it targets (OpenShift's own operators) and Istio's (the
+    DestinationRule of an EPP behind an Istio gateway)."""
     groups = {group for release in RELEASES.values() for group in release.crd_groups}
-    return frozenset(groups | _OPENSHIFT_CRD_GROUPS)
+    return frozenset(groups | _OPENSHIFT_CRD_GROUPS | ISTIO_CRD_GROUPS)

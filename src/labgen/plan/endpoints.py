@@ -3,6 +3,7 @@ server, shared by everything that talks to models (benchmarks, Open WebUI)."""
 
 from __future__ import annotations
 
+from labgen.data.releases import ISTIO_CRD_GROUPS
 from labgen.plan.model import ModelPlan
 from labgen.spec import Lab
 
@@ -21,7 +22,6 @@ GATEWAY_SERVICES = {
 # (llm-d/llm-d-router v0.10.0 config/charts/llm-d-router-gateway/templates/istio.yaml).
 # kgateway and agentgateway speak TLS to an InferencePool's EPP by themselves.
 ISTIO_GATEWAY_CLASSES = frozenset({"istio", "openshift-default"})
-ISTIO_CRD_GROUPS = frozenset({"networking.istio.io"})
 
 
 def gateway_class_of(lab: Lab) -> str | None:

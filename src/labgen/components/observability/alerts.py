@@ -187,3 +187,14 @@ def rules(plan: LabPlan) -> list[K8sObject]:
         ns = targets.gpu_operator_namespace(plan)
         out.append(_rules(plan, f"labgen-{plan.name}-gpus", ns, "labgen.gpus", [gpu_alert()]))
     return out
+
+
+def matrix_rules(plan: LabPlan) -> list[K8sObject]:
+    """The benchmark alert of namespaces only the matrices Application creates, rendered by
+    that Application (in the same sync as its Jobs)."""
+    if plan.observability is None or not plan.observability.alerts:
+        return []
+    return [
+        _rules(plan, f"labgen-{plan.name}-{ns}", ns, "labgen.workloads", [benchmark_alert(ns)])
+        for ns in targets.matrix_only_namespaces(plan)
+    ]

@@ -54,9 +54,16 @@ def epp_metrics(plan: LabPlan) -> EppMetrics:
 
 
 def lab_namespaces(plan: LabPlan) -> list[str]:
-    """Namespaces the lab's workloads run in (models, benchmarks and matrices)."""
-    benchmarks = {b.namespace for b in plan.benchmarks} | {m.namespace for m in plan.matrices}
+    """Namespaces the lab's models and benchmarks run in: they exist (created by serving,
+    wave 10) before the observability Application (wave 15) writes into them."""
+    benchmarks = {b.namespace for b in plan.benchmarks}
     return sorted({m.namespace for m in plan.models} | benchmarks)
+
+
+def matrix_only_namespaces(plan: LabPlan) -> list[str]:
+    """Namespaces only the matrices Application (wave 20) creates: what the lab monitors
+    there is rendered by that Application, since observability syncs before they exist."""
+    return sorted({m.namespace for m in plan.matrices} - set(lab_namespaces(plan)))
 
 
 def gpu_operator_namespace(plan: LabPlan) -> str:
