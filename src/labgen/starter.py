@@ -84,6 +84,12 @@ spec:
 {cluster}  gitops:
     repoURL: https://github.com/CHANGE-ME/llm-lab.git   # where this repo is pushed
     targetRevision: main
+    # One cluster per lab: two labs on one cluster would both install its operators and
+    # fight over them. Argo CD deploys this lab to the cluster it knows by this name
+    # (`argocd cluster add CONTEXT --name {name}`); for the cluster Argo CD itself runs
+    # in, use `server: https://kubernetes.default.svc` instead, in one lab only.
+    destination:
+      name: {name}
   gpuPools:
     - {_POOLS[provider]}
   operators:
@@ -92,3 +98,11 @@ spec:
     gatewayApi: {{}}
     monitoring: {{}}
 """
+
+
+def check_starter(text: str, file: str) -> None:
+    """Raise the SpecError `labgen validate` would raise for a starter spec."""
+    from labgen.plan import build_plan
+    from labgen.spec import parse_lab
+
+    build_plan(parse_lab(text, file), file)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +16,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.reader import ReaderError
 
 from labgen.errors import Diagnostic, PathPart, format_path
+from labgen.limits import MAX_MANIFEST_BYTES, size_problem, structure_problem
 
 Position = tuple[int, int]
 """1-based (line, column)."""
@@ -58,6 +59,7 @@ class YamlSyntaxError(Exception):
 def load_document(text: str, file: str) -> LoadedDocument:
     """Parse one YAML document round-trip, rejecting duplicate keys, keeping positions."""
     yaml = YAML(typ="rt")
+    _check_structure(lambda: yaml.parse(text), file)
     yaml.allow_duplicate_keys = False
     try:
         docs = list(yaml.load_all(text))
@@ -267,6 +269,7 @@ _SEVERAL_DOCUMENTS = re.compile(r"^(?!---|[ \t]*(?:#|$)).*\n(?:.*\n)*?---(?:[ \t
 _BLOCK_HEADER = re.compile(r"[ \t][>|][-+0-9]*[ \t]*(?:#[^\n]*)?$", re.MULTILINE)
 
 
+_LONG_LINE = 4096
 _COMMENT_LINE = re.compile(r"^[ \t]*#[^\n]*", re.MULTILINE)
 
 
@@ -286,10 +289,16 @@ def _may_read_differently(text: str) -> bool:
             if at == 0 or text[at - 1] in _INDICATOR_CONTEXT:
                 return True
             at = text.find(char, at + 1)
+    searched = -1  # end of the last line searched: each line once
     for match in _FLOW.finditer(text):
+        if match.start() <= searched:
+            continue
         start = text.rfind("\n", 0, match.start()) + 1
         end = text.find("\n", match.start())
-        if _YAML11.search(text[start : end if end != -1 else len(text)]):
+        searched = end if end != -1 else len(text)
+        if searched - start > _LONG_LINE:
+            return True  # the pattern is quadratic in a line: PyYAML reads it, linearly
+        if _YAML11.search(text[start:searched]):
             return True
     if "=" in text and _EQUALS.search(text):
         return True
@@ -365,7 +374,9 @@ def load_all_safe(text: str, file: str = "<stream>") -> Iterator[Any]:
     Read with yaml-rs (Rust, several times faster than libyaml) unless the stream could
     read differently in YAML 1.1; then with PyYAML's C loader, the 1.1 reading Kubernetes
     tools share. Timestamps stay strings (as in Kubernetes' JSON). Duplicate keys are
-    errors. Errors carry file:line:col."""
+    errors. Errors carry file:line:col. Larger, deeper or alias-heavier streams than
+    labgen.limits allows are errors too."""
+    _check_size(text, file)
     if _may_read_differently(text):
         return _load_all_pyyaml(text, file)
     try:
@@ -400,6 +411,9 @@ def _duplicate_key(text: str, file: str, exc: Exception) -> YamlSyntaxError:
 
 
 def _load_all_pyyaml(text: str, file: str) -> Iterator[Any]:
+    # The fast path needs no scan: yaml-rs refuses deep nesting itself (then this path
+    # reads the text) and any anchor or alias routes the text here.
+    _check_structure(lambda: yaml.parse(text, Loader=yaml.CSafeLoader), file)
     try:
         yield from (doc for doc in yaml.load_all(text, Loader=yaml.CSafeLoader) if doc is not None)
     except yaml.YAMLError as exc:
@@ -411,3 +425,23 @@ def _load_all_pyyaml(text: str, file: str) -> Iterator[Any]:
     except ValueError as exc:  # PyYAML's constructors on scalars such as `0b_`
         message = f"invalid YAML: unreadable scalar ({exc})"
         raise YamlSyntaxError(Diagnostic(file, 1, 1, "", message)) from None
+
+
+# --- bounds on untrusted input (labgen.limits) -------------------------------------------
+
+
+def _check_size(text: str, file: str) -> None:
+    problem = size_problem(len(text), MAX_MANIFEST_BYTES, "a YAML stream")
+    if problem is not None:
+        raise YamlSyntaxError(Diagnostic(file, 1, 1, "", problem))
+
+
+def _check_structure(events: Callable[[], Iterable[Any]], file: str) -> None:
+    """Refuse alias bombs and absurd nesting before a loader expands or recurses into
+    them; syntax errors are left to the loader, which positions them."""
+    try:
+        problem = structure_problem(events(), file)
+    except (yaml.YAMLError, YAMLError, ValueError, IndexError):
+        return
+    if problem is not None:
+        raise YamlSyntaxError(problem)

@@ -6,7 +6,7 @@ import dataclasses
 import difflib
 from collections.abc import Callable, Mapping, Sequence
 
-from labgen.data.models import MODELS, ModelArch
+from labgen.data.models import ModelArch, find_model, model_names
 from labgen.data.serving import VLLM, generation
 from labgen.data.types import Release
 from labgen.errors import PathPart
@@ -68,9 +68,9 @@ def _arch(spec: ServedModel, at: tuple[PathPart, ...], error: Report) -> ModelAr
         error(at, "give either `model` (a catalog id) or `architecture` (with `uri`)")
         return None
     if spec.model is not None:
-        arch = MODELS.get(spec.model)
+        arch = find_model(spec.model)
         if arch is None:
-            match = difflib.get_close_matches(spec.model, list(MODELS), n=1, cutoff=0.6)
+            match = difflib.get_close_matches(spec.model, model_names(), n=1, cutoff=0.6)
             hint = f" (did you mean {match[0]!r}?)" if match else ""
             error(
                 (*at, "model"),
