@@ -929,8 +929,8 @@ def _option_type(self: typer.core.TyperOption, ctx: object) -> str | None:
     return None if self.is_flag else self.metavar
 
 
-typer.core.TyperOption.display_type_rich = _option_type  # type: ignore[method-assign,assignment]
-typer.core.TyperArgument.display_type_rich = lambda self, ctx: None  # type: ignore[method-assign,assignment]
+typer.core.TyperOption.display_type_rich = _option_type  # type: ignore[method-assign]
+typer.core.TyperArgument.display_type_rich = lambda self, ctx: None  # type: ignore[method-assign]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -21,11 +21,11 @@ def node_commands(plan: LabPlan) -> list[str]:
     commands = []
     for pool in external_pools(plan):
         labels = " ".join(shlex.quote(f"{k}={v}") for k, v in pool.node_labels.items())
-        taint = pool.taint
+        taint = shlex.quote(f"{pool.taint.key}={pool.taint.value}:{pool.taint.effect}")
         commands += [
             f"# pool {pool.name}: {pool.max_nodes} node(s) with {pool.gpus_per_node}x "
             f"{pool.accelerator.id}",
             f"kubectl label node NODE... {labels} --overwrite",
-            f"kubectl taint node NODE... {shlex.quote(f'{taint.key}={taint.value}:{taint.effect}')}",
+            f"kubectl taint node NODE... {taint}",
         ]
     return commands

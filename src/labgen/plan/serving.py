@@ -339,12 +339,12 @@ def _size(
             largest = max(
                 (t for t in tp_candidates(per_node) if tp_problem(arch, t) is None), default=1
             )
+            widest = fit(largest, pp)
             failed(
                 ("pool",),
                 f"{arch.id} does not fit pool {pool.name} ({per_node}x {device.name} per node) "
-                f"at any tensor parallel size: at TP {largest}, {fit(largest, pp).explain()}. "
-                "Use a smaller dtype (fp8, int4), a shorter maxModelLen, kvCacheDtype: fp8, "
-                "a larger GPU, or multiNode",
+                f"at any tensor parallel size: at TP {largest}, {widest.explain()}. "
+                + widest.remedy("a smaller dtype (fp8, int4), a larger GPU, or multiNode"),
             )
             return None
     problem = tp_problem(arch, tp)
@@ -375,7 +375,10 @@ def _size(
     if not planned.fits:
         failed(
             tp_at if spec.tensorParallel else ("pool",),
-            f"{arch.id} does not fit: {planned.explain()}",
+            f"{arch.id} does not fit: {planned.explain()}. "
+            + planned.remedy(
+                "a smaller dtype (fp8, int4), more tensor parallel GPUs or a larger GPU"
+            ),
         )
         return None
     return planned, nodes
