@@ -13,7 +13,7 @@ _CLUSTER = {
     region: us-east-2
     zones: [us-east-2a]
     # CHANGE ME: oc get infrastructure cluster -o jsonpath='{.status.infrastructureName}'
-    infrastructureId: mylab-abcde
+    infrastructureId: change-me-abcde
 """,
     ("openshift", "ibmcloud"): """\
     platform: openshift
@@ -22,7 +22,7 @@ _CLUSTER = {
     region: us-south
     zones: [us-south-1]
     # CHANGE ME: oc get infrastructure cluster -o jsonpath='{.status.infrastructureName}'
-    infrastructureId: mylab-abcde
+    infrastructureId: change-me-abcde
 """,
     ("openshift", "gcp"): """\
     platform: openshift
@@ -36,7 +36,7 @@ _CLUSTER = {
     kubernetesVersion: "1.33"
     region: us-east-2
     zones: [us-east-2a, us-east-2b]
-    clusterName: my-eks-cluster        # karpenter.sh/discovery tag and node role name
+    clusterName: change-me             # EKS cluster: karpenter.sh/discovery tag, node role
 """,
     ("kubernetes", "gcp"): """\
     platform: kubernetes

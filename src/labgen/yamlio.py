@@ -378,6 +378,7 @@ def load_all_safe(text: str, file: str = "<stream>") -> Iterator[Any]:
     labgen.limits allows are errors too."""
     _check_size(text, file)
     if _may_read_differently(text):
+        _check_manifest_structure(text, file)
         return _load_all_pyyaml(text, file)
     try:
         data = yaml_rs.loads(text, parse_datetime=False)
@@ -385,6 +386,7 @@ def load_all_safe(text: str, file: str = "<stream>") -> Iterator[Any]:
         if "duplicate" in str(exc):
             raise _duplicate_key(text, file, exc) from None
         # Not YAML 1.2, or not YAML at all: PyYAML reads it or says where it breaks.
+        _check_manifest_structure(text, file)
         return iter(list(_load_all_pyyaml(text, file)))
     if _read_differently(data):
         return _load_all_pyyaml(text, file)
@@ -411,9 +413,6 @@ def _duplicate_key(text: str, file: str, exc: Exception) -> YamlSyntaxError:
 
 
 def _load_all_pyyaml(text: str, file: str) -> Iterator[Any]:
-    # The fast path needs no scan: yaml-rs refuses deep nesting itself (then this path
-    # reads the text) and any anchor or alias routes the text here.
-    _check_structure(lambda: yaml.parse(text, Loader=yaml.CSafeLoader), file)
     try:
         yield from (doc for doc in yaml.load_all(text, Loader=yaml.CSafeLoader) if doc is not None)
     except yaml.YAMLError as exc:
@@ -434,6 +433,13 @@ def _check_size(text: str, file: str) -> None:
     problem = size_problem(len(text), MAX_MANIFEST_BYTES, "a YAML stream")
     if problem is not None:
         raise YamlSyntaxError(Diagnostic(file, 1, 1, "", problem))
+
+
+def _check_manifest_structure(text: str, file: str) -> None:
+    """Where a stream may hold anchors, aliases or deep nesting: texts the YAML 1.1 guard
+    sends to PyYAML (every anchor and alias does) and texts yaml-rs refuses (it refuses
+    deep nesting). A stream yaml-rs reads needs no scan, even when PyYAML rereads it."""
+    _check_structure(lambda: yaml.parse(text, Loader=yaml.CSafeLoader), file)
 
 
 def _check_structure(events: Callable[[], Iterable[Any]], file: str) -> None:
