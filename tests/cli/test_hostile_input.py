@@ -13,9 +13,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import INVALID
+from labgen.errors import SpecError
 from labgen.limits import MAX_ALIAS_NODES, MAX_SPEC_BYTES
+from labgen.spec import parse_lab
 from labgen.yamlio import YamlSyntaxError, load_all_safe
 
 MEMORY = 1536 << 20  # the bomb expanded would take gigabytes; labgen needs a few hundred MB
@@ -161,3 +165,46 @@ def test_bench_report_reads_stdin(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["results"]
+
+
+def _expanded(levels: int, fanout: int) -> int:
+    """Nodes the aliases of `_bomb(levels, fanout)` add once expanded."""
+    size, added = fanout + 1, 0  # a0: a sequence of `fanout` scalars
+    for _ in range(1, levels):
+        added += fanout * size
+        size = fanout * size + 1
+    return added
+
+
+def _bomb(levels: int, fanout: int) -> str:
+    lines = [f"a0: &a0 [{','.join(['x'] * fanout)}]"]
+    lines += [f"a{i}: &a{i} [{','.join([f'*a{i - 1}'] * fanout)}]" for i in range(1, levels)]
+    return "\n".join(lines) + "\n"
+
+
+def _problems(text: str, spec: bool) -> list[str]:
+    """The messages reading ``text`` as a lab spec (under a Lab header) or as manifests
+    gives."""
+    try:
+        if spec:
+            nested = "".join(f"  {line}\n" for line in text.splitlines())
+            parse_lab(f"apiVersion: labgen.dev/v1alpha1\nkind: Lab\nx:\n{nested}", "lab.yaml")
+        else:
+            list(load_all_safe(text, "objects.yaml"))
+    except SpecError as exc:
+        return [d.message for d in exc.diagnostics]
+    except YamlSyntaxError as exc:
+        return [exc.diagnostic.message]
+    return []
+
+
+@settings(max_examples=40, deadline=None)
+@given(levels=st.integers(1, 12), fanout=st.integers(1, 12), spec=st.booleans())
+def test_alias_expansion_is_bounded_for_every_shape(levels: int, fanout: int, spec: bool) -> None:
+    """Fuzzed alias trees, read as a lab spec and as manifests: a clear error exactly when
+    the aliases would add more than MAX_ALIAS_NODES nodes, the data otherwise."""
+    problems = _problems(_bomb(levels, fanout), spec)
+    bombed = [m for m in problems if "YAML aliases expand" in m]
+    assert bool(bombed) == (_expanded(levels, fanout) > MAX_ALIAS_NODES), problems
+    if not spec:  # manifests have no schema here: nothing else to complain about
+        assert problems == bombed
