@@ -173,8 +173,7 @@ def _options(
 ) -> None:
     _state["quiet"] = quiet
     _state["traceback"] = traceback
-    if verbose:
-        tools.trace_commands(_trace)
+    tools.trace_commands(_trace if verbose else None)
 
 
 def _trace(args: Sequence[str]) -> None:

@@ -75,9 +75,10 @@ def describe_tools() -> list[Tool]:
 _trace: list[Callable[[Sequence[str]], None]] = []
 
 
-def trace_commands(callback: Callable[[Sequence[str]], None]) -> None:
-    """Call ``callback`` with the argument list of every tool labgen runs (``--verbose``)."""
-    _trace[:] = [callback]
+def trace_commands(callback: Callable[[Sequence[str]], None] | None) -> None:
+    """Call ``callback`` with the argument list of every tool labgen runs (``--verbose``);
+    None stops tracing."""
+    _trace[:] = [callback] if callback is not None else []
 
 
 def traced(args: Sequence[str]) -> list[str]:
