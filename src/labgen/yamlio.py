@@ -59,7 +59,7 @@ class YamlSyntaxError(Exception):
 def load_document(text: str, file: str) -> LoadedDocument:
     """Parse one YAML document round-trip, rejecting duplicate keys, keeping positions."""
     yaml = YAML(typ="rt")
-    _check_structure(lambda: yaml.parse(text), file)
+    _check_spec_structure(text, file, yaml)
     yaml.allow_duplicate_keys = False
     try:
         docs = list(yaml.load_all(text))
@@ -440,6 +440,18 @@ def _check_manifest_structure(text: str, file: str) -> None:
     sends to PyYAML (every anchor and alias does) and texts yaml-rs refuses (it refuses
     deep nesting). A stream yaml-rs reads needs no scan, even when PyYAML rereads it."""
     _check_structure(lambda: yaml.parse(text, Loader=yaml.CSafeLoader), file)
+
+
+def _check_spec_structure(text: str, file: str, reader: YAML) -> None:
+    """libyaml's events (20x cheaper than ruamel's); ruamel's own only for a text libyaml
+    cannot parse (YAML 1.2 syntax), so no spec reaches the round-trip loader unscanned."""
+    try:
+        problem = structure_problem(yaml.parse(text, Loader=yaml.CSafeLoader), file)
+    except (yaml.YAMLError, ValueError, IndexError):
+        _check_structure(lambda: reader.parse(text), file)
+        return
+    if problem is not None:
+        raise YamlSyntaxError(problem)
 
 
 def _check_structure(events: Callable[[], Iterable[Any]], file: str) -> None:
