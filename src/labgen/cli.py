@@ -1,17 +1,24 @@
 """Command line: the only module that prints or decides exit codes.
 
-Exit codes: 0 success; 1 spec errors, drift or refused writes; 2 usage errors;
-3 unexpected errors (rerun with --traceback for the Python traceback).
+Exit codes, the same for every command: 0 success; 1 findings (spec errors, drift, check
+findings, changes, a cluster not converged) and other user errors; 2 usage errors (bad
+options or arguments); 3 unexpected errors (rerun with --traceback for the traceback).
 """
 
 from __future__ import annotations
 
 import io
+import json
+import os
+import shlex
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any, get_args
 
 import typer
+import typer.core
+import typer.main
 from rich.console import Console, Group
 from rich.table import Table as RichTable
 from rich.text import Text
@@ -19,9 +26,9 @@ from typer.exceptions import TyperException
 
 from labgen import __version__, tools
 from labgen.data.releases import DEFAULT_KUBERNETES_VERSION
-from labgen.errors import LabgenError, SpecError
+from labgen.errors import Diagnostic, LabgenError, SpecError
 from labgen.root import find_root
-from labgen.starter import PLATFORMS, PROVIDERS, starter_spec
+from labgen.starter import PLATFORMS, PROVIDERS, check_starter, starter_spec
 
 # Only what `labgen --help` needs is imported here: each command imports its own modules
 # (the spec models, the renderer, the Kubernetes client, matplotlib, jsonschema-rs), so a
@@ -37,10 +44,28 @@ EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_UNEXPECTED = 0, 1, 2, 3
 # Piped output (CI logs, `| less`) gets a fixed width so tables are not squeezed to 80
 # columns and the text is the same on every machine; terminals keep their own width.
 _PIPE_WIDTH = 160
-out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else _PIPE_WIDTH)
-err = Console(
-    stderr=True, highlight=False, soft_wrap=True, width=None if sys.stderr.isatty() else _PIPE_WIDTH
-)
+# NO_COLOR (https://no-color.org): no ANSI styling at all, not only no colours.
+_NO_COLOR = bool(os.environ.get("NO_COLOR"))
+
+
+def _console(stderr: bool) -> Console:
+    stream = sys.stderr if stderr else sys.stdout
+    return Console(
+        stderr=stderr,
+        highlight=False,
+        soft_wrap=True,
+        width=None if stream.isatty() else _PIPE_WIDTH,
+        color_system=None if _NO_COLOR else "auto",
+    )
+
+
+out = _console(stderr=False)
+err = _console(stderr=True)
+if _NO_COLOR:
+    import typer.rich_utils
+
+    typer.rich_utils.COLOR_SYSTEM = None  # help pages
+_HELP = {"help_option_names": ["-h", "--help"]}
 
 app = typer.Typer(
     name="labgen",
@@ -53,6 +78,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    context_settings=_HELP,
 )
 tools_app = typer.Typer(
     help="The pinned kubectl (kustomize) and helm labgen builds with.", no_args_is_help=True
@@ -68,27 +94,96 @@ app.add_typer(bench_app, name="bench")
 RootOption = Annotated[
     Path | None,
     typer.Option(
-        "--root", help="Repository root (default: nearest directory with labs/).", file_okay=False
+        "--root",
+        help="Repository root (default: nearest directory with labs/).",
+        file_okay=False,
+        metavar="DIR",
     ),
 ]
 LabsArgument = Annotated[
     list[str] | None,
     typer.Argument(
-        help="Lab names (labs/<name>.yaml) or spec paths; default: every lab.", show_default=False
+        help="Lab names (labs/<name>.yaml or .yml), spec paths, or - for standard input; "
+        "default: every lab.",
+        show_default=False,
+        metavar="LAB",
     ),
 ]
+LabArgument = Annotated[
+    str,
+    typer.Argument(help="Lab name, spec path, or - for standard input.", metavar="LAB"),
+]
+OutputOption = Annotated[
+    str, typer.Option("--output", "-o", help="text or json (on stdout).", metavar="FORMAT")
+]
 _state = {"quiet": False}
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        out.print(f"labgen {__version__}", markup=False)
+        raise typer.Exit(EXIT_OK)
 
 
 @app.callback()
 def _options(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only problems.")] = False,
+    verbose: Annotated[
+        bool,
+        typer.Option(
+            "--verbose", "-v", help="Show every external command run (kubectl, helm, git)."
+        ),
+    ] = False,
     traceback: Annotated[
         bool, typer.Option("--traceback", help="Show Python tracebacks of unexpected errors.")
+    ] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            help="Print labgen's version and exit.",
+            is_eager=True,
+            callback=_show_version,
+        ),
     ] = False,
 ) -> None:
     _state["quiet"] = quiet
     _state["traceback"] = traceback
+    tools.trace_commands(_trace if verbose else None)
+
+
+def _trace(args: Sequence[str]) -> None:
+    shown = [Path(args[0]).name, *args[1:]] if args else []
+    err.print(f"+ {shlex.join(shown)}", markup=False, highlight=False)
+
+
+def _output_format(output: str, formats: Sequence[str] = ("text", "json")) -> str:
+    if output not in formats:
+        raise typer.BadParameter(f"must be one of {', '.join(formats)}", param_hint="--output")
+    return output
+
+
+def _json(data: object) -> None:
+    out.print(json.dumps(data, indent=2), markup=False, highlight=False, soft_wrap=True)
+
+
+def _diagnostic_data(diagnostic: Diagnostic) -> dict[str, object]:
+    return {
+        "file": diagnostic.file,
+        "line": diagnostic.line,
+        "column": diagnostic.col,
+        "path": diagnostic.path,
+        "message": diagnostic.message,
+    }
+
+
+def _table_data(table: Table) -> list[dict[str, str]]:
+    return [dict(zip(table.columns, row, strict=True)) for row in table.rows]
+
+
+def _warn(warnings: list[Diagnostic]) -> None:
+    for warning in warnings:
+        err.print(str(warning), markup=False, style="yellow")
 
 
 def _say(message: str) -> None:
@@ -101,13 +196,41 @@ def _root(root: Path | None) -> Path:
 
 
 @app.command()
-def validate(labs: LabsArgument = None, root: RootOption = None) -> None:
-    """Check lab specs (shape, references, GPU/provider facts) without rendering."""
+def validate(
+    labs: LabsArgument = None, root: RootOption = None, output: OutputOption = "text"
+) -> None:
+    """Check lab specs (shape, references, GPU/provider facts) without rendering; warn
+    about placeholders and gated models without a token."""
     from labgen.render import lab_apps
-    from labgen.repo import load_plans, select_labs
+    from labgen.repo import load_plans_with_warnings, select_labs
 
+    as_json = _output_format(output) == "json"
     base = _root(root)
-    plans = load_plans(base, select_labs(base, labs or []))
+    try:
+        plans, warnings = load_plans_with_warnings(base, select_labs(base, labs or []))
+    except SpecError as exc:
+        if not as_json:
+            raise
+        _json(
+            {"labs": [], "errors": [_diagnostic_data(d) for d in exc.diagnostics], "warnings": []}
+        )
+        raise typer.Exit(EXIT_FINDINGS) from None
+    if as_json:
+        labs_data = [
+            {
+                "name": plan.name,
+                "file": plan.spec_file,
+                "gpuPools": len(plan.pools),
+                "operators": len(plan.operators),
+                "applications": len(lab_apps(plan)),
+            }
+            for plan in plans
+        ]
+        _json(
+            {"labs": labs_data, "errors": [], "warnings": [_diagnostic_data(w) for w in warnings]}
+        )
+        return
+    _warn(warnings)
     for plan in plans:
         _say(
             f"[green]ok[/] {plan.spec_file}: {len(plan.pools)} GPU pools, "
@@ -116,39 +239,28 @@ def validate(labs: LabsArgument = None, root: RootOption = None) -> None:
 
 
 @app.command()
-def plan(
-    lab: Annotated[str, typer.Argument(help="Lab name or spec path.")], root: RootOption = None
-) -> None:
-    """Show the resolved plan: pools and instance types, pinned versions, sync waves."""
-    from labgen.plan.describe import (
-        Table,
-        backup_notes,
-        database_table,
-        gcloud_commands,
-        matrix_tables,
-        model_table,
-        monitoring_notes,
-        pool_table,
-        versions_table,
-    )
+def plan(lab: LabArgument, root: RootOption = None, output: OutputOption = "text") -> None:
+    """Show the resolved plan: pools and instance types, pinned versions, sync waves, and
+    the commands that prepare nodes labgen does not create."""
+    from labgen.plan.describe import Table, backup_notes, gcloud_commands, monitoring_notes
     from labgen.render import lab_apps
     from labgen.render.argocd import app_name
-    from labgen.repo import load_plans, select_labs
+    from labgen.repo import load_plans_with_warnings, select_labs
 
+    as_json = _output_format(output) == "json"
     base = _root(root)
-    (resolved,) = load_plans(base, select_labs(base, [lab]))
+    plans, warnings = load_plans_with_warnings(base, select_labs(base, [lab]))
+    (resolved,) = plans
+    if as_json:
+        _json(_plan_data(resolved, warnings))
+        return
+    _warn(warnings)
     out.print(
         f"[bold]{resolved.name}[/] ({resolved.spec_file}): {resolved.platform} on "
         f"{resolved.provider}, Kubernetes {resolved.kubernetes_version}"
         + (f", {resolved.region}" if resolved.region else "")
     )
-    _table(pool_table(resolved))
-    if resolved.models:
-        _table(model_table(resolved))
-    if resolved.databases:
-        _table(database_table(resolved))
-    _table(versions_table(resolved))
-    for table in matrix_tables(resolved):
+    for table in _plan_tables(resolved):
         _table(table)
     waves = tuple(
         (
@@ -165,6 +277,7 @@ def plan(
         out.print("\n[bold]GKE node pools[/] (create them outside the cluster):")
         for command in commands:
             out.print(command, markup=False)
+    _print_node_commands(resolved)
     _notes("Cluster monitoring (before you sync)", monitoring_notes(resolved))
     _notes("Database backups", backup_notes(resolved))
 
@@ -176,12 +289,76 @@ def _notes(title: str, lines: list[str]) -> None:
             out.print(f"- {line}", markup=False)
 
 
+def _plan_tables(resolved: LabPlan) -> list[Table]:
+    from labgen.plan.describe import (
+        database_table,
+        matrix_tables,
+        model_table,
+        pool_table,
+        versions_table,
+    )
+
+    tables = [pool_table(resolved)]
+    if resolved.models:
+        tables.append(model_table(resolved))
+    if resolved.databases:
+        tables.append(database_table(resolved))
+    return [*tables, versions_table(resolved), *matrix_tables(resolved)]
+
+
+def _plan_data(resolved: LabPlan, warnings: list[Diagnostic]) -> dict[str, object]:
+    from labgen.plan.describe import gcloud_commands
+    from labgen.plan.nodes import node_commands
+    from labgen.render import lab_apps
+    from labgen.render.argocd import app_name
+
+    return {
+        "name": resolved.name,
+        "file": resolved.spec_file,
+        "platform": resolved.platform,
+        "provider": resolved.provider,
+        "kubernetesVersion": resolved.kubernetes_version,
+        "region": resolved.region,
+        "tables": {t.title: _table_data(t) for t in _plan_tables(resolved)},
+        "applications": [
+            {
+                "wave": a.wave,
+                "name": app_name(resolved, a.component),
+                "namespace": a.namespace,
+                "source": type(a.source).__name__.replace("Source", "").lower(),
+            }
+            for a in lab_apps(resolved)
+        ],
+        "gcloudCommands": gcloud_commands(resolved),
+        "nodeCommands": node_commands(resolved),
+        "warnings": [_diagnostic_data(w) for w in warnings],
+    }
+
+
+def _print_node_commands(resolved: LabPlan) -> None:
+    from labgen.plan.nodes import node_commands
+
+    commands = node_commands(resolved)
+    if commands:
+        out.print(
+            "\n[bold]GPU nodes[/] (labgen creates none here): label and taint each pool's "
+            "nodes so the lab's workloads select and tolerate them:"
+        )
+        for command in commands:
+            out.print(command, markup=False)
+
+
 @app.command()
-def models() -> None:
-    """List the model catalog (architecture facts the fit planner uses)."""
+def models(output: OutputOption = "text") -> None:
+    """List the model catalog (architecture facts the fit planner uses). A model is named
+    by its Hugging Face id or its short name, in models[] and matrices[] alike."""
     from labgen.plan.describe import catalog_table
 
-    _table(catalog_table())
+    table = catalog_table()
+    if _output_format(output) == "json":
+        _json(_table_data(table))
+        return
+    _table(table)
 
 
 def _table(table: Table) -> None:
@@ -199,7 +376,14 @@ def _rich_table(table: Table) -> RichTable:
 
 @app.command()
 def render(
-    labs: LabsArgument = None,
+    labs: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Lab names (labs/<name>.yaml or .yml); default: every lab.",
+            show_default=False,
+            metavar="LAB",
+        ),
+    ] = None,
     check: Annotated[
         bool,
         typer.Option(
@@ -260,21 +444,27 @@ def schema(root: RootOption = None) -> None:
 
 @app.command()
 def init(
-    name: Annotated[str, typer.Option(help="Lab name (a DNS label).")] = "my-lab",
-    platform: Annotated[str, typer.Option(help=f"One of: {', '.join(PLATFORMS)}.")] = "kubernetes",
-    provider: Annotated[str, typer.Option(help=f"One of: {', '.join(PROVIDERS)}.")] = "aws",
-    root: Annotated[Path, typer.Option("--root", help="Repository root.", file_okay=False)] = Path(
-        "."
-    ),
+    name: Annotated[str, typer.Option(help="Lab name (a DNS label).", metavar="NAME")] = "my-lab",
+    platform: Annotated[
+        str, typer.Option(help=f"One of: {', '.join(PLATFORMS)}.", metavar="PLATFORM")
+    ] = "kubernetes",
+    provider: Annotated[
+        str, typer.Option(help=f"One of: {', '.join(PROVIDERS)}.", metavar="PROVIDER")
+    ] = "aws",
+    root: Annotated[
+        Path, typer.Option("--root", help="Repository root.", file_okay=False, metavar="DIR")
+    ] = Path("."),
     force: Annotated[bool, typer.Option(help="Overwrite an existing spec.")] = False,
 ) -> None:
-    """Write a commented starter spec labs/<name>.yaml for a platform and provider."""
+    """Write a commented starter spec labs/<name>.yaml for a platform and provider; refuse
+    one that `labgen validate` would reject."""
     if platform not in PLATFORMS or provider not in PROVIDERS:
         raise typer.BadParameter(
             f"--platform must be one of {PLATFORMS}, --provider one of {PROVIDERS}"
         )
     text = starter_spec(name, platform, provider)
     target = root / "labs" / f"{name}.yaml"
+    check_starter(text, f"labs/{name}.yaml")  # the messages `labgen validate` would print
     if target.exists() and not force:
         raise LabgenError(f"{target} exists; pass --force to overwrite it")
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -520,31 +710,44 @@ def schemas_import(
 @bench_app.command("report")
 def bench_report(
     results: Annotated[
-        list[Path], typer.Argument(help="GuideLLM JSON reports (0.7+ or older).", dir_okay=False)
+        list[Path],
+        typer.Argument(
+            help="GuideLLM JSON reports (0.7+ or older); - reads one from standard input.",
+            dir_okay=False,
+            metavar="RESULT.json",
+        ),
     ],
     output_format: Annotated[
-        str, typer.Option("--format", "-f", help="text, markdown, csv or json.")
+        str, typer.Option("--format", "-f", help="text, markdown, csv or json.", metavar="FORMAT")
     ] = "text",
     slo: Annotated[
         list[str] | None,
-        typer.Option(help="Keep benchmarks meeting METRIC<=LIMIT, e.g. ttft_p95<=200 (ms)."),
+        typer.Option(
+            help="Keep benchmarks meeting METRIC<=LIMIT, e.g. ttft_p95<=200 (ms); repeatable.",
+            metavar="METRIC<=N",
+        ),
     ] = None,
     weight: Annotated[
         list[str] | None,
         typer.Option(
             help="TOPSIS weight METRIC=W (repeat; default output_tps=0.4 ttft_p95=0.3 "
-            "itl_p95=0.3). Throughputs are benefits, latencies costs."
+            "itl_p95=0.3). Throughputs are benefits, latencies costs.",
+            metavar="METRIC=W",
         ),
     ] = None,
     pareto: Annotated[
         str | None,
-        typer.Option(help="Pareto axes THROUGHPUT,LATENCY (default: output_tps,ttft_p95)."),
+        typer.Option(
+            help="Pareto axes THROUGHPUT,LATENCY (default: output_tps,ttft_p95).", metavar="X,Y"
+        ),
     ] = None,
     plot_path: Annotated[
-        Path | None, typer.Option("--plot", help="Write a PNG: latency against throughput.")
+        Path | None,
+        typer.Option("--plot", help="Write a PNG: latency against throughput.", metavar="FILE.png"),
     ] = None,
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write the report here, not stdout.")
+        Path | None,
+        typer.Option("--output", "-o", help="Write the report here, not stdout.", metavar="FILE"),
     ] = None,
 ) -> None:
     """Compare benchmarks: TTFT / ITL / TPOT percentiles and throughput per configuration,
@@ -564,27 +767,41 @@ def bench_report(
         summary,
         text_table,
     )
-    from labgen.bench.report import load_results
+    from labgen.bench.report import ReportError, load_results, parse_report_bytes
     from labgen.plan.describe import Table
 
     if output_format not in ("text", "markdown", "csv", "json"):
-        raise typer.BadParameter("--format must be text, markdown, csv or json")
+        raise typer.BadParameter("must be text, markdown, csv or json", param_hint="--format")
     axes = tuple(a.strip() for a in pareto.split(",")) if pareto else DEFAULT_PARETO
     if len(axes) != 2:
-        raise typer.BadParameter("--pareto takes two metrics, e.g. output_tps,ttft_p95")
-    analysis = analyze(
-        load_results(results),
-        [parse_slo(s) for s in slo or []],
-        [parse_weight(w) for w in weight] if weight else DEFAULT_WEIGHTS,
-        (axes[0], axes[1]),
-    )
+        raise typer.BadParameter(
+            "takes two metrics, e.g. output_tps,ttft_p95", param_hint="--pareto"
+        )
+    for target, hint in ((plot_path, "--plot"), (output, "--output")):
+        if target is not None and not target.parent.is_dir():
+            raise typer.BadParameter(f"directory {target.parent} does not exist", param_hint=hint)
+    try:  # bad option values are usage errors, like every other option's
+        slos = [parse_slo(s) for s in slo or []]
+        weights = [parse_weight(w) for w in weight] if weight else list(DEFAULT_WEIGHTS)
+        analyze([], slos, weights, (axes[0], axes[1]))
+    except ReportError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    loaded = []
+    for path in results:
+        if str(path) == "-":
+            loaded += parse_report_bytes(sys.stdin.buffer.read(), "<stdin>")
+        else:
+            loaded += load_results([path])
+    analysis = analyze(loaded, slos, weights, (axes[0], axes[1]))
     header, rows = text_table(analysis)
     table = Table(summary(analysis), header, tuple(rows))
     if output_format == "text" and output is None:
         _table(table)
     else:
         if output_format == "text":
-            console = Console(file=io.StringIO(), width=_PIPE_WIDTH * 2, highlight=False)
+            console = Console(
+                file=io.StringIO(), width=_PIPE_WIDTH * 2, highlight=False, color_system=None
+            )
             console.print(_rich_table(table))
             text = console.file.getvalue()  # type: ignore[attr-defined]
         else:
@@ -650,7 +867,7 @@ def bootstrap(
         _print_error(exc)
         raise typer.Exit(EXIT_USAGE) from None
     for warning in result.warnings:
-        _warn(warning)
+        _warn_text(warning)
     for line in bootstrap_lines(result):
         _say(line)
     if not dry_run:
@@ -742,7 +959,7 @@ def version() -> None:
         out.print(f"tools: {exc}")
 
 
-def _warn(text: str) -> None:
+def _warn_text(text: str) -> None:
     err.print("[yellow]warning:[/] ", end="")
     err.print(text, markup=False)
 
@@ -750,7 +967,7 @@ def _warn(text: str) -> None:
 def _warn_insecure(cluster: Cluster) -> None:
     """Once per command, instead of urllib3's warning on every request."""
     if cluster.insecure:
-        _warn(
+        _warn_text(
             f"context {cluster.context!r} skips TLS verification (insecure-skip-tls-verify): "
             f"the identity of {cluster.server} is not checked"
         )
@@ -767,12 +984,52 @@ def _print_error(exc: LabgenError) -> None:
         err.print(str(exc), markup=False)
 
 
+_METAVARS = {
+    "skip": "KIND",
+    "assume_crd": "GROUP",
+    "kubernetes_version": "VERSION",
+    "output": "FORMAT",
+    "base": "REF",
+    "head": "REF",
+    "ignore": "FIELD",
+}
+
+
+def _plain_help(command: Any) -> Any:
+    """Help pages show metavars (DIR, FILE, N, FORMAT), not the Python types typer prints
+    by default (`<list[Path]>`, `<bool>`); flags and arguments show no type column."""
+    for param in command.params:
+        desc = param.type_descriptor
+        if param.metavar is None and not getattr(param, "is_flag", False):
+            element = get_args(desc.annotation)[0] if desc.is_list else desc.annotation
+            if param.name in _METAVARS:
+                param.metavar = _METAVARS[param.name]
+            elif element is Path:
+                param.metavar = {"dir": "DIR", "file": "FILE"}.get(desc.path_type, "PATH")
+            elif element in (int, float):
+                param.metavar = "N"
+            else:
+                param.metavar = param.name.upper().replace("_", "-")
+    for sub in getattr(command, "commands", {}).values():
+        _plain_help(sub)
+    return command
+
+
+def _option_type(self: typer.core.TyperOption, ctx: object) -> str | None:
+    return None if self.is_flag else self.metavar
+
+
+typer.core.TyperOption.display_type_rich = _option_type  # type: ignore[method-assign]
+typer.core.TyperArgument.display_type_rich = lambda self, ctx: None  # type: ignore[method-assign]
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: one error boundary, documented exit codes."""
     _state["traceback"] = "--traceback" in (argv if argv is not None else sys.argv[1:])
     try:
+        command = _plain_help(typer.main.get_command(app))
         # Outside standalone mode click returns the code of a `typer.Exit` instead of raising.
-        returned = app(args=argv, standalone_mode=False)
+        returned = command.main(args=argv, prog_name="labgen", standalone_mode=False)
     except LabgenError as exc:
         _print_error(exc)
         return EXIT_FINDINGS

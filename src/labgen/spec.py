@@ -16,6 +16,7 @@ from pydantic_core import ErrorDetails
 
 from labgen.data.types import AcceleratorName, Dtype, Platform, Provider, Server
 from labgen.errors import Diagnostic, SpecError
+from labgen.limits import MAX_SPEC_BYTES, size_problem
 from labgen.yamlio import LoadedDocument, YamlSyntaxError, load_document
 
 API_VERSION = "labgen.dev/v1alpha1"
@@ -837,6 +838,11 @@ def json_schema() -> dict[str, Any]:
 
 def parse_lab(text: str, file: str) -> LoadedLab:
     """Parse and shape-check one spec; raises SpecError with every problem found."""
+    too_large = size_problem(
+        len(text.encode("utf-8", "surrogatepass")), MAX_SPEC_BYTES, "a lab spec"
+    )
+    if too_large is not None:
+        raise SpecError([Diagnostic(file, 1, 1, "", too_large)])
     try:
         document = load_document(text, file)
     except YamlSyntaxError as exc:
@@ -854,6 +860,9 @@ def load_lab(path: Path, display: str | None = None) -> LoadedLab:
     """Read and parse the spec at ``path``; ``display`` is the name used in messages."""
     name = display or str(path)
     try:
+        too_large = size_problem(path.stat().st_size, MAX_SPEC_BYTES, "a lab spec")
+        if too_large is not None:  # not even read
+            raise SpecError([Diagnostic(name, 1, 1, "", too_large)])
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise SpecError([Diagnostic(name, 0, 0, "", f"cannot read: {exc.strerror}")]) from None

@@ -17,7 +17,7 @@ _CLUSTER = {
     region: us-east-2
     zones: [us-east-2a]
     # CHANGE ME: oc get infrastructure cluster -o jsonpath='{.status.infrastructureName}'
-    infrastructureId: mylab-abcde
+    infrastructureId: change-me-abcde
     # CHANGE ME: the worker AMI, oc -n openshift-machine-api get machineset
     #   -o jsonpath='{.items[0].spec.template.spec.providerSpec.value.ami.id}'
     machineImage: ami-0123456789abcdef0
@@ -29,7 +29,7 @@ _CLUSTER = {
     region: us-south
     zones: [us-south-1]
     # CHANGE ME: oc get infrastructure cluster -o jsonpath='{.status.infrastructureName}'
-    infrastructureId: mylab-abcde
+    infrastructureId: change-me-abcde
 """,
     ("openshift", "gcp"): """\
     platform: openshift
@@ -43,7 +43,7 @@ _CLUSTER = {
     kubernetesVersion: "1.33"
     region: us-east-2
     zones: [us-east-2a, us-east-2b]
-    clusterName: my-eks-cluster        # karpenter.sh/discovery tag and node role name
+    clusterName: change-me             # EKS cluster: karpenter.sh/discovery tag, node role
 """,
     ("kubernetes", "gcp"): """\
     platform: kubernetes
@@ -91,6 +91,12 @@ spec:
 {cluster}  gitops:
     repoURL: https://github.com/CHANGE-ME/llm-lab.git   # where this repo is pushed
     targetRevision: main
+    # One cluster per lab: two labs on one cluster would both install its operators and
+    # fight over them. Argo CD deploys this lab to the cluster it knows by this name
+    # (`argocd cluster add CONTEXT --name {name}`); for the cluster Argo CD itself runs
+    # in, use `server: https://kubernetes.default.svc` instead, in one lab only.
+    destination:
+      name: {name}
   gpuPools:
     - {_POOLS[provider]}
   operators:
@@ -99,3 +105,11 @@ spec:
     gatewayApi: {{}}
     monitoring: {{}}
 """
+
+
+def check_starter(text: str, file: str) -> None:
+    """Raise the SpecError `labgen validate` would raise for a starter spec."""
+    from labgen.plan import build_plan
+    from labgen.spec import parse_lab
+
+    build_plan(parse_lab(text, file), file)

@@ -16,6 +16,7 @@ import sys
 import tarfile
 import tempfile
 import zipfile
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,12 +72,31 @@ def describe_tools() -> list[Tool]:
     return tools
 
 
+_trace: list[Callable[[Sequence[str]], None]] = []
+
+
+def trace_commands(callback: Callable[[Sequence[str]], None] | None) -> None:
+    """Call ``callback`` with the argument list of every tool labgen runs (``--verbose``);
+    None stops tracing."""
+    _trace[:] = [callback] if callback is not None else []
+
+
+def traced(args: Sequence[str]) -> list[str]:
+    """``args``, after telling the ``--verbose`` trace that they are about to run."""
+    for callback in _trace:
+        callback(args)
+    return list(args)
+
+
+def run_tool(args: Sequence[str]) -> subprocess.CompletedProcess[str]:
+    """Run a tool to completion, its output captured as text; traced when asked."""
+    return subprocess.run(traced(args), capture_output=True, text=True, check=False)
+
+
 def kustomize_build(directory: Path) -> str:
     """``kubectl kustomize DIR`` with the pinned kubectl; raises ToolError on failure."""
     kubectl = find_tool("kubectl")
-    proc = subprocess.run(
-        [str(kubectl), "kustomize", str(directory)], capture_output=True, text=True, check=False
-    )
+    proc = run_tool([str(kubectl), "kustomize", str(directory)])
     if proc.returncode != 0:
         raise ToolError(f"kubectl kustomize {directory} failed:\n{proc.stderr.strip()}")
     return proc.stdout
@@ -102,7 +122,7 @@ def helm_template(
             file.write(values)
             file.flush()
             args += ["--values", file.name]
-        proc = subprocess.run(args, capture_output=True, text=True, check=False)
+        proc = run_tool(args)
     if proc.returncode != 0:
         raise ToolError(f"helm template {chart} failed:\n{proc.stderr.strip()}")
     return proc.stdout

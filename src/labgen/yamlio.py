@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +16,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.reader import ReaderError
 
 from labgen.errors import Diagnostic, PathPart, format_path
+from labgen.limits import MAX_MANIFEST_BYTES, size_problem, structure_problem
 
 Position = tuple[int, int]
 """1-based (line, column)."""
@@ -58,6 +59,7 @@ class YamlSyntaxError(Exception):
 def load_document(text: str, file: str) -> LoadedDocument:
     """Parse one YAML document round-trip, rejecting duplicate keys, keeping positions."""
     yaml = YAML(typ="rt")
+    _check_spec_structure(text, file, yaml)
     yaml.allow_duplicate_keys = False
     try:
         docs = list(yaml.load_all(text))
@@ -274,6 +276,7 @@ _SEVERAL_DOCUMENTS = re.compile(r"^(?!---|[ \t]*(?:#|$)).*\n(?:.*\n)*?---(?:[ \t
 _BLOCK_HEADER = re.compile(r"[ \t][>|][-+0-9]*[ \t]*(?:#[^\n]*)?$", re.MULTILINE)
 
 
+_LONG_LINE = 4096
 _COMMENT_FIRST = re.compile(r"\A[ \t]*#[^\n]*")
 _COMMENT_LINE = re.compile(r"\n[ \t]*#[^\n]*")
 
@@ -299,10 +302,16 @@ def _may_read_differently(text: str) -> bool:
             if at == 0 or text[at - 1] in _INDICATOR_CONTEXT:
                 return True
             at = text.find(char, at + 1)
+    searched = -1  # end of the last line searched: each line once
     for match in _FLOW.finditer(text):
+        if match.start() <= searched:
+            continue
         start = text.rfind("\n", 0, match.start()) + 1
         end = text.find("\n", match.start())
-        if _YAML11.search(text[start : end if end != -1 else len(text)]):
+        searched = end if end != -1 else len(text)
+        if searched - start > _LONG_LINE:
+            return True  # the pattern is quadratic in a line: PyYAML reads it, linearly
+        if _YAML11.search(text[start:searched]):
             return True
     if "=" in text and _EQUALS.search(text):
         return True
@@ -395,8 +404,11 @@ def load_all_safe(text: str, file: str = "<stream>") -> Iterator[Any]:
     Read with yaml-rs (Rust, several times faster than libyaml) unless the stream could
     read differently in YAML 1.1; then with PyYAML's C loader, the 1.1 reading Kubernetes
     tools share. Timestamps stay strings (as in Kubernetes' JSON). Duplicate keys are
-    errors. Errors carry file:line:col."""
+    errors. Errors carry file:line:col. Larger, deeper or alias-heavier streams than
+    labgen.limits allows are errors too."""
+    _check_size(text, file)
     if _may_read_differently(text):
+        _check_manifest_structure(text, file)
         return _load_all_pyyaml(text, file)
     try:
         data = yaml_rs.loads(text, parse_datetime=False)
@@ -404,6 +416,7 @@ def load_all_safe(text: str, file: str = "<stream>") -> Iterator[Any]:
         if "duplicate" in str(exc):
             raise _duplicate_key(text, file, exc) from None
         # Not YAML 1.2, or not YAML at all: PyYAML reads it or says where it breaks.
+        _check_manifest_structure(text, file)
         return iter(list(_load_all_pyyaml(text, file)))
     if _read_differently(data):
         return _load_all_pyyaml(text, file)
@@ -454,3 +467,42 @@ def _load_all_pyyaml(text: str, file: str) -> Iterator[Any]:
     except ValueError as exc:  # PyYAML's constructors on scalars such as `0b_`
         message = f"invalid YAML: unreadable scalar ({exc})"
         raise YamlSyntaxError(Diagnostic(file, 1, 1, "", message)) from None
+
+
+# --- bounds on untrusted input (labgen.limits) -------------------------------------------
+
+
+def _check_size(text: str, file: str) -> None:
+    problem = size_problem(len(text), MAX_MANIFEST_BYTES, "a YAML stream")
+    if problem is not None:
+        raise YamlSyntaxError(Diagnostic(file, 1, 1, "", problem))
+
+
+def _check_manifest_structure(text: str, file: str) -> None:
+    """Where a stream may hold anchors, aliases or deep nesting: texts the YAML 1.1 guard
+    sends to PyYAML (every anchor and alias does) and texts yaml-rs refuses (it refuses
+    deep nesting). A stream yaml-rs reads needs no scan, even when PyYAML rereads it."""
+    _check_structure(lambda: yaml.parse(text, Loader=yaml.CSafeLoader), file)
+
+
+def _check_spec_structure(text: str, file: str, reader: YAML) -> None:
+    """libyaml's events (20x cheaper than ruamel's); ruamel's own only for a text libyaml
+    cannot parse (YAML 1.2 syntax), so no spec reaches the round-trip loader unscanned."""
+    try:
+        problem = structure_problem(yaml.parse(text, Loader=yaml.CSafeLoader), file)
+    except (yaml.YAMLError, ValueError, IndexError):
+        _check_structure(lambda: reader.parse(text), file)
+        return
+    if problem is not None:
+        raise YamlSyntaxError(problem)
+
+
+def _check_structure(events: Callable[[], Iterable[Any]], file: str) -> None:
+    """Refuse alias bombs and absurd nesting before a loader expands or recurses into
+    them; syntax errors are left to the loader, which positions them."""
+    try:
+        problem = structure_problem(events(), file)
+    except (yaml.YAMLError, YAMLError, ValueError, IndexError):
+        return
+    if problem is not None:
+        raise YamlSyntaxError(problem)

@@ -115,6 +115,7 @@ def test_cli_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code = main(["bench", "report", str(NEW), str(OLD), "-f", "markdown", "-o", str(out)])
     assert code == 0
     assert "| rank | configuration |" in out.read_text()
-    assert main(["bench", "report", str(NEW), "--slo", "ttft<=3"]) == 1
+    # a bad option value is a usage error (2), like every other option's
+    assert main(["bench", "report", str(NEW), "--slo", "ttft<=3"]) == 2
     assert "unknown metric 'ttft'" in capsys.readouterr().err
     assert main(["bench", "report", str(tmp_path / "missing.json")]) == 1

@@ -189,11 +189,15 @@ def summary(analysis: Analysis) -> str:
     weights = ", ".join(
         f"{c.name} {c.weight:g} ({'benefit' if c.benefit else 'cost'})" for c in analysis.criteria
     )
-    slos = ", ".join(map(str, analysis.slos)) or "none"
     x, y = analysis.pareto_axes
     ranked = sum(1 for r in analysis.rows if r.rank is not None)
+    if analysis.slos:
+        slos = ", ".join(map(str, analysis.slos))
+        kept = f"{ranked} of {len(analysis.rows)} benchmarks meet the SLOs ({slos})"
+    else:
+        kept = f"{len(analysis.rows)} benchmarks, no SLO given (--slo filters them)"
     return (
-        f"{ranked} of {len(analysis.rows)} benchmarks meet the SLOs ({slos}); "
+        f"{kept}; "
         f"TOPSIS weights: {weights}; Pareto front of {x} against {y}. "
         "Latencies in ms (latency_p95 in s), throughput per second."
     )
@@ -270,7 +274,7 @@ def plot(analysis: Analysis, path: Path) -> None:
     ranked = [r for r in analysis.rows if r.rank is not None]
     missed = [r for r in analysis.rows if r.rank is None]
     for rows, color, marker, label in (
-        (ranked, "tab:blue", "o", "meets SLOs"),
+        (ranked, "tab:blue", "o", "meets SLOs" if analysis.slos else "benchmark"),
         (missed, "tab:gray", "x", "misses an SLO"),
     ):
         if rows:

@@ -30,6 +30,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from labgen.errors import LabgenError
+from labgen.limits import MAX_REPORT_BYTES, size_problem
 
 Generation = Literal["0.7+", "0.4-0.6", "0.3"]
 
@@ -241,11 +242,28 @@ def load_results(paths: Iterable[Path]) -> list[Result]:
 
 def parse_report(path: Path) -> list[Result]:
     try:
-        data = json.loads(path.read_text())
+        too_large = size_problem(path.stat().st_size, MAX_REPORT_BYTES, "a GuideLLM report")
+        if too_large is not None:
+            raise ReportError(f"{path}: {too_large}")
+        data = path.read_bytes()
     except OSError as exc:
         raise ReportError(f"{path}: cannot read: {exc.strerror}") from None
+    return parse_report_bytes(data, str(path))
+
+
+def parse_report_bytes(content: bytes, path: str) -> list[Result]:
+    """One report's bytes (a file's, or standard input's as ``-``) parsed."""
+    too_large = size_problem(len(content), MAX_REPORT_BYTES, "a GuideLLM report")
+    if too_large is not None:
+        raise ReportError(f"{path}: {too_large}")
+    try:
+        data = json.loads(content.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ReportError(f"{path}: not UTF-8 text (byte {exc.start}): not a JSON report") from None
     except json.JSONDecodeError as exc:
         raise ReportError(f"{path}:{exc.lineno}:{exc.colno}: not JSON: {exc.msg}") from None
+    except RecursionError:
+        raise ReportError(f"{path}: JSON nested too deeply to be a GuideLLM report") from None
     if not isinstance(data, dict) or "benchmarks" not in data:
         raise ReportError(f"{path}: not a GuideLLM report (no top-level `benchmarks`)")
     generation: Generation = (

@@ -265,6 +265,8 @@ class _Labs:
 
         spec = self.root / "labs" / f"{name}.yaml"
         if not spec.is_file():
+            spec = spec.with_suffix(".yml")
+        if not spec.is_file():
             return LabContext()
         try:
             lab = load_lab(spec).lab
@@ -705,7 +707,8 @@ def _claim_objects(
                         "argocd/duplicate-resource",
                         "error",
                         f"deployed by both Application {owner!r} and {app_name!r}",
-                        "keep each object in exactly one Application",
+                        "keep each object in exactly one Application; two labs on one "
+                        "cluster clash: give each its own `spec.gitops.destination`",
                     )
                 )
 

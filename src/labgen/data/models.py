@@ -155,3 +155,17 @@ MODELS: dict[str, ModelArch] = {
     )
 }
 # fmt: on
+
+
+def find_model(name: str) -> ModelArch | None:
+    """A catalog model by its Hugging Face id or its short name (``qwen3-32b``): the one
+    naming rule of ``models[].model``, ``matrices[].models`` and ``labgen models``."""
+    return MODELS.get(name) or _BY_SLUG.get(name)
+
+
+def model_names() -> list[str]:
+    """Every name ``find_model`` accepts (for did-you-mean hints)."""
+    return [*MODELS, *_BY_SLUG]
+
+
+_BY_SLUG = {m.slug: m for m in MODELS.values()}

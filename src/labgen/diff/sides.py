@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from labgen.errors import LabgenError
+from labgen.tools import run_tool, traced
 
 WORKING_TREE = "working tree"
 DEFAULT_BRANCH = "main"
@@ -47,9 +48,7 @@ class Side:
 
 def _git(root: Path, *args: str) -> str:
     try:
-        proc = subprocess.run(
-            ["git", "-C", str(root), *args], capture_output=True, text=True, check=False
-        )
+        proc = run_tool(["git", "-C", str(root), *args])
     except OSError as exc:
         raise GitError(f"git does not run: {exc}") from None
     if proc.returncode != 0:
@@ -197,7 +196,7 @@ class Revision(Snapshot):
     def read(self, path: str) -> bytes:
         if self._batch is None:
             self._batch = subprocess.Popen(
-                ["git", "-C", str(self._repo), "cat-file", "--batch"],
+                traced(["git", "-C", str(self._repo), "cat-file", "--batch"]),
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
             )

@@ -20,11 +20,11 @@ MAX_VALUE = 60
 
 
 def lab_specs(files: Snapshot) -> dict[str, str]:
-    """Lab name -> ``labs/<name>.yaml``."""
+    """Lab name -> ``labs/<name>.yaml`` (or ``.yml``)."""
     return {
-        posixpath.basename(p)[: -len(".yaml")]: p
+        posixpath.splitext(posixpath.basename(p))[0]: p
         for p in files.files_under("labs")
-        if posixpath.dirname(p) == "labs" and p.endswith(".yaml")
+        if posixpath.dirname(p) == "labs" and p.endswith((".yaml", ".yml"))
     }
 
 

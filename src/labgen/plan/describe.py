@@ -153,6 +153,7 @@ def catalog_table() -> Table:
     rows = tuple(
         (
             m.id,
+            m.slug,
             f"{m.params_b:g}" + (f" ({m.active_params_b:g} active)" if m.active_params_b else ""),
             str(m.layers),
             f"{m.heads}/{m.kv_heads}",
@@ -165,7 +166,17 @@ def catalog_table() -> Table:
     )
     return Table(
         "Model catalog",
-        ("model", "params (B)", "layers", "heads/KV", "head dim", "context", "weights", "gated"),
+        (
+            "model",
+            "short name",
+            "params (B)",
+            "layers",
+            "heads/KV",
+            "head dim",
+            "context",
+            "weights",
+            "gated",
+        ),
         rows,
     )
 

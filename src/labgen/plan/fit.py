@@ -130,6 +130,32 @@ class Fit:
     def fits(self) -> bool:
         return self.max_sequences >= 1
 
+    def longest_fitting_len(self) -> int:
+        """The largest ``maxModelLen`` (a multiple of 256 when above it) for which one
+        sequence's KV cache fits next to the weights; 0 when the weights alone do not fit."""
+        budget = self.kv_budget_per_gpu_gib * GIB
+        low, high = 0, self.max_model_len
+        while low < high:  # the KV cache grows with the tokens
+            middle = (low + high + 1) // 2
+            if self.kv_per_sequence_per_gpu_bytes(middle) <= budget:
+                low = middle
+            else:
+                high = middle - 1
+        return low - low % 256 if low >= 256 else low
+
+    def remedy(self, others: str) -> str:
+        """What would make a failed fit fit: a shorter maxModelLen (the longest that fits)
+        or an fp8 KV cache only when the weights leave room for some KV cache; ``others``
+        are the remedies that change the weights or the hardware."""
+        if self.kv_budget_per_gpu_gib <= 0:
+            return f"The weights alone exceed the GPUs' memory; use {others}"
+        longest = self.longest_fitting_len()
+        shorter = (
+            f"maxModelLen {longest} (the longest that fits)" if longest else "a shorter maxModelLen"
+        )
+        fp8 = ", kvCacheDtype: fp8" if self.kv_cache_dtype != "fp8" else ""
+        return f"Use {shorter}{fp8}, or {others}"
+
     def explain(self) -> str:
         """The numbers behind the verdict, for error messages."""
         parallel = f"TP {self.tp}" + (f" x PP {self.pp}" if self.pp > 1 else "")

@@ -27,7 +27,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from itertools import product
 
-from labgen.data.models import MODELS, ModelArch
+from labgen.data.models import ModelArch, find_model, model_names
 from labgen.errors import PathPart
 from labgen.plan.fit import Device, Fit, tp_problem
 from labgen.plan.model import (
@@ -46,7 +46,6 @@ Report = Callable[[tuple[PathPart, ...], str], None]
 MAX_NAME = 40
 """Job names are mx-<matrix>-<batch>-<hash> and must fit in 63 characters."""
 LOADED = ("concurrent", "constant", "poisson")
-_BY_SLUG = {m.slug: m for m in MODELS.values()}
 
 
 def gpu_budgets(pools: Sequence[PoolPlan], models: Sequence[ModelPlan]) -> dict[str, int]:
@@ -270,11 +269,11 @@ def _model_entry(
         model = by_name[spec.model]
         checkpoints.setdefault("native", model.uri)
         return model.arch, checkpoints, spec.tokenSecret or model.token_secret
-    arch = MODELS.get(spec.model) or _BY_SLUG.get(spec.model)
+    arch = find_model(spec.model)
     if arch is None:
         if spec.model in {m.name for m in lab.spec.models}:
             return None  # the served model has its own error
-        choices = [*MODELS, *_BY_SLUG, *by_name]
+        choices = [*model_names(), *by_name]
         match = difflib.get_close_matches(spec.model, choices, n=1, cutoff=0.6)
         hint = f" (did you mean {match[0]!r}?)" if match else ""
         fail(

@@ -6,7 +6,7 @@ import dataclasses
 import difflib
 from collections.abc import Callable, Mapping, Sequence
 
-from labgen.data.models import MODELS, ModelArch
+from labgen.data.models import ModelArch, find_model, model_names
 from labgen.data.serving import VLLM, generation
 from labgen.data.types import Release
 from labgen.errors import PathPart
@@ -68,9 +68,9 @@ def _arch(spec: ServedModel, at: tuple[PathPart, ...], error: Report) -> ModelAr
         error(at, "give either `model` (a catalog id) or `architecture` (with `uri`)")
         return None
     if spec.model is not None:
-        arch = MODELS.get(spec.model)
+        arch = find_model(spec.model)
         if arch is None:
-            match = difflib.get_close_matches(spec.model, list(MODELS), n=1, cutoff=0.6)
+            match = difflib.get_close_matches(spec.model, model_names(), n=1, cutoff=0.6)
             hint = f" (did you mean {match[0]!r}?)" if match else ""
             error(
                 (*at, "model"),
@@ -339,12 +339,12 @@ def _size(
             largest = max(
                 (t for t in tp_candidates(per_node) if tp_problem(arch, t) is None), default=1
             )
+            widest = fit(largest, pp)
             failed(
                 ("pool",),
                 f"{arch.id} does not fit pool {pool.name} ({per_node}x {device.name} per node) "
-                f"at any tensor parallel size: at TP {largest}, {fit(largest, pp).explain()}. "
-                "Use a smaller dtype (fp8, int4), a shorter maxModelLen, kvCacheDtype: fp8, "
-                "a larger GPU, or multiNode",
+                f"at any tensor parallel size: at TP {largest}, {widest.explain()}. "
+                + widest.remedy("a smaller dtype (fp8, int4), a larger GPU, or multiNode"),
             )
             return None
     problem = tp_problem(arch, tp)
@@ -375,7 +375,10 @@ def _size(
     if not planned.fits:
         failed(
             tp_at if spec.tensorParallel else ("pool",),
-            f"{arch.id} does not fit: {planned.explain()}",
+            f"{arch.id} does not fit: {planned.explain()}. "
+            + planned.remedy(
+                "a smaller dtype (fp8, int4), more tensor parallel GPUs or a larger GPU"
+            ),
         )
         return None
     return planned, nodes
