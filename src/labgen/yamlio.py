@@ -399,9 +399,18 @@ def _duplicate_key(text: str, file: str, exc: Exception) -> YamlSyntaxError:
     return YamlSyntaxError(Diagnostic(file, 1, 1, "", f"invalid YAML: {message}"))
 
 
+class _Loader(yaml.CSafeLoader):
+    """PyYAML's YAML 1.1 safe loader, reading the 1.1 "value" type (a plain ``=``) as the
+    string ``=``, as go-yaml and so Kubernetes do (PyYAML has no constructor for it: an
+    enum such as AlertmanagerConfig's ``matchType: [ "!=", "=", ...]`` would not load)."""
+
+
+_Loader.add_constructor("tag:yaml.org,2002:value", _Loader.construct_yaml_str)
+
+
 def _load_all_pyyaml(text: str, file: str) -> Iterator[Any]:
     try:
-        yield from (doc for doc in yaml.load_all(text, Loader=yaml.CSafeLoader) if doc is not None)
+        yield from (doc for doc in yaml.load_all(text, Loader=_Loader) if doc is not None)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)

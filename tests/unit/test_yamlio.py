@@ -18,8 +18,16 @@ from labgen.yamlio import YamlSyntaxError, load_all_safe
 REPO = Path(__file__).resolve().parents[2]
 
 
+class _Reference(yaml.CSafeLoader):
+    """YAML 1.1 as the Kubernetes tools read it: PyYAML, with the 1.1 "value" type (a
+    plain ``=``) read as the string go-yaml reads."""
+
+
+_Reference.add_constructor("tag:yaml.org,2002:value", _Reference.construct_yaml_str)
+
+
 def _pyyaml(text: str) -> list[Any]:
-    return [d for d in yaml.load_all(text, Loader=yaml.CSafeLoader) if d is not None]
+    return [d for d in yaml.load_all(text, Loader=_Reference) if d is not None]
 
 
 def _fast_path_taken(text: str) -> bool:
@@ -126,6 +134,15 @@ def test_every_manifest_in_the_repository_reads_the_same_both_ways() -> None:
 )
 def test_documents_of_a_stream(text: str, documents: list[Any]) -> None:
     assert list(load_all_safe(text)) == documents
+
+
+@pytest.mark.parametrize("long", [False, True])
+def test_the_yaml_1_1_value_type_reads_as_the_string_go_yaml_reads(long: bool) -> None:
+    # kube-prometheus-stack's AlertmanagerConfig CRD: `enum: [ "!=", =, ...]` as a block list
+    text = "matchType:\n  enum:\n  - '!='\n  - =\n  - =~\nflow: [=, x]\n"
+    padding = PADDING if long else ""
+    assert list(load_all_safe(padding + text))[0]["matchType"] == {"enum": ["!=", "=", "=~"]}
+    assert list(load_all_safe(padding + text))[0]["flow"] == ["=", "x"]
 
 
 def test_duplicate_keys_are_errors_with_their_position() -> None:
