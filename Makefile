@@ -8,6 +8,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.labgen-setup
 # Upstream CRD JSON Schemas used by the tests (kubeconform layout).
 export LABGEN_SCHEMAS ?= $(abspath ../shared/schemas)
+# Pinned upstream Helm charts (`helm pull` archives): `make check` renders every Helm source
+# from it (a chart missing from it is an error); the tests default to the same directory.
+# Set it in the environment and `labgen check` / `labgen diff` use it without --chart-dir.
+LABGEN_CHARTS ?= $(abspath ../shared/charts)
 
 .PHONY: setup render check-render check test lint typecheck unit bench audit clean
 
@@ -38,7 +42,8 @@ unit: setup
 # The committed tree, built and validated like CI and Argo CD would. The OpenShift GitOps
 # ArgoCD object is skipped: argocd-operator's CRD is not among the upstream schemas.
 check: setup
-	$(BIN)/labgen check --schema-location $(LABGEN_SCHEMAS)/crds --skip argoproj.io/v1beta1/ArgoCD
+	$(BIN)/labgen check --schema-location $(LABGEN_SCHEMAS)/crds --skip argoproj.io/v1beta1/ArgoCD \
+		--chart-dir $(LABGEN_CHARTS)
 
 test: lint typecheck unit check-render check
 

@@ -405,7 +405,11 @@ class _Loader(yaml.CSafeLoader):
     enum such as AlertmanagerConfig's ``matchType: [ "!=", "=", ...]`` would not load)."""
 
 
-_Loader.add_constructor("tag:yaml.org,2002:value", _Loader.construct_yaml_str)
+def _value_as_string(loader: _Loader, node: yaml.Node) -> str:
+    return str(loader.construct_scalar(node))  # type: ignore[arg-type]
+
+
+_Loader.add_constructor("tag:yaml.org,2002:value", _value_as_string)
 
 
 def _load_all_pyyaml(text: str, file: str) -> Iterator[Any]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from labgen.components.base import (
-    HELM_OPERATOR_CLUSTER_KINDS,
     WAVE_OPERATORS,
     App,
     CatalogBase,
@@ -86,7 +85,6 @@ def apps(plan: LabPlan) -> Iterator[App]:
         HelmSource(release.helm, "kube-prometheus-stack", helm_values(plan)),
         create_namespace=True,
         ignore_differences=webhook_ca_bundle_ignores(),
-        chart_cluster_kinds=HELM_OPERATOR_CLUSTER_KINDS,
         extra_namespaces=("kube-system",),
     )
 

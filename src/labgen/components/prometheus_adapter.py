@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from labgen.components.base import APISERVICE, App, Component, helm_operator_app
+from labgen.components.base import App, Component, helm_operator_app
 from labgen.components.serving.autoscaling import PROMETHEUS_PORT, PROMETHEUS_URL, custom_metric
 from labgen.components.serving.common import Versions
 from labgen.plan.model import LabPlan
@@ -63,7 +63,6 @@ def apps(plan: LabPlan) -> Iterator[App]:
         KEY,
         helm_values(plan),
         ignore_differences=(),
-        extra_cluster_kinds=(APISERVICE,),
         # the chart binds extension-apiserver-authentication-reader in kube-system
         extra_namespaces=("kube-system",),
     )

@@ -71,7 +71,6 @@ RELEASES: dict[str, Release] = {
             "keda",
             "v2.20.2",
             helm=HelmChart("https://kedacore.github.io/charts", "keda", "2.20.2"),
-            crd_groups=("keda.sh", "eventing.keda.sh"),
             source="https://keda.sh/docs/2.20/deploy/#helm",
         ),
         Release(
@@ -89,7 +88,6 @@ RELEASES: dict[str, Release] = {
             "leaderworkerset",
             "v0.10.0",
             helm=HelmChart("oci://registry.k8s.io/lws/charts", "lws", "0.10.0"),
-            crd_groups=("leaderworkerset.x-k8s.io",),
             source="https://lws.sigs.k8s.io/docs/installation/#install-by-helm",
         ),
         Release(
@@ -123,7 +121,6 @@ RELEASES: dict[str, Release] = {
             "kueue",
             "v0.19.2",
             helm=HelmChart("oci://registry.k8s.io/kueue/charts", "kueue", "0.19.2"),
-            crd_groups=("kueue.x-k8s.io",),
             source="https://kueue.sigs.k8s.io/docs/installation/#install-by-helm",
         ),
         Release(
@@ -134,7 +131,6 @@ RELEASES: dict[str, Release] = {
                 "kube-prometheus-stack",
                 "88.0.0",
             ),
-            crd_groups=("monitoring.coreos.com",),
             source="https://github.com/prometheus-community/helm-charts/pull/7152",
         ),
         Release(
@@ -162,7 +158,6 @@ RELEASES: dict[str, Release] = {
             "kserve",
             "v0.20.0",
             helm=HelmChart("oci://ghcr.io/kserve/charts", "kserve-crd", "v0.20.0"),
-            crd_groups=("serving.kserve.io",),
             source="https://kserve.github.io/website/docs/admin-guide/kubernetes-deployment",
         ),
         Release(

@@ -67,6 +67,13 @@ class _Collector:
         self.diagnostics.append(self.document.diagnostic(path, message))
 
 
+def lab_gateway_class(lab: Lab) -> str | None:
+    """The GatewayClass of the lab's Gateways (default ``openshift-default`` on OpenShift)."""
+    return lab.spec.gateway.className or (
+        "openshift-default" if lab.spec.cluster.platform == "openshift" else None
+    )
+
+
 def build_plan(loaded: LoadedLab, spec_file: str) -> LabPlan:
     """Resolve a shape-valid spec into a plan, or raise SpecError with every problem."""
     lab = loaded.lab
@@ -86,9 +93,7 @@ def build_plan(loaded: LoadedLab, spec_file: str) -> LabPlan:
     )
     if any(m.autoscaling is not None and m.autoscaling.engine == "hpa" for m in models):
         operators |= {"prometheus-adapter"}  # serves vLLM metrics to the HPAs
-    gateway_class = lab.spec.gateway.className or (
-        "openshift-default" if lab.spec.cluster.platform == "openshift" else None
-    )
+    gateway_class = lab_gateway_class(lab)
     benchmarks = resolve_benchmarks(lab, models, gateway_class, errors.error)
     live_pools = [p for p in pools if p is not None]
     pinned = {key: releases[key].version for key in ("vllm", "guidellm") if key in releases}
