@@ -52,18 +52,75 @@ def _assert_clean(report: Report) -> None:
     assert any(r.origin.startswith("helm/") for r in report.resources), "no chart was rendered"
 
 
+KSERVE_LAB = GOLDEN / "kserve-llmisvc" / "lab.yaml"
+
+
+@pytest.fixture(scope="module")
+def kserve_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("kserve") / "repo"
+    (root / "labs").mkdir(parents=True)
+    shutil.copy(KSERVE_LAB, root / "labs" / "kserve-llmisvc.yaml")
+    render_into(root)
+    return root
+
+
+def _check(root: Path, charts: Path, crd_schemas: Path) -> Report:
+    options = CheckOptions((crd_schemas,), skip_kinds=ARGOCD_INSTANCE, chart_dirs=(charts,))
+    return check_tree(root, [Path(p) for p in DEFAULT_PATHS], options)
+
+
 def test_kserve_lab_passes_check_with_every_chart_rendered(
-    tmp_path: Path, chart_cache: Path, crd_schemas: Path
+    kserve_repo: Path, chart_cache: Path, crd_schemas: Path
 ) -> None:
     """The representative lab (KServe's five charts, cert-manager, the GPU Operator,
     kube-prometheus-stack, LWS, NFD): chart Gateways use the lab's class, the AppProject
     allows what the charts render, one owner per CRD, Certificates after cert-manager."""
-    report = _checked([GOLDEN / "kserve-llmisvc" / "lab.yaml"], tmp_path, chart_cache, crd_schemas)
+    report = _check(kserve_repo, chart_cache, crd_schemas)
     _assert_clean(report)
     waived = {(who, rule) for who, rule, _ in report.waived}
     assert ("chart gpu-operator", "hygiene/resource-requests") in waived  # reported, not dropped
     gateways = [r for r in report.resources if r.kind == "Gateway"]
     assert [(g.namespace, g.name) for g in gateways] == [("kserve", "kserve-ingress-gateway")]
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text, (path, old)
+    path.write_text(text.replace(old, new))
+
+
+def test_chart_rules_catch_what_the_charts_render(
+    kserve_repo: Path, tmp_path: Path, chart_cache: Path, crd_schemas: Path
+) -> None:
+    """The KServe lab as labgen rendered it before the charts were checked: the chart's own
+    `envoy` Gateway, the llmisvc chart's InferencePool CRD beside the inference-extension
+    Application's, the controllers in cert-manager's wave, no ClusterStorageContainer in the
+    AppProject. Each is an error only the rendered charts show."""
+    root = tmp_path / "repo"
+    shutil.copytree(kserve_repo, root)
+    children = root / "apps" / "kserve-llmisvc" / "children"
+    controller = children / "application-kserve-llmisvc-kserve.yaml"
+    _edit(controller, "createGateway: false", "createGateway: true")
+    _edit(controller, "sync-wave: '2'", "sync-wave: '1'")
+    llmisvc = children / "application-kserve-llmisvc-kserve-llmisvc.yaml"
+    _edit(llmisvc, "createGIECRDs: false", "createGIECRDs: true")
+    project = root / "apps" / "kserve-llmisvc" / "project" / "appproject-kserve-llmisvc.yaml"
+    _edit(project, "  - kind: ClusterStorageContainer\n    group: serving.kserve.io\n", "")
+    report = _check(root, chart_cache, crd_schemas)
+    found = {
+        (r.kind, r.name, f.rule)
+        for r in report.resources
+        for f in r.findings
+        if f.severity == "error"
+    }
+    assert ("Gateway", "kserve-ingress-gateway", "gateway/class") in found
+    assert (
+        "CustomResourceDefinition",
+        "inferencepools.inference.networking.k8s.io",
+        "argocd/duplicate-resource",
+    ) in found
+    assert ("Certificate", "serving-cert", "argocd/crd-order") in found
+    assert ("ClusterStorageContainer", "default", "argocd/project-cluster-kind") in found
 
 
 @pytest.mark.slow
