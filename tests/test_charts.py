@@ -124,10 +124,13 @@ def test_chart_rules_catch_what_the_charts_render(
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("spec", GOLDEN_LABS, ids=lambda p: p.parent.name)
 def test_every_golden_lab_passes_check_with_every_chart_rendered(
-    tmp_path: Path, chart_cache: Path, crd_schemas: Path
+    spec: Path, tmp_path: Path, chart_cache: Path, crd_schemas: Path
 ) -> None:
-    _assert_clean(_checked(GOLDEN_LABS, tmp_path, chart_cache, crd_schemas))
+    """Each lab in its own repository: labs are separate clusters here (several labs on
+    one cluster is issue 14's cluster-singleton work)."""
+    _assert_clean(_checked([spec], tmp_path, chart_cache, crd_schemas))
 
 
 def test_a_chart_missing_from_the_cache_is_an_error(tmp_path: Path, crd_schemas: Path) -> None:

@@ -42,7 +42,10 @@ def apps(plan: LabPlan) -> Iterator[App]:
         KEY,
         WAVE_OPERATORS,
         HELM_NAMESPACE,
-        HelmSource(release.helm, "cnpg", {}),
+        # the chart sets no requests: these are the ones its values.yaml suggests
+        HelmSource(
+            release.helm, "cnpg", {"resources": {"requests": {"cpu": "100m", "memory": "100Mi"}}}
+        ),
         create_namespace=True,
         ignore_differences=webhook_ca_bundle_ignores(),
     )

@@ -50,6 +50,8 @@ def helm_values(plan: LabPlan) -> dict[str, Any]:
     return {
         "prometheus": {"url": PROMETHEUS_URL, "port": PROMETHEUS_PORT},
         "rules": {"default": False, "custom": rules(Versions.of(plan))},
+        # the chart sets no requests: these are the ones its values.yaml suggests
+        "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}},
     }
 
 
