@@ -5,7 +5,10 @@ committed chart inventory (``labgen/data/charts.json``) is what the charts reall
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -213,3 +216,22 @@ def test_a_chart_version_not_measured_falls_back_to_the_measured_one() -> None:
     assert measured == ["2.20.2"]
     assert chart_inventory("keda", "2.19.0") == chart_inventory("keda", "2.20.2")
     assert chart_inventory("no-such-chart", "1.0.0") is None
+
+
+def test_check_reads_the_chart_cache_from_labgen_charts(
+    tmp_path: Path, crd_schemas: Path
+) -> None:
+    """`$LABGEN_CHARTS` is the default chart cache of `labgen check` (and of `labgen diff`,
+    by the same code): here an empty cache, so the case's chart is missing."""
+    case = REPO / "tests" / "cases" / "check" / "valid" / "helm-chart-cache"
+    empty = tmp_path / "charts"
+    empty.mkdir()
+    args = [sys.executable, "-m", "labgen.cli", "check", "--root", str(case)]
+    args += ["--schema-location", str(crd_schemas)]
+    env = {**os.environ, "LABGEN_CHARTS": str(empty)}
+    result = subprocess.run(args, cwd=case, env=env, capture_output=True, text=True, check=False)
+    assert result.returncode == 1
+    assert "is not in the chart cache" in result.stderr
+    env.pop("LABGEN_CHARTS")
+    result = subprocess.run(args, cwd=case, env=env, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr  # the case's own charts/
