@@ -218,9 +218,7 @@ def test_a_chart_version_not_measured_falls_back_to_the_measured_one() -> None:
     assert chart_inventory("no-such-chart", "1.0.0") is None
 
 
-def test_check_reads_the_chart_cache_from_labgen_charts(
-    tmp_path: Path, crd_schemas: Path
-) -> None:
+def test_check_reads_the_chart_cache_from_labgen_charts(tmp_path: Path, crd_schemas: Path) -> None:
     """`$LABGEN_CHARTS` is the default chart cache of `labgen check` (and of `labgen diff`,
     by the same code): here an empty cache, so the case's chart is missing."""
     case = REPO / "tests" / "cases" / "check" / "valid" / "helm-chart-cache"
