@@ -9,6 +9,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.labgen-setup
 # Upstream CRD JSON Schemas used by the tests (kubeconform layout).
 export LABGEN_SCHEMAS ?= $(abspath ../shared/schemas)
+# Pinned upstream Helm charts (`helm pull` archives): `make check` renders every Helm source
+# from it (a chart missing from it is an error); the tests default to the same directory.
+# Set it in the environment and `labgen check` / `labgen diff` use it without --chart-dir.
+LABGEN_CHARTS ?= $(abspath ../shared/charts)
 
 .PHONY: setup render check-render check test test-all lint typecheck unit unit-slow bench audit clean
 
@@ -47,7 +51,7 @@ unit-slow: setup
 # The committed tree, built and validated like CI and Argo CD would, against the schemas
 # labgen ships (the CRDs of every release it pins) and kubernetes-validate's core schemas.
 check: setup
-	$(BIN)/labgen check
+	$(BIN)/labgen check --chart-dir $(LABGEN_CHARTS)
 
 test: lint typecheck unit check-render check
 

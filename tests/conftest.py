@@ -71,6 +71,23 @@ def crd_schemas() -> Path:
     return crds
 
 
+def charts_dir() -> Path:
+    """Pinned upstream Helm charts (``helm pull`` archives): $LABGEN_CHARTS, default
+    ../shared/charts."""
+    return Path(os.environ.get("LABGEN_CHARTS", REPO.parent / "shared" / "charts"))
+
+
+@pytest.fixture(scope="session")
+def chart_cache() -> Path:
+    charts = charts_dir()
+    if not any(charts.glob("*.tgz")):
+        pytest.skip(
+            f"Helm chart cache not found at {charts}: rendering the Helm sources with the real "
+            "`helm template` needs ../shared/charts (or LABGEN_CHARTS pointing at a copy)"
+        )
+    return charts
+
+
 _SCHEMA_SETS: dict[str, SchemaSet] = {}
 
 

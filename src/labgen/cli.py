@@ -527,7 +527,8 @@ def check(
         typer.Option(
             "--chart-dir",
             help="Chart cache for Helm sources: <chart>-<version>.tgz (helm pull) or unpacked "
-            "chart directories; repeatable (default: charts/ if present).",
+            "chart directories; repeatable (default: $LABGEN_CHARTS, else charts/ if present). "
+            "With a cache, a Helm source whose chart is not in it is an error.",
             file_okay=False,
         ),
     ] = None,
@@ -556,7 +557,7 @@ def check(
         kubernetes_version,
         frozenset(skip or []),
         frozenset(assume_crd or []),
-        tuple(chart_dir or []),
+        _chart_dirs(chart_dir),
     )
     with _Progress(err, quiet=bool(_state["quiet"])) as progress:
         report = check_tree(base, paths or [Path(p) for p in DEFAULT_PATHS], options, progress)
@@ -593,6 +594,15 @@ class _Progress:
         if self.live and self.stage:
             self.console.file.write("\r\x1b[K")
             self.console.file.flush()
+
+
+def _chart_dirs(given: list[Path] | None) -> tuple[Path, ...]:
+    """``--chart-dir`` values, else ``$LABGEN_CHARTS`` (what `make check` sets), so check
+    and diff render Helm sources from the same cache."""
+    if given:
+        return tuple(given)
+    env = os.environ.get("LABGEN_CHARTS")
+    return (Path(env),) if env else ()
 
 
 @app.command()
@@ -635,7 +645,8 @@ def diff(
         list[Path] | None,
         typer.Option(
             "--chart-dir",
-            help="Chart cache for Helm sources (each side's charts/ is used too); repeatable.",
+            help="Chart cache for Helm sources (default: $LABGEN_CHARTS; each side's charts/ "
+            "is used too); repeatable.",
             file_okay=False,
         ),
     ] = None,
@@ -656,7 +667,7 @@ def diff(
         base_root = _root(root)
         result = diff_repo(
             base_root,
-            DiffOptions(base, head, tuple(ignore or []), tuple(chart_dir or [])),
+            DiffOptions(base, head, tuple(ignore or []), _chart_dirs(chart_dir)),
         )
         parts = markdown_parts(result, max_size) if output == "markdown" else []
     except LabgenError as exc:

@@ -109,14 +109,18 @@ def helm_template(
     kube_version: str,
     values: str | None = None,
     set_values: tuple[str, ...] = (),
+    api_versions: tuple[str, ...] = (),
 ) -> str:
     """``helm template`` with the pinned helm, the way Argo CD renders a Helm source (CRDs
-    included); ``values`` is a YAML document given as a values file."""
+    included); ``values`` is a YAML document given as a values file; ``api_versions`` are
+    added to the capabilities charts test (Argo CD passes the cluster's)."""
     helm = find_tool("helm")
     args = [str(helm), "template", release, str(chart), "--namespace", namespace]
     args += ["--kube-version", kube_version, "--include-crds"]
     for item in set_values:
         args += ["--set", item]
+    for api_version in api_versions:
+        args += ["--api-versions", api_version]
     with tempfile.NamedTemporaryFile("w", suffix=".yaml", prefix="labgen-values-") as file:
         if values is not None:
             file.write(values)

@@ -30,7 +30,7 @@ spec:
   gateway: {{className: istio}}
   operators:
     {{gpuOperator: {{}}, nfd: {{}}, gatewayApi: {{}}, inferenceExtension: {{}}, kserve: {{}},
-     cnpg: {{}}, {monitoring}}}
+     certManager: {{}}, cnpg: {{}}, {monitoring}}}
   models:
     - {{name: a, model: Qwen/Qwen3-8B, server: vllm, pool: h100, maxModelLen: 8192}}
     - {{name: b, model: Qwen/Qwen3-8B, server: kserve, pool: h100, maxModelLen: 8192}}

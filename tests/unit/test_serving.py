@@ -37,7 +37,7 @@ spec:
   gateway: {{className: istio}}
   operators:
     {{gpuOperator: {{}}, gatewayApi: {{}}, inferenceExtension: {{}}, keda: {{}},
-     monitoring: {{}}, kserve: {{}}, leaderWorkerSet: {{}}}}
+     monitoring: {{}}, kserve: {{}}, certManager: {{}}, leaderWorkerSet: {{}}}}
   models:
     - {model}
 """

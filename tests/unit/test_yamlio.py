@@ -143,6 +143,16 @@ def test_documents_of_a_stream(text: str, documents: list[Any]) -> None:
     assert list(load_all_safe(text)) == documents
 
 
+@pytest.mark.parametrize("long", [False, True])
+def test_the_yaml_1_1_value_type_reads_as_the_string_go_yaml_reads(long: bool) -> None:
+    # kube-prometheus-stack's AlertmanagerConfig CRD: `enum: [ "!=", =, ...]` as a block list
+    text = "matchType:\n  enum:\n  - '!='\n  - =\n  - =~\nflow: [=, x]\n"
+    padding = PADDING if long else ""
+    document = next(iter(load_all_safe(padding + text)))
+    assert document["matchType"] == {"enum": ["!=", "=", "=~"]}
+    assert document["flow"] == ["=", "x"]
+
+
 def test_duplicate_keys_are_errors_with_their_position() -> None:
     text = "x: 1\n---\na: 1\nb:\n  c: 1\n  c: 2\n"
     with pytest.raises(YamlSyntaxError) as caught:

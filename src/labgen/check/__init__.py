@@ -4,7 +4,9 @@ Works on the committed files, not on specs, so it also catches hand edits and ch
 labgen did not write: every kustomization directory under the given paths is built with the
 pinned kubectl, every object is validated strictly (a kind without a schema is an error
 unless skipped), Argo CD Applications are followed to their sources, and lab-aware rules run
-(`labgen.check.rules`). Helm chart sources cannot be rendered here and are listed as such.
+(`labgen.check.rules`). Helm sources are rendered with the pinned `helm template` from a
+chart cache (``--chart-dir``); with a cache, a Helm source whose chart is not in it is an
+error, not a note.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from labgen.check.clusters import shared_cluster_findings
 from labgen.check.files import Progress, check_file, check_object, documents_with_lines
 from labgen.check.model import Finding, Report, Resource
 from labgen.check.rules import (
+    BUILTIN_CLUSTER_KINDS,
     BUILTIN_GROUPS,
     GpuPool,
     api_group,
@@ -33,6 +36,7 @@ from labgen.check.rules import (
     skips_dry_run,
 )
 from labgen.check.sources import app_sources, cached_chart, chart_name, template_source
+from labgen.data.charts import chart_waiver, inventories
 from labgen.data.releases import DEFAULT_KUBERNETES_VERSION, RELEASES, platform_crd_groups
 from labgen.errors import LabgenError
 from labgen.schemas import SchemaError, SchemaSet
@@ -196,10 +200,20 @@ def _render_charts(
             chart = chart_name(source)
             if not chart:
                 continue
+            key = _chart_key(app, source)
             path = cached_chart(chart_dirs, chart, str(source.get("targetRevision", "")))
             if path is None:
+                report.problems.append(
+                    Finding(
+                        "build/helm",
+                        "error",
+                        f"{key}: chart {chart} {source.get('targetRevision', '')} is not in the "
+                        f"chart cache ({', '.join(map(str, chart_dirs))}): it cannot be rendered "
+                        "or validated",
+                        "add the chart to the cache (`helm pull`) or pin a version it has",
+                    )
+                )
                 continue
-            key = _chart_key(app, source)
             kube = labs.of(directory).kubernetes_version or options.kubernetes_version
             try:
                 objects = template_source(app, source, path, kube, str(key))
@@ -218,7 +232,23 @@ def _render_charts(
             built[key] = objects
             schemas = schema_sets.setdefault(kube, SchemaSet(kube, options.schema_dirs))
             for obj in objects:
-                report.resources.append(_check_object(str(key), obj, schemas, options, report))
+                resource = _check_object(str(key), obj, schemas, options, report)
+                _waive_chart_findings(chart, resource, report)
+                report.resources.append(resource)
+
+
+def _waive_chart_findings(chart: str, resource: Resource, report: Report) -> None:
+    """Findings on an upstream chart's object that no value of the chart fixes are waived
+    per chart (``labgen.data.charts.CHART_WAIVERS``) and counted in the report."""
+    kept = []
+    for finding in resource.findings:
+        waiver = chart_waiver(chart, finding.rule, resource.kind)
+        if waiver is None:
+            kept.append(finding)
+            continue
+        key = (f"chart {chart}", finding.rule, waiver.reason)
+        report.waived[key] = report.waived.get(key, 0) + 1
+    resource.findings = kept
 
 
 def _chart_key(app: dict[str, Any], source: dict[str, Any]) -> Path:
@@ -236,6 +266,8 @@ class LabContext:
     platform_crd_groups: frozenset[str] = frozenset()
     waivers: tuple[tuple[str, str], ...] = ()
     """(rule, reason) pairs from the spec's ``check.disable``."""
+    gateway_class: str | None = None
+    """The GatewayClass every Gateway of the lab must use (``spec.gateway.className``)."""
 
 
 class _Labs:
@@ -279,6 +311,7 @@ class _Labs:
             platform_crd_groups(cluster.platform, cluster.provider)
             | gateway_crd_groups(gateway_class_of(lab)),
             tuple((w.rule, w.reason) for w in lab.spec.check.disable),
+            gateway_class_of(lab),
         )
 
 
@@ -295,7 +328,7 @@ def _apply_waivers(root: Path, report: Report, labs: _Labs) -> None:
         kept = []
         for finding in resource.findings:
             if finding.rule in waived:
-                key = (str(context.name), finding.rule, waived[finding.rule])
+                key = (f"lab {context.name}", finding.rule, waived[finding.rule])
                 report.waived[key] = report.waived.get(key, 0) + 1
             else:
                 kept.append(finding)
@@ -393,6 +426,8 @@ def _check_applications(
     unique = [(origin, app) for origin, app in apps if seen.get(_app_key(app)) is app]
     _check_app_graph(root, unique, built, resources)
     _check_crd_order(root, unique, built, resources, labs, options)
+    _check_project_cluster_kinds(root, unique, built, resources, projects)
+    _check_gateway_classes(root, unique, built, resources, labs)
     _check_namespaces(root, unique, built, resources)
     for directory in built:
         if directory.is_file() or not directory.is_relative_to(root.resolve()):
@@ -502,15 +537,15 @@ def _check_app_graph(
 
 @cache
 def _crd_providers() -> tuple[dict[str, set[str]], dict[str, set[str]], dict[str, set[str]]]:
-    """API groups installed by each Helm chart, OLM package and git repository labgen
-    knows (the release table)."""
+    """API groups installed by each Helm chart (as measured: ``labgen.data.charts``), and
+    by each OLM package and git repository labgen knows (the release table)."""
     charts: dict[str, set[str]] = {}
     packages: dict[str, set[str]] = {}
     repos: dict[str, set[str]] = {}
+    for inventory in inventories().values():
+        charts.setdefault(inventory.chart, set()).update(inventory.crd_groups)
     for release in RELEASES.values():
         groups = set(release.crd_groups)
-        if release.helm:
-            charts.setdefault(release.helm.chart, set()).update(groups)
         if release.olm:
             packages.setdefault(release.olm.package, set()).update(groups)
         if release.git:
@@ -525,9 +560,9 @@ def _provided_groups(
     groups: set[str] = set()
     for source in app_sources(app):
         repo = str(source.get("repoURL", ""))
-        oci_chart = repo.rsplit("/", 1)[-1] if repo.startswith("oci://") else ""
-        chart = source.get("chart") or oci_chart
-        groups |= charts.get(str(chart), set()) | repos.get(repo.removesuffix(".git"), set())
+        if _chart_key(app, source) not in built:  # rendered: its own CRDs tell (below)
+            groups |= charts.get(chart_name(source), set())
+        groups |= repos.get(repo.removesuffix(".git"), set())
     for directory in _built_sources(root, app, built):
         for obj in built[directory]:
             kind = obj.get("kind")
@@ -565,6 +600,7 @@ def _check_crd_order(
         | options.assumed_crd_groups
         | (platform_crd_groups("openshift", "") if openshift else set())
     )
+    _check_crd_owners(root, apps, built, resources, provided)
     for origin, app in apps:
         present = assumed | labs.of(root / origin).platform_crd_groups | provided[_app_key(app)]
         for directory in _built_sources(root, app, built):
@@ -575,6 +611,135 @@ def _check_crd_order(
                 findings = crd_order_rule(
                     obj, _wave(app), providers.get((_cluster(app), group), [])
                 )
+                _add(_resource_of(root, directory, obj, resources), obj, findings)
+
+
+def _check_project_cluster_kinds(
+    root: Path,
+    apps: list[tuple[str, dict[str, Any]]],
+    built: dict[Path, list[dict[str, Any]]],
+    resources: dict[Key, Resource],
+    projects: dict[str, dict[str, Any]],
+) -> None:
+    """Every cluster-scoped object an Application deploys (chart-rendered ones included)
+    is allowed by its AppProject's clusterResourceWhitelist: Argo CD refuses to sync it
+    otherwise. Scopes: the Kubernetes API's own kinds, the CRDs in the tree and those the
+    pinned charts install."""
+    cluster = set(BUILTIN_CLUSTER_KINDS)
+    crds = [
+        o for objs in built.values() for o in objs if o.get("kind") == "CustomResourceDefinition"
+    ]
+    for crd in crds:
+        spec = crd.get("spec") or {}
+        if spec.get("scope") == "Cluster":
+            cluster.add((str(spec.get("group")), str((spec.get("names") or {}).get("kind"))))
+    for inventory in inventories().values():
+        cluster.update((c.group, c.kind) for c in inventory.crds if c.scope == "Cluster")
+    for _, app in apps:
+        project = projects.get(str((app.get("spec") or {}).get("project")))
+        if project is None:
+            continue  # argocd/project-missing says so
+        allowed = {
+            (str(e.get("group", "")), str(e.get("kind", "")))
+            for e in (project.get("spec") or {}).get("clusterResourceWhitelist") or []
+        }
+        for directory in _built_sources(root, app, built):
+            for obj in built[directory]:
+                kind = (api_group(obj), str(obj.get("kind")))
+                if kind not in cluster or _whitelisted(kind, allowed):
+                    continue
+                finding = Finding(
+                    "argocd/project-cluster-kind",
+                    "error",
+                    f"cluster-scoped {kind[1]} ({kind[0] or 'core'}) is not in AppProject "
+                    f"{project['metadata'].get('name')!r}'s clusterResourceWhitelist: Argo CD "
+                    "refuses to sync it",
+                    "add the kind to the project's clusterResourceWhitelist (labgen derives "
+                    "it from labgen/data/charts.json: regenerate it)",
+                )
+                _add(_resource_of(root, directory, obj, resources), obj, [finding])
+
+
+def _whitelisted(kind: tuple[str, str], allowed: set[tuple[str, str]]) -> bool:
+    group, name = kind
+    return any(g in ("*", group) and k in ("*", name) for g, k in allowed)
+
+
+def _check_gateway_classes(
+    root: Path,
+    apps: list[tuple[str, dict[str, Any]]],
+    built: dict[Path, list[dict[str, Any]]],
+    resources: dict[Key, Resource],
+    labs: _Labs,
+) -> None:
+    """Every Gateway a lab ends up with (chart-rendered ones included) uses the lab's
+    ``gateway.className``: a Gateway of another class is never programmed by the lab's
+    Gateway implementation."""
+    for origin, app in apps:
+        wanted = labs.of(root / origin).gateway_class
+        if wanted is None:
+            continue
+        for directory in _built_sources(root, app, built):
+            for obj in built[directory]:
+                if (api_group(obj), obj.get("kind")) != ("gateway.networking.k8s.io", "Gateway"):
+                    continue
+                actual = (obj.get("spec") or {}).get("gatewayClassName")
+                if actual == wanted:
+                    continue
+                finding = Finding(
+                    "gateway/class",
+                    "error",
+                    f"Gateway uses GatewayClass {actual!r}, the lab's gateway.className is "
+                    f"{wanted!r}: the lab's Gateway implementation never programs it",
+                    "render the Gateway with the lab's class (for a chart: turn its Gateway "
+                    "off with a value and render labgen's own)",
+                )
+                _add(_resource_of(root, directory, obj, resources), obj, [finding])
+
+
+def _check_crd_owners(
+    root: Path,
+    apps: list[tuple[str, dict[str, Any]]],
+    built: dict[Path, list[dict[str, Any]]],
+    resources: dict[Key, Resource],
+    provided: dict[tuple[str, str], set[str]],
+) -> None:
+    """A CRD an Application renders must not also come from another Application that
+    installs its API group without the tree showing the CRDs (a git repository not
+    built here, an OLM operator): both would own it and fight on every sync. CRDs both
+    Applications render are the one-owner rule's (``argocd/duplicate-resource``)."""
+    built_groups = {
+        _app_key(app): {
+            str((obj.get("spec") or {}).get("group"))
+            for directory in _built_sources(root, app, built)
+            for obj in built[directory]
+            if obj.get("kind") == "CustomResourceDefinition"
+        }
+        for _, app in apps
+    }
+    for _, app in apps:
+        for directory in _built_sources(root, app, built):
+            for obj in built[directory]:
+                if obj.get("kind") != "CustomResourceDefinition":
+                    continue
+                group = str((obj.get("spec") or {}).get("group"))
+                others = sorted(
+                    str(other["metadata"].get("name"))
+                    for _, other in apps
+                    if other is not app
+                    and _cluster(other) == _cluster(app)
+                    and group in provided[_app_key(other)] - built_groups[_app_key(other)]
+                )
+                findings = [
+                    Finding(
+                        "argocd/duplicate-resource",
+                        "error",
+                        f"API group {group} is also installed by Application {other!r}",
+                        "keep each CRD in exactly one Application (turn the chart's own "
+                        "CRDs off with its values, or drop the other source)",
+                    )
+                    for other in others
+                ]
                 _add(_resource_of(root, directory, obj, resources), obj, findings)
 
 
@@ -687,10 +852,7 @@ def _claim_objects(
         str(app["metadata"].get("namespace")),
         str(destination.get("server") or destination.get("name")),
     )
-    for source in app_sources(app):
-        directory = (root / str(source.get("path", ""))).resolve()
-        if not source.get("path") or directory not in built:
-            continue
+    for directory in _built_sources(root, app, built):  # kustomize builds and charts
         origin = _display(root, directory)
         for obj in built[directory]:
             meta = obj.get("metadata") or {}

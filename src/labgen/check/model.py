@@ -74,7 +74,8 @@ class Report:
     """Application sources labgen could not build here (Helm charts, remote repos)."""
     skipped_kinds: set[str] = field(default_factory=set)
     waived: dict[tuple[str, str, str], int] = field(default_factory=dict)
-    """Findings a lab disabled: (lab, rule, reason) -> how many."""
+    """Findings waived: (who: ``lab <name>`` or ``chart <name>``, rule, reason) -> how
+    many."""
 
     def count(self, status: Status) -> int:
         return sum(1 for r in self.resources if r.status == status)

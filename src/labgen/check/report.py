@@ -39,7 +39,7 @@ def as_text(report: Report) -> str:
     if report.skipped_kinds:
         lines.append(f"skipped kinds: {', '.join(sorted(report.skipped_kinds))}")
     for (lab, rule, reason), count in sorted(report.waived.items()):
-        lines.append(f"waived by lab {lab}: {rule} x{count} ({reason})")
+        lines.append(f"waived by {lab}: {rule} x{count} ({reason})")
     lines.append(summary(report))
     return "\n".join(lines) + "\n"
 

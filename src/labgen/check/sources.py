@@ -45,6 +45,13 @@ def cached_chart(chart_dirs: Iterable[Path], chart: str, version: str) -> Path |
     return None
 
 
+CLUSTER_API_VERSIONS = ("apiregistration.k8s.io/v1",)
+"""API versions every supported cluster serves that Helm's built-in capabilities lack (the
+aggregator's): Argo CD passes the cluster's API versions to `helm template`, so a chart
+testing ``.Capabilities.APIVersions.Has "apiregistration.k8s.io/v1"`` (prometheus-adapter)
+renders ``apiregistration.k8s.io/v1`` there, not the ``v1beta1`` Kubernetes 1.22 removed."""
+
+
 def template_source(
     app: dict[str, Any], source: dict[str, Any], chart: Path, kube_version: str, origin: str
 ) -> list[dict[str, Any]]:
@@ -63,5 +70,6 @@ def template_source(
         kube_version,
         text,
         tuple(parameters),
+        CLUSTER_API_VERSIONS,
     )
     return [d for d in load_all_safe(output, origin) if isinstance(d, dict)]

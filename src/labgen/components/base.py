@@ -87,10 +87,14 @@ class App:
     """Deleting the Application deletes its resources (resources finalizer). Off for
     operators and CRDs, whose deletion would take every custom resource with them."""
     chart_cluster_kinds: tuple[tuple[str, str], ...] = ()
-    """Cluster-scoped (group, kind) a Helm chart or git source creates, for the AppProject."""
+    """Cluster-scoped (group, kind) a git source creates, for the AppProject (a Helm
+    chart's come from the measured chart inventory, ``labgen.data.charts``)."""
     extra_namespaces: tuple[str, ...] = ()
     """Other namespaces the source writes to, for the AppProject's destinations."""
     extra_source: KustomizeSource | None = None
+    extra_charts: tuple[HelmSource, ...] = ()
+    """Further Helm charts of the same Application (sources after the first): charts that
+    each ship one same object must share an Application, or two would own it."""
     """Lab objects deployed beside a Helm chart (a second source of the Application)."""
 
 
@@ -140,18 +144,6 @@ def webhook_ca_bundle_ignores() -> tuple[K8sObject, ...]:
     )
 
 
-HELM_OPERATOR_CLUSTER_KINDS: tuple[tuple[str, str], ...] = (
-    ("apiextensions.k8s.io", "CustomResourceDefinition"),
-    ("rbac.authorization.k8s.io", "ClusterRole"),
-    ("rbac.authorization.k8s.io", "ClusterRoleBinding"),
-    ("admissionregistration.k8s.io", "MutatingWebhookConfiguration"),
-    ("admissionregistration.k8s.io", "ValidatingWebhookConfiguration"),
-)
-"""Cluster-scoped kinds every operator chart labgen installs creates."""
-
-APISERVICE = ("apiregistration.k8s.io", "APIService")
-
-
 def helm_operator_app(
     plan: LabPlan,
     key: str,
@@ -160,7 +152,6 @@ def helm_operator_app(
     values: K8sObject | None = None,
     *,
     ignore_differences: tuple[K8sObject, ...] | None = None,
-    extra_cluster_kinds: tuple[tuple[str, str], ...] = (),
     extra_namespaces: tuple[str, ...] = (),
 ) -> App:
     """An operator installed from its pinned Helm chart (release ``key``) in its own
@@ -176,6 +167,5 @@ def helm_operator_app(
         ignore_differences=webhook_ca_bundle_ignores()
         if ignore_differences is None
         else ignore_differences,
-        chart_cluster_kinds=(*HELM_OPERATOR_CLUSTER_KINDS, *extra_cluster_kinds),
         extra_namespaces=extra_namespaces,
     )

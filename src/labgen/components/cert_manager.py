@@ -6,13 +6,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from labgen.components.base import (
-    HELM_OPERATOR_CLUSTER_KINDS,
     WAVE_INSTANCES,
     WAVE_OPERATORS,
     App,
     CatalogBase,
     Component,
     HelmSource,
+    K8sObject,
     KustomizeSource,
     obj,
     skip_dry_run,
@@ -47,6 +47,18 @@ def catalog() -> Iterator[CatalogBase]:
     yield CatalogBase(ISSUER_BASE, "A self-signed ClusterIssuer", (issuer,))
 
 
+# The chart sets no requests; these are the ones its values.yaml suggests for every pod.
+_REQUESTS = {"requests": {"cpu": "10m", "memory": "32Mi"}}
+
+
+def helm_values() -> K8sObject:
+    return {
+        "crds": {"enabled": True},
+        "resources": _REQUESTS,
+        **{pod: {"resources": _REQUESTS} for pod in ("webhook", "cainjector", "startupapicheck")},
+    }
+
+
 def apps(plan: LabPlan) -> Iterator[App]:
     if not plan.has(KEY):
         return
@@ -60,10 +72,9 @@ def apps(plan: LabPlan) -> Iterator[App]:
             KEY,
             WAVE_OPERATORS,
             HELM_NAMESPACE,
-            HelmSource(release.helm, "cert-manager", {"crds": {"enabled": True}}),
+            HelmSource(release.helm, "cert-manager", helm_values()),
             create_namespace=True,
             ignore_differences=webhook_ca_bundle_ignores(),
-            chart_cluster_kinds=HELM_OPERATOR_CLUSTER_KINDS,
         )
     yield App(
         f"{KEY}-issuers", WAVE_INSTANCES, HELM_NAMESPACE, KustomizeSource(bases=(ISSUER_BASE,))

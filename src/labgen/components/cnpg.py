@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from labgen.components.base import (
-    HELM_OPERATOR_CLUSTER_KINDS,
     WAVE_OPERATORS,
     App,
     CatalogBase,
@@ -43,10 +42,12 @@ def apps(plan: LabPlan) -> Iterator[App]:
         KEY,
         WAVE_OPERATORS,
         HELM_NAMESPACE,
-        HelmSource(release.helm, "cnpg", {}),
+        # the chart sets no requests: these are the ones its values.yaml suggests
+        HelmSource(
+            release.helm, "cnpg", {"resources": {"requests": {"cpu": "100m", "memory": "100Mi"}}}
+        ),
         create_namespace=True,
         ignore_differences=webhook_ca_bundle_ignores(),
-        chart_cluster_kinds=HELM_OPERATOR_CLUSTER_KINDS,
     )
 
 

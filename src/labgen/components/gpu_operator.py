@@ -6,7 +6,6 @@ from collections.abc import Iterator
 from typing import Any
 
 from labgen.components.base import (
-    HELM_OPERATOR_CLUSTER_KINDS,
     WAVE_INSTANCES,
     WAVE_OPERATORS,
     App,
@@ -168,12 +167,6 @@ def apps(plan: LabPlan) -> Iterator[App]:
         HELM_NAMESPACE,
         HelmSource(release.helm, "gpu-operator", helm_values(plan)),
         create_namespace=True,
-        chart_cluster_kinds=(
-            *HELM_OPERATOR_CLUSTER_KINDS,
-            ("nvidia.com", "ClusterPolicy"),
-            ("node.k8s.io", "RuntimeClass"),
-            ("scheduling.k8s.io", "PriorityClass"),
-        ),
         extra_source=extra,
     )
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from labgen.components.base import (
-    APISERVICE,
     App,
     Component,
     helm_operator_app,
@@ -34,7 +33,6 @@ def apps(plan: LabPlan) -> Iterator[App]:
                 "jsonPointers": ["/spec/caBundle"],
             },
         ),
-        extra_cluster_kinds=(APISERVICE,),
     )
 
 

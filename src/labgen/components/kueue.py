@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from labgen.components.base import APISERVICE, App, Component, helm_operator_app
+from labgen.components.base import App, Component, helm_operator_app
 from labgen.plan.model import LabPlan
 
 KEY = "kueue"
@@ -14,7 +14,7 @@ NAMESPACE = "kueue-system"
 def apps(plan: LabPlan) -> Iterator[App]:
     if plan.has(KEY):
         # the chart also registers Kueue's visibility API (pending workloads)
-        yield helm_operator_app(plan, KEY, NAMESPACE, "kueue", extra_cluster_kinds=(APISERVICE,))
+        yield helm_operator_app(plan, KEY, NAMESPACE, "kueue")
 
 
 COMPONENT = Component(KEY, apps=apps)

@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from labgen.components.base import (
-    HELM_OPERATOR_CLUSTER_KINDS,
     WAVE_OPERATORS,
     App,
     CatalogBase,
@@ -53,8 +52,23 @@ def helm_values(plan: LabPlan) -> dict[str, object]:
     }
     return {
         "prometheus": {"prometheusSpec": {**nil_uses_helm_values, "retention": "15d"}},
+        # The chart's Alertmanager config Secret would put a default config in git; without
+        # it the operator provisions the same minimal config (one empty receiver), and a
+        # Secret `alertmanager-kube-prometheus-stack-alertmanager` made out of band wins.
+        "alertmanager": {"alertmanagerSpec": {"useExistingSecret": True}},
+        # The charts set no requests: these are the ones their values.yaml files suggest.
+        "prometheusOperator": {
+            "resources": _requests("100m", "100Mi"),
+            "admissionWebhooks": {"patch": {"resources": _requests("10m", "32Mi")}},
+        },
+        "kube-state-metrics": {"resources": _requests("10m", "32Mi")},
+        "prometheus-node-exporter": {"resources": _requests("100m", "30Mi")},
         "grafana": grafana_values(plan),
     }
+
+
+def _requests(cpu: str, memory: str) -> dict[str, object]:
+    return {"requests": {"cpu": cpu, "memory": memory}}
 
 
 def grafana_values(plan: LabPlan) -> dict[str, object]:
@@ -68,7 +82,11 @@ def grafana_values(plan: LabPlan) -> dict[str, object]:
     key, value = GRAFANA_DASHBOARD_LABEL
     values: dict[str, object] = {
         "enabled": True,
-        "sidecar": {"dashboards": {"enabled": True, "label": key, "labelValue": value}},
+        "resources": _requests("100m", "128Mi"),
+        "sidecar": {
+            "dashboards": {"enabled": True, "label": key, "labelValue": value},
+            "resources": _requests("50m", "50Mi"),
+        },
     }
     if obs.grafana_admin_secret is not None:
         values["admin"] = {
@@ -96,7 +114,6 @@ def apps(plan: LabPlan) -> Iterator[App]:
         HelmSource(release.helm, "kube-prometheus-stack", helm_values(plan)),
         create_namespace=True,
         ignore_differences=webhook_ca_bundle_ignores(),
-        chart_cluster_kinds=HELM_OPERATOR_CLUSTER_KINDS,
         extra_namespaces=("kube-system",),
     )
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from labgen.components.base import (
-    HELM_OPERATOR_CLUSTER_KINDS,
     WAVE_INSTANCES,
     WAVE_OPERATORS,
     App,
@@ -90,7 +89,6 @@ def apps(plan: LabPlan) -> Iterator[App]:
         HELM_NAMESPACE,
         HelmSource(release.helm, "node-feature-discovery", values),
         create_namespace=True,
-        chart_cluster_kinds=(*HELM_OPERATOR_CLUSTER_KINDS, ("nfd.k8s-sigs.io", "NodeFeatureRule")),
     )
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from labgen.components.base import APISERVICE, App, Component, helm_operator_app
+from labgen.components.base import App, Component, helm_operator_app
 from labgen.components.serving.autoscaling import PROMETHEUS_PORT, PROMETHEUS_URL, custom_metric
 from labgen.components.serving.common import Versions
 from labgen.plan.model import LabPlan
@@ -50,6 +50,8 @@ def helm_values(plan: LabPlan) -> dict[str, Any]:
     return {
         "prometheus": {"url": PROMETHEUS_URL, "port": PROMETHEUS_PORT},
         "rules": {"default": False, "custom": rules(Versions.of(plan))},
+        # the chart sets no requests: these are the ones its values.yaml suggests
+        "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}},
     }
 
 
@@ -63,7 +65,6 @@ def apps(plan: LabPlan) -> Iterator[App]:
         KEY,
         helm_values(plan),
         ignore_differences=(),
-        extra_cluster_kinds=(APISERVICE,),
         # the chart binds extension-apiserver-authentication-reader in kube-system
         extra_namespaces=("kube-system",),
     )

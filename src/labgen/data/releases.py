@@ -74,7 +74,6 @@ RELEASES: dict[str, Release] = {
             "keda",
             "v2.20.2",
             helm=HelmChart("https://kedacore.github.io/charts", "keda", "2.20.2"),
-            crd_groups=("keda.sh", "eventing.keda.sh"),
             source="https://keda.sh/docs/2.20/deploy/#helm",
         ),
         Release(
@@ -92,7 +91,6 @@ RELEASES: dict[str, Release] = {
             "leaderworkerset",
             "v0.10.0",
             helm=HelmChart("oci://registry.k8s.io/lws/charts", "lws", "0.10.0"),
-            crd_groups=("leaderworkerset.x-k8s.io",),
             source="https://lws.sigs.k8s.io/docs/installation/#install-by-helm",
         ),
         Release(
@@ -126,7 +124,6 @@ RELEASES: dict[str, Release] = {
             "kueue",
             "v0.19.2",
             helm=HelmChart("oci://registry.k8s.io/kueue/charts", "kueue", "0.19.2"),
-            crd_groups=("kueue.x-k8s.io",),
             source="https://kueue.sigs.k8s.io/docs/installation/#install-by-helm",
         ),
         Release(
@@ -137,7 +134,6 @@ RELEASES: dict[str, Release] = {
                 "kube-prometheus-stack",
                 "88.0.0",
             ),
-            crd_groups=("monitoring.coreos.com",),
             source="https://github.com/prometheus-community/helm-charts/pull/7152",
         ),
         Release(
@@ -165,7 +161,6 @@ RELEASES: dict[str, Release] = {
             "kserve",
             "v0.20.0",
             helm=HelmChart("oci://ghcr.io/kserve/charts", "kserve-crd", "v0.20.0"),
-            crd_groups=("serving.kserve.io",),
             source="https://kserve.github.io/website/docs/admin-guide/kubernetes-deployment",
         ),
         Release(
@@ -236,8 +231,12 @@ GatewayClass is Istio's (``istio``, OpenShift's ``openshift-default``), not by l
 
 
 def pinned_crd_groups() -> frozenset[str]:
-    """API groups whose custom resources labgen may emit: those the pinned releases install,
+    """API groups whose custom resources labgen may emit: those the pinned releases install
+    (their release rows, and the CRDs their charts render),
     those of the platforms it targets (OpenShift's own operators) and Istio's (the
     DestinationRule of an EPP behind an Istio gateway)."""
+    from labgen.data.charts import inventories  # measured chart renders (charts.json)
+
     groups = {group for release in RELEASES.values() for group in release.crd_groups}
+    groups |= {group for chart in inventories().values() for group in chart.crd_groups}
     return frozenset(groups | _OPENSHIFT_CRD_GROUPS | ISTIO_CRD_GROUPS)

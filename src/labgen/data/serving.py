@@ -176,7 +176,12 @@ class KserveGeneration:
     """``kserve.controller.deploymentMode`` for plain Deployments (no Knative)."""
     charts: tuple[tuple[str, str, int], ...]
     """(Application suffix, chart, sync wave) of every chart, from
-    ``oci://ghcr.io/kserve/charts``, versioned like KServe (with the ``v``)."""
+    ``oci://ghcr.io/kserve/charts``, versioned like KServe (with the ``v``). The controller
+    charts render cert-manager Certificates and Issuers: they sync in wave 2, after the
+    cert-manager Application (wave 1) has installed the CRDs; runtime presets after them.
+    Charts sharing a suffix share an Application: both CRD charts ship the
+    ClusterStorageContainer CRD (each guarded by a Helm ``lookup``, which Argo CD's
+    ``helm template`` cannot run), so two Applications would own it."""
     until: str | None = None
 
 
@@ -188,9 +193,9 @@ KSERVE: tuple[KserveGeneration, ...] = (
         "RawDeployment",
         (
             ("kserve-crd", "kserve-crd", 0),
-            ("kserve-llmisvc-crd", "kserve-llmisvc-crd", 0),
-            ("kserve", "kserve", 1),
-            ("kserve-llmisvc", "kserve-llmisvc-resources", 1),
+            ("kserve-crd", "kserve-llmisvc-crd", 0),
+            ("kserve", "kserve", 2),
+            ("kserve-llmisvc", "kserve-llmisvc-resources", 2),
         ),
         until="v0.17.0",
     ),
@@ -202,10 +207,10 @@ KSERVE: tuple[KserveGeneration, ...] = (
         "Standard",
         (
             ("kserve-crd", "kserve-crd", 0),
-            ("kserve-llmisvc-crd", "kserve-llmisvc-crd", 0),
-            ("kserve", "kserve-resources", 1),
-            ("kserve-llmisvc", "kserve-llmisvc-resources", 1),
-            ("kserve-runtimes", "kserve-runtime-configs", 2),
+            ("kserve-crd", "kserve-llmisvc-crd", 0),
+            ("kserve", "kserve-resources", 2),
+            ("kserve-llmisvc", "kserve-llmisvc-resources", 2),
+            ("kserve-runtimes", "kserve-runtime-configs", 3),
         ),
     ),
 )

@@ -112,6 +112,7 @@ class Release:
     images: dict[str, str] = field(default_factory=dict)
     """Pinned images by role."""
     crd_groups: tuple[str, ...] = ()
-    """API groups whose CRDs installing this release creates (``labgen check`` uses them
-    to order custom resources after the Application that provides their CRDs)."""
+    """API groups whose CRDs installing this release by OLM or from git creates (``labgen
+    check`` uses them to order custom resources after the Application that provides their
+    CRDs). A Helm chart's are measured: ``labgen.data.charts``."""
     source: str = ""

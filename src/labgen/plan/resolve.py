@@ -468,6 +468,12 @@ def _check_operators(lab: Lab, operators: frozenset[str], errors: _Collector) ->
             (*at, "gpuOperator"),
             "on OpenShift the GPU Operator needs Node Feature Discovery: add `nfd: {}`",
         )
+    if "kserve" in operators and "cert-manager" not in operators:
+        errors.error(
+            (*at, "kserve"),
+            "KServe's charts issue their webhook certificates with cert-manager (Certificate, "
+            "Issuer): add `certManager: {}`",
+        )
     if lab.spec.gpuPools and "gpu-operator" not in operators:
         errors.error((*at,), "gpuPools need the NVIDIA GPU Operator: add `gpuOperator: {}`")
 

@@ -21,6 +21,7 @@ from labgen.components.base import (
     KustomizeSource,
     obj,
 )
+from labgen.data.charts import chart_inventory
 from labgen.plan.model import LabPlan
 
 APPLICATION_API = "argoproj.io/v1alpha1"
@@ -79,25 +80,29 @@ def _source(plan: LabPlan, app: App) -> K8sObject:
     if isinstance(source, KustomizeSource):
         return _git_source(plan, overlay_dir(plan, app.component))
     if isinstance(source, HelmSource):
-        helm: K8sObject = {"releaseName": source.release_name}
-        if source.values:
-            helm["valuesObject"] = source.values
-        if source.chart.oci:
-            # The artifact is the chart itself; path "." selects its root.
-            return {
-                "repoURL": source.chart.source_repo,
-                "path": ".",
-                "targetRevision": source.chart.version,
-                "helm": helm,
-            }
+        return _helm_source(source)
+    assert isinstance(source, GitSource)
+    return {"repoURL": source.repo_url, "targetRevision": source.revision, "path": source.path}
+
+
+def _helm_source(source: HelmSource) -> K8sObject:
+    helm: K8sObject = {"releaseName": source.release_name}
+    if source.values:
+        helm["valuesObject"] = source.values
+    if source.chart.oci:
+        # The artifact is the chart itself; path "." selects its root.
         return {
-            "repoURL": source.chart.repo_url,
-            "chart": source.chart.chart,
+            "repoURL": source.chart.source_repo,
+            "path": ".",
             "targetRevision": source.chart.version,
             "helm": helm,
         }
-    assert isinstance(source, GitSource)
-    return {"repoURL": source.repo_url, "targetRevision": source.revision, "path": source.path}
+    return {
+        "repoURL": source.chart.repo_url,
+        "chart": source.chart.chart,
+        "targetRevision": source.chart.version,
+        "helm": helm,
+    }
 
 
 def destination_namespace(app: App) -> str:
@@ -111,8 +116,10 @@ def application(plan: LabPlan, app: App) -> K8sObject:
     if app.ignore_differences:
         options.add("RespectIgnoreDifferences=true")
     spec: dict[str, Any] = {"project": plan.gitops.project}
-    if app.extra_source is not None:
-        spec["sources"] = [_source(plan, app), _git_source(plan, overlay_dir(plan, app.component))]
+    if app.extra_source is not None or app.extra_charts:
+        spec["sources"] = [_source(plan, app), *map(_helm_source, app.extra_charts)]
+        if app.extra_source is not None:
+            spec["sources"].append(_git_source(plan, overlay_dir(plan, app.component)))
     else:
         spec["source"] = _source(plan, app)
     spec["destination"] = plan.gitops.destination(destination_namespace(app))
@@ -164,12 +171,16 @@ def app_project(
             repos.add(app.source.chart.source_repo)
         elif isinstance(app.source, GitSource):
             repos.add(app.source.repo_url)
+        repos.update(chart.chart.source_repo for chart in app.extra_charts)
     namespaces: set[str] = set()
     kinds: set[tuple[str, str]] = set()
     for app in apps:
         namespaces.add(destination_namespace(app))
         namespaces.update(app.extra_namespaces)
         kinds.update(app.chart_cluster_kinds)
+        charts = [app.source] if isinstance(app.source, HelmSource) else []
+        for chart in [*charts, *app.extra_charts]:
+            kinds.update(_chart_cluster_kinds(chart))
         if app.create_namespace:  # Argo CD checks the Namespace it creates against the project
             kinds.add(("", "Namespace"))
     for item in objects:
@@ -196,6 +207,12 @@ def app_project(
             "clusterResourceWhitelist": [{"group": g, "kind": k} for g, k in sorted(kinds)],
         },
     )
+
+
+def _chart_cluster_kinds(source: HelmSource) -> tuple[tuple[str, str], ...]:
+    """Cluster-scoped kinds the chart renders, as measured (``labgen.data.charts``)."""
+    inventory = chart_inventory(source.chart.chart, source.chart.version)
+    return inventory.cluster_kinds if inventory is not None else ()
 
 
 def health_customization(plan: LabPlan) -> K8sObject:
