@@ -25,6 +25,8 @@ NOT_SHIPPED = {
     "config.openshift.io": "OpenShift's cluster configuration: not emitted",
     "console.openshift.io": "OpenShift console plug-ins: not emitted",
     "operator.openshift.io": "OpenShift operator configuration: not emitted",
+    "resource.nvidia.com": "the GPU Operator chart's DRA ComputeDomain CRDs: not emitted",
+    "disaggregatedset.x-k8s.io": "the LWS 0.10 chart's DisaggregatedSet CRDs: not emitted",
 }
 
 
