@@ -72,6 +72,7 @@ def _check(root: Path, charts: Path, crd_schemas: Path) -> Report:
     return check_tree(root, [Path(p) for p in DEFAULT_PATHS], options)
 
 
+@pytest.mark.slow  # `make check` (in `make test`) checks the shipped KServe lab with its charts
 def test_kserve_lab_passes_check_with_every_chart_rendered(
     kserve_repo: Path, chart_cache: Path, crd_schemas: Path
 ) -> None:
@@ -146,8 +147,9 @@ def test_a_chart_missing_from_the_cache_is_an_error(tmp_path: Path, crd_schemas:
     assert report.failed
 
 
+@pytest.mark.slow  # the whole inventory is regenerated and compared in the slow tier too
 def test_the_inventory_covers_what_the_kserve_lab_renders(chart_cache: Path) -> None:
-    """Fast: one lab's charts, each a subset of the committed (union) inventory."""
+    """One lab's charts, each a subset of the committed (union) inventory."""
     committed = inventories()
     crds = REPO.parent / "shared" / "crds"
     specs = [REPO / "labs" / "kserve-llmisvc.yaml"]
