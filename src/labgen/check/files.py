@@ -20,6 +20,7 @@ from typing import Any
 
 from labgen.check.model import Finding, Report, Resource
 from labgen.check.rules import object_rules, requests_gpus, skipped_rules
+from labgen.errors import Diagnostic
 from labgen.schemas import SchemaNotFound, SchemaSet
 from labgen.yamlio import YamlSyntaxError, load_all_safe
 
@@ -171,7 +172,13 @@ def _check_chunk(task: _Task) -> FileResult:
     """Parse, validate and check one chunk (in a worker process, or in the parent)."""
     with task.path.open("rb") as stream:
         stream.seek(task.start)
-        text = stream.read(task.end - task.start).decode()
+        data = stream.read(task.end - task.start)
+    try:
+        text = data.decode()
+    except UnicodeDecodeError as exc:
+        line = task.first_line + data.count(b"\n", 0, exc.start)
+        message = "not UTF-8 text"
+        raise YamlSyntaxError(Diagnostic(task.origin, line, 1, "", message)) from None
     schemas = _schema_set(task.kubernetes_version, task.schema_dirs)
     result, report = FileResult(), Report()
     # The parsed documents are acyclic: the cyclic collector would only rescan them.
