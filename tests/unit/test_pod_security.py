@@ -150,3 +150,22 @@ def test_vllm_has_a_writable_home_and_caches(spec: Path) -> None:
     assert not problems, "\n".join(problems)
     if seen == 0:
         pytest.skip("no vLLM container in this lab")
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=_id)
+def test_only_pods_that_call_the_api_mount_a_token(spec: Path) -> None:
+    """A pod with no ServiceAccount of its own (everything but the EPP, which watches its
+    pool through the API) mounts no service-account token. A ServingRuntime has no such
+    field: KServe builds the pod."""
+    problems = []
+    for item in lab_objects(plan_of(spec)):
+        if item["kind"] == "ServingRuntime":
+            continue
+        for pod in pod_specs(item):
+            where = f"{item['kind']} {item['metadata']['name']}"
+            if "serviceAccountName" in pod:
+                if pod.get("automountServiceAccountToken") is False:
+                    problems.append(f"{where}: its ServiceAccount's token is not mounted")
+            elif pod.get("automountServiceAccountToken") is not False:
+                problems.append(f"{where}: mounts the default ServiceAccount's token")
+    assert not problems, "\n".join(problems)

@@ -14,7 +14,7 @@ import json
 from collections.abc import Iterator
 
 from labgen.components.base import App, Component, K8sObject, KustomizeSource, obj
-from labgen.components.podsecurity import container_context, pod_context
+from labgen.components.podsecurity import container_context, pod_context, without_api_token
 from labgen.components.serving.common import MODEL_LABEL, hf_token_env, short_hash
 from labgen.data.benchmarks import GUIDELLM, GuidellmGeneration
 from labgen.data.serving import generation
@@ -142,6 +142,7 @@ def _job_spec(
             "spec": {
                 "restartPolicy": "Never",
                 "securityContext": pod_context(uid, fs_group=uid),
+                **without_api_token(),
                 "initContainers": [
                     {
                         "name": "wait-for-target",

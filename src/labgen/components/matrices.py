@@ -25,7 +25,11 @@ from labgen.components.benchmarks import (
     retry_disrupted_pods,
 )
 from labgen.components.observability import alerts
-from labgen.components.podsecurity import container_context, without_assigned_ids
+from labgen.components.podsecurity import (
+    container_context,
+    without_api_token,
+    without_assigned_ids,
+)
 from labgen.components.serving.common import (
     VLLM_PORT,
     Versions,
@@ -363,6 +367,7 @@ def _job_spec(
             "spec": {
                 "restartPolicy": "Never",
                 "securityContext": vllm_pod_context(),
+                **without_api_token(),
                 "initContainers": [sidecar],
                 "containers": [runner],
                 "nodeSelector": dict(server.pool.node_selector),

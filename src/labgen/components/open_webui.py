@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from labgen.components.base import WAVE_APPS, App, Component, K8sObject, KustomizeSource, obj
+from labgen.components.podsecurity import without_api_token
 from labgen.plan.model import LabPlan, OpenWebUIPlan
 
 KEY = "open-webui"
@@ -90,6 +91,7 @@ def deployment(ui: OpenWebUIPlan, openshift: bool) -> K8sObject:
                 "metadata": {"labels": dict(LABELS)},
                 "spec": {
                     "securityContext": pod_security,
+                    **without_api_token(),
                     "containers": [container],
                     "volumes": [{"name": "data", "persistentVolumeClaim": {"claimName": NAME}}],
                 },

@@ -3,7 +3,8 @@ on OpenShift its restricted-v2 SCC's rule that a pod names no UID or fsGroup.
 
 Every pod template labgen writes (servers, EPPs, download, benchmark and matrix Jobs,
 Open WebUI) sets ``runAsNonRoot``, the ``RuntimeDefault`` seccomp profile, and per
-container no privilege escalation and no capabilities. On Kubernetes the pod runs as the
+container no privilege escalation and no capabilities; all but the EPP (which watches
+the Kubernetes API) mount no service-account token. On Kubernetes the pod runs as the
 image's non-root user, named by number (the kubelet can only verify ``runAsNonRoot``
 against a numeric user, and the vLLM image's default user is root). OpenShift's
 restricted-v2 SCC refuses any UID or fsGroup outside the namespace's range and assigns
@@ -36,6 +37,12 @@ def pod_context(
     context.update({k: v for k, v in ids.items() if v is not None})
     context["seccompProfile"] = {"type": "RuntimeDefault"}
     return context
+
+
+def without_api_token() -> K8sObject:
+    """The pod field that mounts no service-account token: for the pods that never call
+    the Kubernetes API (all but the EPP, which watches its pool's pods)."""
+    return {"automountServiceAccountToken": False}
 
 
 def pod_specs(item: K8sObject) -> Iterator[K8sObject]:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from labgen.components.base import K8sObject
-from labgen.components.podsecurity import container_context, pod_context
+from labgen.components.podsecurity import container_context, pod_context, without_api_token
 from labgen.data.serving import (
     EPP,
     KSERVE,
@@ -303,6 +303,7 @@ def pod_spec(
     spec["containers"] = containers
     spec.update(placement(model.pool))
     spec["securityContext"] = vllm_pod_context()
+    spec.update(without_api_token())
     spec["terminationGracePeriodSeconds"] = TERMINATION_GRACE_SECONDS
     spec["volumes"] = volumes(model)
     return spec

@@ -4,7 +4,7 @@ a PodMonitor, and the optional model-cache PVC filled by a download Job first.""
 from __future__ import annotations
 
 from labgen.components.base import K8sObject, obj
-from labgen.components.podsecurity import container_context
+from labgen.components.podsecurity import container_context, without_api_token
 from labgen.components.serving import common
 from labgen.components.serving.common import Versions
 from labgen.plan.model import ModelPlan
@@ -205,6 +205,7 @@ def cache_objects(model: ModelPlan, versions: Versions) -> list[K8sObject]:
                 "spec": {
                     "restartPolicy": "OnFailure",
                     "securityContext": common.vllm_pod_context(),
+                    **without_api_token(),
                     "containers": [container],
                     # on the pool: a ReadWriteOnce volume binds to the node that fills it
                     **common.placement(model.pool),
