@@ -799,25 +799,15 @@ def _check_namespaces(
     namespace another Application of the same or a later wave creates may not exist yet: the
     sync fails, and the App-of-Apps waits on it forever."""
     created: dict[tuple[str, str], dict[str, tuple[int, str]]] = {}
-
-    def create(app: dict[str, Any], namespace: str) -> None:
+    owns = [_own_namespaces(root, app, built) for _, app in apps]
+    for (_, app), own in zip(apps, owns, strict=True):
         names = created.setdefault(_cluster(app), {})
-        wave, name = _wave(app), str(app["metadata"].get("name"))
-        if namespace not in names or (wave, name) < names[namespace]:
-            names[namespace] = (wave, name)
-
-    for _, app in apps:
-        created.setdefault(_cluster(app), {})
-        spec = app.get("spec") or {}
-        if "CreateNamespace=true" in ((spec.get("syncPolicy") or {}).get("syncOptions") or []):
-            create(app, str((spec.get("destination") or {}).get("namespace")))
-        for directory in _built_sources(root, app, built):
-            for obj in built[directory]:
-                if (obj.get("apiVersion"), obj.get("kind")) == ("v1", "Namespace"):
-                    create(app, str((obj.get("metadata") or {}).get("name")))
-    for _, app in apps:
+        creator = (_wave(app), str(app["metadata"].get("name")))
+        for ns in own:  # the earliest (wave, name) creating each namespace
+            if ns not in names or creator < names[ns]:
+                names[ns] = creator
+    for (_, app), own in zip(apps, owns, strict=True):
         names = created[_cluster(app)]
-        own = _own_namespaces(root, app, built)
         for directory in _built_sources(root, app, built):
             for obj in built[directory]:
                 namespace = (obj.get("metadata") or {}).get("namespace")
