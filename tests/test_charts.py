@@ -12,11 +12,13 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from conftest import GOLDEN, REPO
 from labgen.check import DEFAULT_PATHS, CheckOptions, check_tree
 from labgen.check.inventory import lab_specs, measure
 from labgen.check.model import Report
+from labgen.check.sources import app_sources, chart_name
 from labgen.components.base import HelmSource, KustomizeSource
 from labgen.data.charts import chart_inventory, inventories
 from labgen.plan import LabPlan, build_plan
@@ -49,9 +51,11 @@ def _errors(report: Report) -> list[str]:
 
 
 def _helm_sourced(root: Path) -> bool:
-    """Whether any Application of the rendered tree has a Helm chart source (a lab on
-    OpenShift may install every operator through OLM and have none)."""
-    return any("chart: " in p.read_text() for p in (root / "apps").rglob("application-*.yaml"))
+    """Whether any Application of the rendered tree has a Helm chart source, by the
+    checker's own definition (a ``chart:`` or a native OCI ``repoURL``); a lab on
+    OpenShift may install every operator through OLM and have none."""
+    apps = (yaml.safe_load(p.read_text()) for p in (root / "apps").rglob("application-*.yaml"))
+    return any(chart_name(source) for app in apps for source in app_sources(app))
 
 
 def _assert_clean(report: Report, root: Path) -> None:
