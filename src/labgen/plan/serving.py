@@ -7,6 +7,7 @@ import difflib
 from collections.abc import Callable, Mapping, Sequence
 
 from labgen.data.models import ModelArch, find_model, model_names
+from labgen.data.servers import SERVERS, ServerTraits, ViaGateway
 from labgen.data.serving import VLLM, generation
 from labgen.data.types import Release
 from labgen.errors import PathPart
@@ -26,11 +27,8 @@ Report = Callable[[tuple[PathPart, ...], str], None]
 APP_PREFIX = "serve-"
 MAX_APP_NAME = 63
 DEFAULT_TARGETS = {"queue-depth": 5.0, "kv-cache-usage": 0.8}
-_NEEDS = {
-    "kserve": "kserve",
-    "llm-d-kserve": "kserve",
-    "llm-d": "inference-extension",
-}
+# The spec.operators key of each operator a server can need.
+_SPEC_KEYS = {"kserve": "kserve", "inference-extension": "inferenceExtension"}
 
 
 def resolve_models(
@@ -113,51 +111,36 @@ def _server_rules(
 ) -> Routing | None:
     """Rules about the server, its routing, scaling and sources; returns the routing."""
     server = spec.server
-    needed = _NEEDS.get(server)
-    if needed is not None and needed not in operators:
-        key = {"kserve": "kserve", "inference-extension": "inferenceExtension"}[needed]
-        fail(("server",), f"server {server} needs spec.operators.{key}: add `{key}: {{}}`")
-    if server == "llm-d" and "gateway-api" not in operators:
-        fail(("server",), "server llm-d routes through a Gateway: add `gatewayApi: {}`")
-    if (
-        server == "llm-d"
-        and lab.spec.cluster.platform != "openshift"
-        and not lab.spec.gateway.className
-    ):
-        fail(
-            ("server",),
-            "server llm-d needs a Gateway implementation that supports InferencePool: set "
-            "spec.gateway.className (e.g. istio or kgateway)",
-        )
-    routed = server in ("llm-d", "llm-d-kserve")
-    routing: Routing | None = spec.routing or ("prefix-cache" if routed else None)
-    if spec.routing is not None and not routed:
+    traits = SERVERS[server]
+    for needed in traits.operators:
+        if needed not in operators:
+            key = _SPEC_KEYS[needed]
+            fail(("server",), f"server {server} needs spec.operators.{key}: add `{key}: {{}}`")
+    if isinstance(traits.endpoint, ViaGateway):
+        _gateway_rules(lab, server, operators, fail)
+    routing: Routing | None = spec.routing or ("prefix-cache" if traits.routings else None)
+    if spec.routing is not None and not traits.routings:
         fail(("routing",), f"routing presets are for llm-d servers, not {server}")
-    if spec.prefill is not None and routing != "pd":
-        fail(("prefill",), "prefill workers are only used with routing: pd")
     if spec.replicas is not None and spec.autoscaling is not None:
         fail(("autoscaling",), "set either replicas or autoscaling, not both")
     if spec.autoscaling is not None:
         _autoscaling_rules(lab, server, spec.autoscaling, operators, fail)
     if spec.multiNode:
-        if server != "vllm":
-            fail(("multiNode",), f"multi-node replicas are rendered for server vllm, not {server}")
+        if not traits.multi_node:
+            able = _servers_that(lambda t: t.multi_node)
+            fail(
+                ("multiNode",), f"multi-node replicas are rendered for server {able}, not {server}"
+            )
         if "leaderworkerset" not in operators:
             fail(
                 ("multiNode",), "multi-node serving uses LeaderWorkerSet: add `leaderWorkerSet: {}`"
             )
     if spec.cache is not None and spec.uri is not None and not spec.uri.startswith("hf://"):
         fail(("cache",), "the model cache holds Hugging Face downloads (hf:// models)")
-    if spec.cache is not None and server in ("kserve", "llm-d-kserve"):
-        fail(
-            ("cache",), f"{server} fetches weights with KServe's storage initializer: drop `cache`"
-        )
-    if server == "llm-d-kserve" and routing not in ("prefix-cache", "pd"):
-        fail(
-            ("routing",),
-            "llm-d-kserve runs KServe's managed scheduler preset (prefix-cache, or pd with "
-            "prefill workers); use server llm-d for other routing modes",
-        )
+    if spec.cache is not None and traits.weights_fetched_by:
+        fail(("cache",), f"{server} fetches weights with {traits.weights_fetched_by}: drop `cache`")
+    if traits.routing_limit and routing not in traits.routings:
+        fail(("routing",), f"{server} {traits.routing_limit}")
     if routing == "precise-prefix-cache":
         version = releases["vllm"].version
         try:
@@ -174,13 +157,33 @@ def _server_rules(
     return routing
 
 
+def _gateway_rules(lab: Lab, server: str, operators: frozenset[str], fail: Report) -> None:
+    """A server reached through a Gateway needs Gateway API and an implementation."""
+    if "gateway-api" not in operators:
+        fail(("server",), f"server {server} routes through a Gateway: add `gatewayApi: {{}}`")
+    if lab.spec.cluster.platform != "openshift" and not lab.spec.gateway.className:
+        fail(
+            ("server",),
+            f"server {server} needs a Gateway implementation that supports InferencePool: set "
+            "spec.gateway.className (e.g. istio or kgateway)",
+        )
+
+
+def _servers_that(has: Callable[[ServerTraits], bool]) -> str:
+    """The servers with a trait, for messages: ``vllm and llm-d``."""
+    return " and ".join(name for name, traits in SERVERS.items() if has(traits))
+
+
 def _autoscaling_rules(
     lab: Lab, server: str, scaling: Autoscaling, operators: frozenset[str], fail: Report
 ) -> None:
     if scaling.min > scaling.max:
         fail(("autoscaling", "min"), f"min ({scaling.min}) is above max ({scaling.max})")
-    if server not in ("vllm", "llm-d"):
-        fail(("autoscaling",), f"autoscaling is rendered for vllm and llm-d, not {server}")
+    if not SERVERS[server].autoscaled:
+        fail(
+            ("autoscaling",),
+            f"autoscaling is rendered for {_servers_that(lambda t: t.autoscaled)}, not {server}",
+        )
     if scaling.metric == "kv-cache-usage" and scaling.target is not None and scaling.target > 1:
         fail(("autoscaling", "target"), "KV-cache usage is a fraction: use a target in (0, 1]")
     if scaling.engine == "keda":

@@ -19,9 +19,10 @@ from labgen.components.base import K8sObject, obj
 from labgen.components.podsecurity import container_context, pod_context
 from labgen.components.serving import common, vllm
 from labgen.components.serving.common import Versions
+from labgen.data.servers import SERVERS, Metric
 from labgen.data.serving import PREFIX_CACHE, EppGeneration
 from labgen.plan.endpoints import ISTIO_GATEWAY_CLASSES
-from labgen.plan.model import ModelPlan
+from labgen.plan.model import LabPlan, ModelPlan
 
 GRPC_PORT = 9002
 GRPC_HEALTH_PORT = 9003
@@ -517,3 +518,17 @@ def epp_destination_rule(model: ModelPlan) -> K8sObject:
             "trafficPolicy": {"tls": {"mode": "SIMPLE", "insecureSkipVerify": True}},
         },
     )
+
+
+TRAITS = SERVERS["llm-d"]
+CATALOG = False
+METRICS: frozenset[Metric] = frozenset({"vllm", "epp"})
+
+
+def model_objects(plan: LabPlan, model: ModelPlan, versions: Versions) -> list[K8sObject]:
+    assert plan.gateway_class is not None
+    return objects(model, versions, plan.has("monitoring"), plan.gateway_class)
+
+
+def scaled(model: ModelPlan) -> str | None:
+    return f"{model.name}-decode"
