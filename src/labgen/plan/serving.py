@@ -237,23 +237,11 @@ def _model(
             ("pool",), f"no GPU pool {spec.pool!r}{hint}; pools: {', '.join(pool_names) or 'none'}"
         )
     routing = _server_rules(lab, spec, operators, releases, fail)
-    server = spec.server
     if arch is None or pool is None or not ok:
         return None
     dtype = spec.dtype or arch.native_dtype
-    if arch.native_dtype == "mxfp4" and dtype != "mxfp4":
-        fail(("dtype",), f"{arch.id} ships MXFP4 weights; vLLM serves them as mxfp4")
-    if dtype == "mxfp4" and arch.native_dtype != "mxfp4":
-        fail(("dtype",), f"{arch.id} has no MXFP4 checkpoint; use bf16, fp8, int8 or int4")
-    if dtype in ("int8", "int4") and spec.uri is None:
-        fail(
-            ("uri",),
-            f"dtype {dtype} needs a quantized checkpoint: set uri to it (e.g. an AWQ/GPTQ or "
-            "W8A8 repository); the catalog model supplies the architecture",
-        )
     max_len = spec.maxModelLen or arch.max_context
-    if max_len > arch.max_context:
-        fail(("maxModelLen",), f"{max_len} exceeds {arch.id}'s context of {arch.max_context}")
+    _weights_rules(spec, arch, dtype, max_len, fail)
     if not ok:
         return None
     sized = _size(spec, arch, pool, dtype, max_len, fail)
@@ -264,14 +252,43 @@ def _model(
     prefill = _prefill(spec, routing, planned, per_node, fail)
     if routing == "pd" and prefill is None:
         return None
+    return _model_plan(spec, arch, pool, dtype, planned, nodes, routing, prefill)
+
+
+def _weights_rules(
+    spec: ServedModel, arch: ModelArch, dtype: str, max_len: int, fail: Report
+) -> None:
+    """The weight format and context length against the model's checkpoint."""
+    if arch.native_dtype == "mxfp4" and dtype != "mxfp4":
+        fail(("dtype",), f"{arch.id} ships MXFP4 weights; vLLM serves them as mxfp4")
+    if dtype == "mxfp4" and arch.native_dtype != "mxfp4":
+        fail(("dtype",), f"{arch.id} has no MXFP4 checkpoint; use bf16, fp8, int8 or int4")
+    if dtype in ("int8", "int4") and spec.uri is None:
+        fail(
+            ("uri",),
+            f"dtype {dtype} needs a quantized checkpoint: set uri to it (e.g. an AWQ/GPTQ or "
+            "W8A8 repository); the catalog model supplies the architecture",
+        )
+    if max_len > arch.max_context:
+        fail(("maxModelLen",), f"{max_len} exceeds {arch.id}'s context of {arch.max_context}")
+
+
+def _model_plan(
+    spec: ServedModel,
+    arch: ModelArch,
+    pool: PoolPlan,
+    dtype: str,
+    planned: Fit,
+    nodes: int,
+    routing: Routing | None,
+    prefill: PrefillPlan | None,
+) -> ModelPlan:
     autoscaling = None
     if spec.autoscaling is not None:
         a = spec.autoscaling
         autoscaling = AutoscalingPlan(
             a.min, a.max, a.metric, a.target or DEFAULT_TARGETS[a.metric], a.engine
         )
-    uri = spec.uri or f"hf://{arch.id}"
-    quantization = "fp8" if dtype == "fp8" and spec.uri is None else None
     cache = (
         CachePlan(spec.cache.size, spec.cache.storageClass, spec.cache.accessMode)
         if spec.cache is not None
@@ -280,9 +297,9 @@ def _model(
     return ModelPlan(
         name=spec.name,
         namespace=spec.namespace,
-        server=server,
+        server=spec.server,
         arch=arch,
-        uri=uri,
+        uri=spec.uri or f"hf://{arch.id}",
         token_secret=spec.tokenSecret,
         pool=pool,
         fit=planned,
@@ -295,7 +312,7 @@ def _model(
         prefill=prefill,
         cache=cache,
         extra_args=tuple(spec.extraArgs),
-        quantization=quantization,
+        quantization="fp8" if dtype == "fp8" and spec.uri is None else None,
     )
 
 
@@ -308,6 +325,74 @@ def _size(
     fail: Report,
 ) -> tuple[Fit, int] | None:
     """Tensor/pipeline parallelism, nodes per replica and the memory plan, or None."""
+    device = device_of(pool)
+    if device is None:
+        fail(
+            ("pool",),
+            f"pool {pool.name} uses mixed MIG profiles; serve on whole GPUs or a pool with "
+            "mig: single:<profile>",
+        )
+        return None
+
+    def fit(tp: int, pp: int) -> Fit:
+        return Fit(
+            arch, dtype, spec.kvCacheDtype, tp, pp, device, spec.gpuMemoryUtilization, max_len
+        )
+
+    tp = _tensor_parallel(spec, arch, pool, device, fit, fail)
+    if tp is None:
+        return None
+    nodes = _nodes_per_replica(spec, arch, pool, tp, fail)
+    if nodes is None:
+        return None
+    planned = fit(tp, spec.pipelineParallel)
+    if not planned.fits:
+        fail(
+            ("tensorParallel",) if spec.tensorParallel else ("pool",),
+            f"{arch.id} does not fit: {planned.explain()}. "
+            + planned.remedy(
+                "a smaller dtype (fp8, int4), more tensor parallel GPUs or a larger GPU"
+            ),
+        )
+        return None
+    return planned, nodes
+
+
+def _tensor_parallel(
+    spec: ServedModel,
+    arch: ModelArch,
+    pool: PoolPlan,
+    device: Device,
+    fit: Callable[[int, int], Fit],
+    fail: Report,
+) -> int | None:
+    """The spec's TP, a whole node's GPUs for a multi-node replica, else the smallest that
+    fits (None, reported, when none does)."""
+    per_node = 1 if pool.mig_strategy == "single" else pool.gpus_per_node
+    pp = spec.pipelineParallel
+    if spec.tensorParallel is not None:
+        return spec.tensorParallel
+    if spec.multiNode:
+        return per_node
+    tp = _auto_tp(arch, pp, per_node, fit)
+    if tp:
+        return tp
+    largest = max((t for t in tp_candidates(per_node) if tp_problem(arch, t) is None), default=1)
+    widest = fit(largest, pp)
+    fail(
+        ("pool",),
+        f"{arch.id} does not fit pool {pool.name} ({per_node}x {device.name} per node) "
+        f"at any tensor parallel size: at TP {largest}, {widest.explain()}. "
+        + widest.remedy("a smaller dtype (fp8, int4), a larger GPU, or multiNode"),
+    )
+    return None
+
+
+def _nodes_per_replica(
+    spec: ServedModel, arch: ModelArch, pool: PoolPlan, tp: int, fail: Report
+) -> int | None:
+    """TP x PP against the model and the pool's nodes: how many nodes one replica spans, or
+    None (reported) when the parallelism cannot be served."""
     ok = True
 
     def failed(field: tuple[PathPart, ...], message: str) -> None:
@@ -315,41 +400,9 @@ def _size(
         ok = False
         fail(field, message)
 
-    device = device_of(pool)
-    if device is None:
-        failed(
-            ("pool",),
-            f"pool {pool.name} uses mixed MIG profiles; serve on whole GPUs or a pool with "
-            "mig: single:<profile>",
-        )
-        return None
     per_node = 1 if pool.mig_strategy == "single" else pool.gpus_per_node
-
-    def fit(tp: int, pp: int) -> Fit:
-        return Fit(
-            arch, dtype, spec.kvCacheDtype, tp, pp, device, spec.gpuMemoryUtilization, max_len
-        )
-
     pp = spec.pipelineParallel
     tp_at: tuple[PathPart, ...] = ("tensorParallel",)
-    if spec.tensorParallel is not None:
-        tp = spec.tensorParallel
-    elif spec.multiNode:
-        tp = per_node
-    else:
-        tp = _auto_tp(arch, pp, per_node, fit)
-        if tp == 0:
-            largest = max(
-                (t for t in tp_candidates(per_node) if tp_problem(arch, t) is None), default=1
-            )
-            widest = fit(largest, pp)
-            failed(
-                ("pool",),
-                f"{arch.id} does not fit pool {pool.name} ({per_node}x {device.name} per node) "
-                f"at any tensor parallel size: at TP {largest}, {widest.explain()}. "
-                + widest.remedy("a smaller dtype (fp8, int4), a larger GPU, or multiNode"),
-            )
-            return None
     problem = tp_problem(arch, tp)
     if problem is not None:
         failed(tp_at, problem)
@@ -372,19 +425,7 @@ def _size(
             f"{'MIG slice' if per_node == 1 and pool.mig_strategy == 'single' else 'GPUs'} per "
             f"node of pool {pool.name}; lower it, or set multiNode: true",
         )
-    if not ok:
-        return None
-    planned = fit(tp, pp)
-    if not planned.fits:
-        failed(
-            tp_at if spec.tensorParallel else ("pool",),
-            f"{arch.id} does not fit: {planned.explain()}. "
-            + planned.remedy(
-                "a smaller dtype (fp8, int4), more tensor parallel GPUs or a larger GPU"
-            ),
-        )
-        return None
-    return planned, nodes
+    return nodes if ok else None
 
 
 def _prefill(
