@@ -84,6 +84,7 @@ def objects(model: ModelPlan, versions: Versions) -> list[K8sObject]:
     return [runtime, service]
 
 
+# The module as a ServerKind (labgen.components.serving.kinds).
 TRAITS = SERVERS["kserve"]
 CATALOG = True
 METRICS: frozenset[Metric] = frozenset()

@@ -560,6 +560,7 @@ def epp_destination_rule(model: ModelPlan) -> K8sObject:
     )
 
 
+# The module as a ServerKind (labgen.components.serving.kinds).
 TRAITS = SERVERS["llm-d"]
 CATALOG = False
 METRICS: frozenset[Metric] = frozenset({"vllm", "epp"})

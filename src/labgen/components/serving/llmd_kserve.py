@@ -58,6 +58,7 @@ def _template(model: ModelPlan, gpus: int, role: str | None) -> K8sObject:
     return {"containers": [container], **common.placement(model.pool)}
 
 
+# The module as a ServerKind (labgen.components.serving.kinds).
 TRAITS = SERVERS["llm-d-kserve"]
 CATALOG = False
 METRICS: frozenset[Metric] = frozenset()

@@ -224,6 +224,7 @@ def cache_objects(model: ModelPlan, versions: Versions) -> list[K8sObject]:
     return [pvc, job]
 
 
+# The module as a ServerKind (labgen.components.serving.kinds).
 TRAITS = SERVERS["vllm"]
 CATALOG = True
 METRICS: frozenset[Metric] = frozenset({"vllm"})
