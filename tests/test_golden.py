@@ -12,7 +12,8 @@ from typing import get_args
 import pytest
 
 from conftest import GOLDEN, RenderedRepo
-from labgen.data.types import Platform, Provider, Server
+from labgen.data.servers import Server
+from labgen.data.types import Platform, Provider
 from labgen.plan.model import Provisioner
 from labgen.yamlio import load_document
 from support import tree_diff, tree_files

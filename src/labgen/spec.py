@@ -14,7 +14,9 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_core import ErrorDetails
 
-from labgen.data.types import AcceleratorName, Dtype, Platform, Provider, Server
+from labgen.data.hardware import AcceleratorName
+from labgen.data.servers import Server
+from labgen.data.types import Dtype, Platform, Provider
 from labgen.errors import Diagnostic, SpecError
 from labgen.limits import MAX_SPEC_BYTES, size_problem
 from labgen.yamlio import LoadedDocument, YamlSyntaxError, load_document

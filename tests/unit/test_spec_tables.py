@@ -12,9 +12,10 @@ from labgen import spec
 from labgen.data.hardware import ACCELERATORS, INSTANCE_TYPES
 from labgen.data.models import MODELS, NativeDtype
 from labgen.data.releases import RELEASES
-from labgen.data.types import Platform, Provider, Server
+from labgen.data.servers import Server
+from labgen.data.types import BYTES_PER_PARAM, Platform, Provider
 from labgen.plan import model as plan_model
-from labgen.plan.fit import BYTES_PER_PARAM, KvCacheDtype
+from labgen.plan.fit import KvCacheDtype
 from labgen.plan.serving import DEFAULT_TARGETS
 from labgen.starter import PLATFORMS, PROVIDERS, starter_spec
 

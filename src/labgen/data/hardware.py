@@ -8,6 +8,8 @@ it has 4, and ``test_hardware`` pins that).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Literal
+
 from labgen.data.types import Accelerator, InstanceType
 
 _NVIDIA_MIG = "https://docs.nvidia.com/datacenter/tesla/mig-user-guide/supported-mig-profiles.html"
@@ -100,6 +102,13 @@ ACCELERATORS: dict[str, Accelerator] = {
         ),
     )
 }
+
+# The spec's type of a GPU model name: pydantic reads the Literal built from the table
+# (allowed values, JSON Schema enum, error messages); mypy sees a plain string.
+if TYPE_CHECKING:
+    AcceleratorName = str
+else:
+    AcceleratorName = Literal[tuple(ACCELERATORS)]
 
 _AWS_G6 = "https://aws.amazon.com/ec2/instance-types/g6/"
 _AWS_G6E = "https://aws.amazon.com/ec2/instance-types/g6e/"

@@ -7,16 +7,32 @@ entry there names the vendor page its facts were checked against.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-# The names a spec may use. Each is written here once: the spec's models, the plan and
-# `labgen init` take them from here; tests/unit/test_spec_tables.py checks them against
-# the fact tables (hardware, fit planner, release table).
+# The names a spec may use. Each is written once: the spec's models, the plan and `labgen
+# init` take them from here or from the table that owns them (weight formats below, GPU
+# models in hardware.py, servers in servers.py); tests/unit/test_spec_tables.py checks the
+# spec against the fact tables.
 Platform = Literal["openshift", "kubernetes"]
 Provider = Literal["aws", "ibmcloud", "gcp", "baremetal", "kind"]
-AcceleratorName = Literal["L4", "L40S", "A100-40GB", "A100-80GB", "H100-80GB", "H200-141GB"]
-Server = Literal["vllm", "kserve", "llm-d", "llm-d-kserve"]
-Dtype = Literal["bf16", "fp16", "fp8", "int8", "int4", "mxfp4"]
+
+BYTES_PER_PARAM: dict[str, float] = {
+    "bf16": 2.0,
+    "fp16": 2.0,
+    "fp8": 1.0,
+    "int8": 1.0,  # W8A8
+    "int4": 0.5,  # AWQ / GPTQ; group scales are not counted
+    "mxfp4": 4.25 / 8,  # 4-bit values plus one 8-bit scale per 32
+}
+"""The weight formats (``dtype``) a model can be served in, and the bytes one parameter
+takes in each (what the fit planner counts)."""
+
+# pydantic reads the Literal built from the table (allowed values, JSON Schema enum, error
+# messages); mypy sees a plain string.
+if TYPE_CHECKING:
+    Dtype = str
+else:
+    Dtype = Literal[tuple(BYTES_PER_PARAM)]
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from labgen.data.servers import SERVERS
 from labgen.plan.model import LabPlan, PoolPlan
 
 
@@ -185,16 +186,16 @@ def catalog_table() -> Table:
 _RELEASE_USERS = {"kube-prometheus-stack": "monitoring"}
 
 
-_SERVING_USERS = {"vllm": {"vllm", "kserve", "llm-d"}, "llm-d-router": {"llm-d"}}
+_SERVING_RELEASES = frozenset(key for traits in SERVERS.values() for key in traits.releases)
 
 
 def used_releases(plan: LabPlan) -> list[str]:
     """Keys of the release-table rows the lab installs something from."""
     used = []
-    servers = {m.server for m in plan.models}
+    serving = {key for m in plan.models for key in SERVERS[m.server].releases}
     for key in sorted(plan.releases):
-        if key in _SERVING_USERS:
-            if servers & _SERVING_USERS[key]:
+        if key in _SERVING_RELEASES:
+            if key in serving:
                 used.append(key)
         elif key == "open-webui":
             if plan.open_webui is not None:

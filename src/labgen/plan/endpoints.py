@@ -4,10 +4,10 @@ server, shared by everything that talks to models (benchmarks, Open WebUI)."""
 from __future__ import annotations
 
 from labgen.data.releases import ISTIO_CRD_GROUPS
+from labgen.data.servers import SERVERS, Service, Unpublished, ViaGateway
 from labgen.plan.model import ModelPlan
 from labgen.spec import Lab
 
-KSERVE_PREDICTOR_SUFFIX = "-predictor"
 # The Service a Gateway implementation creates for a Gateway, by GatewayClass: Istio (and
 # OpenShift's default class, which is Istio) names it <gateway>-<class>; kgateway and
 # agentgateway use the Gateway's name.
@@ -41,19 +41,20 @@ def gateway_crd_groups(gateway_class: str | None) -> frozenset[str]:
 def model_url(model: ModelPlan, gateway_class: str | None) -> str | None:
     """The model's in-cluster base URL (without ``/v1``), or None when labgen cannot know
     it (see :func:`why_no_url`)."""
-    ns = model.namespace
-    if model.server == "vllm":
-        return f"http://{model.name}.{ns}.svc.cluster.local:8000"
-    if model.server == "kserve":
-        return f"http://{model.name}{KSERVE_PREDICTOR_SUFFIX}.{ns}.svc.cluster.local"
-    if model.server == "llm-d" and gateway_class in GATEWAY_SERVICES:
+    endpoint = SERVERS[model.server].endpoint
+    if isinstance(endpoint, Service):
+        service = endpoint.name.format(model=model.name)
+        port = "" if endpoint.port is None else f":{endpoint.port}"
+        return f"http://{service}.{model.namespace}.svc.cluster.local{port}"
+    if isinstance(endpoint, ViaGateway) and gateway_class in GATEWAY_SERVICES:
         service = GATEWAY_SERVICES[gateway_class].format(gateway=model.name)
-        return f"http://{service}.{ns}.svc.cluster.local"
+        return f"http://{service}.{model.namespace}.svc.cluster.local"
     return None
 
 
 def why_no_url(model: ModelPlan, gateway_class: str | None) -> str:
     """Why :func:`model_url` has no answer for ``model``."""
-    if model.server == "llm-d-kserve":
-        return "an LLMInferenceService publishes its URL only in its status"
+    endpoint = SERVERS[model.server].endpoint
+    if isinstance(endpoint, Unpublished):
+        return endpoint.why
     return f"labgen does not know the Service GatewayClass {gateway_class!r} creates"

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from labgen.data.models import ModelArch
+from labgen.data.types import BYTES_PER_PARAM
 
 GIB = 1024**3
 OVERHEAD_GIB = 2.0
@@ -34,15 +35,6 @@ OVERHEAD_GIB = 2.0
 DEFAULT_GPU_MEMORY_UTILIZATION = 0.9
 
 KvCacheDtype = Literal["auto", "fp8"]
-
-BYTES_PER_PARAM: dict[str, float] = {
-    "bf16": 2.0,
-    "fp16": 2.0,
-    "fp8": 1.0,
-    "int8": 1.0,  # W8A8
-    "int4": 0.5,  # AWQ / GPTQ; group scales are not counted
-    "mxfp4": 4.25 / 8,  # 4-bit values plus one 8-bit scale per 32
-}
 
 
 def kv_bytes(dtype: str, kv_cache_dtype: str) -> int:

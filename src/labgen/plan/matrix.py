@@ -28,6 +28,7 @@ from collections.abc import Callable, Mapping, Sequence
 from itertools import product
 
 from labgen.data.models import ModelArch, find_model, model_names
+from labgen.data.servers import SERVERS
 from labgen.errors import PathPart
 from labgen.plan.fit import Device, Fit, tp_problem
 from labgen.plan.model import (
@@ -105,7 +106,7 @@ def resolve_matrix(
     if len(spec.name) > MAX_NAME:
         fail(("name",), f"at most {MAX_NAME} characters (its Jobs are mx-<name>-<batch>-<hash>)")
     for j, server in enumerate(spec.servers):
-        if server != "vllm":
+        if not SERVERS[server].sidecar:
             fail(
                 ("servers", j),
                 f"{server} cannot run as a sidecar in a batch pod: matrices measure the "

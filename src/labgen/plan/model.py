@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from labgen.data.models import ModelArch
-from labgen.data.types import Accelerator, InstanceType, Platform, Provider, Release, Server
+from labgen.data.servers import Server
+from labgen.data.types import Accelerator, InstanceType, Platform, Provider, Release
 from labgen.plan.fit import Fit
 
 Provisioner = Literal["machineset", "karpenter", "external"]

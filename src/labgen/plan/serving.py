@@ -7,6 +7,7 @@ import difflib
 from collections.abc import Callable, Mapping, Sequence
 
 from labgen.data.models import ModelArch, find_model, model_names
+from labgen.data.servers import SERVERS, ServerTraits, ViaGateway
 from labgen.data.serving import VLLM, generation
 from labgen.data.types import Release
 from labgen.errors import PathPart
@@ -26,11 +27,8 @@ Report = Callable[[tuple[PathPart, ...], str], None]
 APP_PREFIX = "serve-"
 MAX_APP_NAME = 63
 DEFAULT_TARGETS = {"queue-depth": 5.0, "kv-cache-usage": 0.8}
-_NEEDS = {
-    "kserve": "kserve",
-    "llm-d-kserve": "kserve",
-    "llm-d": "inference-extension",
-}
+# The spec.operators key of each operator a server can need.
+_SPEC_KEYS = {"kserve": "kserve", "inference-extension": "inferenceExtension"}
 
 
 def resolve_models(
@@ -113,51 +111,36 @@ def _server_rules(
 ) -> Routing | None:
     """Rules about the server, its routing, scaling and sources; returns the routing."""
     server = spec.server
-    needed = _NEEDS.get(server)
-    if needed is not None and needed not in operators:
-        key = {"kserve": "kserve", "inference-extension": "inferenceExtension"}[needed]
-        fail(("server",), f"server {server} needs spec.operators.{key}: add `{key}: {{}}`")
-    if server == "llm-d" and "gateway-api" not in operators:
-        fail(("server",), "server llm-d routes through a Gateway: add `gatewayApi: {}`")
-    if (
-        server == "llm-d"
-        and lab.spec.cluster.platform != "openshift"
-        and not lab.spec.gateway.className
-    ):
-        fail(
-            ("server",),
-            "server llm-d needs a Gateway implementation that supports InferencePool: set "
-            "spec.gateway.className (e.g. istio or kgateway)",
-        )
-    routed = server in ("llm-d", "llm-d-kserve")
-    routing: Routing | None = spec.routing or ("prefix-cache" if routed else None)
-    if spec.routing is not None and not routed:
+    traits = SERVERS[server]
+    for needed in traits.operators:
+        if needed not in operators:
+            key = _SPEC_KEYS[needed]
+            fail(("server",), f"server {server} needs spec.operators.{key}: add `{key}: {{}}`")
+    if isinstance(traits.endpoint, ViaGateway):
+        _gateway_rules(lab, server, operators, fail)
+    routing: Routing | None = spec.routing or ("prefix-cache" if traits.routings else None)
+    if spec.routing is not None and not traits.routings:
         fail(("routing",), f"routing presets are for llm-d servers, not {server}")
-    if spec.prefill is not None and routing != "pd":
-        fail(("prefill",), "prefill workers are only used with routing: pd")
     if spec.replicas is not None and spec.autoscaling is not None:
         fail(("autoscaling",), "set either replicas or autoscaling, not both")
     if spec.autoscaling is not None:
         _autoscaling_rules(lab, server, spec.autoscaling, operators, fail)
     if spec.multiNode:
-        if server != "vllm":
-            fail(("multiNode",), f"multi-node replicas are rendered for server vllm, not {server}")
+        if not traits.multi_node:
+            able = _servers_that(lambda t: t.multi_node)
+            fail(
+                ("multiNode",), f"multi-node replicas are rendered for server {able}, not {server}"
+            )
         if "leaderworkerset" not in operators:
             fail(
                 ("multiNode",), "multi-node serving uses LeaderWorkerSet: add `leaderWorkerSet: {}`"
             )
     if spec.cache is not None and spec.uri is not None and not spec.uri.startswith("hf://"):
         fail(("cache",), "the model cache holds Hugging Face downloads (hf:// models)")
-    if spec.cache is not None and server in ("kserve", "llm-d-kserve"):
-        fail(
-            ("cache",), f"{server} fetches weights with KServe's storage initializer: drop `cache`"
-        )
-    if server == "llm-d-kserve" and routing not in ("prefix-cache", "pd"):
-        fail(
-            ("routing",),
-            "llm-d-kserve runs KServe's managed scheduler preset (prefix-cache, or pd with "
-            "prefill workers); use server llm-d for other routing modes",
-        )
+    if spec.cache is not None and traits.weights_fetched_by:
+        fail(("cache",), f"{server} fetches weights with {traits.weights_fetched_by}: drop `cache`")
+    if traits.routing_limit and routing not in traits.routings:
+        fail(("routing",), f"{server} {traits.routing_limit}")
     if routing == "precise-prefix-cache":
         version = releases["vllm"].version
         try:
@@ -174,13 +157,33 @@ def _server_rules(
     return routing
 
 
+def _gateway_rules(lab: Lab, server: str, operators: frozenset[str], fail: Report) -> None:
+    """A server reached through a Gateway needs Gateway API and an implementation."""
+    if "gateway-api" not in operators:
+        fail(("server",), f"server {server} routes through a Gateway: add `gatewayApi: {{}}`")
+    if lab.spec.cluster.platform != "openshift" and not lab.spec.gateway.className:
+        fail(
+            ("server",),
+            f"server {server} needs a Gateway implementation that supports InferencePool: set "
+            "spec.gateway.className (e.g. istio or kgateway)",
+        )
+
+
+def _servers_that(has: Callable[[ServerTraits], bool]) -> str:
+    """The servers with a trait, for messages: ``vllm and llm-d``."""
+    return " and ".join(name for name, traits in SERVERS.items() if has(traits))
+
+
 def _autoscaling_rules(
     lab: Lab, server: str, scaling: Autoscaling, operators: frozenset[str], fail: Report
 ) -> None:
     if scaling.min > scaling.max:
         fail(("autoscaling", "min"), f"min ({scaling.min}) is above max ({scaling.max})")
-    if server not in ("vllm", "llm-d"):
-        fail(("autoscaling",), f"autoscaling is rendered for vllm and llm-d, not {server}")
+    if not SERVERS[server].autoscaled:
+        fail(
+            ("autoscaling",),
+            f"autoscaling is rendered for {_servers_that(lambda t: t.autoscaled)}, not {server}",
+        )
     if scaling.metric == "kv-cache-usage" and scaling.target is not None and scaling.target > 1:
         fail(("autoscaling", "target"), "KV-cache usage is a fraction: use a target in (0, 1]")
     if scaling.engine == "keda":
@@ -234,23 +237,11 @@ def _model(
             ("pool",), f"no GPU pool {spec.pool!r}{hint}; pools: {', '.join(pool_names) or 'none'}"
         )
     routing = _server_rules(lab, spec, operators, releases, fail)
-    server = spec.server
     if arch is None or pool is None or not ok:
         return None
     dtype = spec.dtype or arch.native_dtype
-    if arch.native_dtype == "mxfp4" and dtype != "mxfp4":
-        fail(("dtype",), f"{arch.id} ships MXFP4 weights; vLLM serves them as mxfp4")
-    if dtype == "mxfp4" and arch.native_dtype != "mxfp4":
-        fail(("dtype",), f"{arch.id} has no MXFP4 checkpoint; use bf16, fp8, int8 or int4")
-    if dtype in ("int8", "int4") and spec.uri is None:
-        fail(
-            ("uri",),
-            f"dtype {dtype} needs a quantized checkpoint: set uri to it (e.g. an AWQ/GPTQ or "
-            "W8A8 repository); the catalog model supplies the architecture",
-        )
     max_len = spec.maxModelLen or arch.max_context
-    if max_len > arch.max_context:
-        fail(("maxModelLen",), f"{max_len} exceeds {arch.id}'s context of {arch.max_context}")
+    _weights_rules(spec, arch, dtype, max_len, fail)
     if not ok:
         return None
     sized = _size(spec, arch, pool, dtype, max_len, fail)
@@ -261,14 +252,43 @@ def _model(
     prefill = _prefill(spec, routing, planned, per_node, fail)
     if routing == "pd" and prefill is None:
         return None
+    return _model_plan(spec, arch, pool, dtype, planned, nodes, routing, prefill)
+
+
+def _weights_rules(
+    spec: ServedModel, arch: ModelArch, dtype: str, max_len: int, fail: Report
+) -> None:
+    """The weight format and context length against the model's checkpoint."""
+    if arch.native_dtype == "mxfp4" and dtype != "mxfp4":
+        fail(("dtype",), f"{arch.id} ships MXFP4 weights; vLLM serves them as mxfp4")
+    if dtype == "mxfp4" and arch.native_dtype != "mxfp4":
+        fail(("dtype",), f"{arch.id} has no MXFP4 checkpoint; use bf16, fp8, int8 or int4")
+    if dtype in ("int8", "int4") and spec.uri is None:
+        fail(
+            ("uri",),
+            f"dtype {dtype} needs a quantized checkpoint: set uri to it (e.g. an AWQ/GPTQ or "
+            "W8A8 repository); the catalog model supplies the architecture",
+        )
+    if max_len > arch.max_context:
+        fail(("maxModelLen",), f"{max_len} exceeds {arch.id}'s context of {arch.max_context}")
+
+
+def _model_plan(
+    spec: ServedModel,
+    arch: ModelArch,
+    pool: PoolPlan,
+    dtype: str,
+    planned: Fit,
+    nodes: int,
+    routing: Routing | None,
+    prefill: PrefillPlan | None,
+) -> ModelPlan:
     autoscaling = None
     if spec.autoscaling is not None:
         a = spec.autoscaling
         autoscaling = AutoscalingPlan(
             a.min, a.max, a.metric, a.target or DEFAULT_TARGETS[a.metric], a.engine
         )
-    uri = spec.uri or f"hf://{arch.id}"
-    quantization = "fp8" if dtype == "fp8" and spec.uri is None else None
     cache = (
         CachePlan(spec.cache.size, spec.cache.storageClass, spec.cache.accessMode)
         if spec.cache is not None
@@ -277,9 +297,9 @@ def _model(
     return ModelPlan(
         name=spec.name,
         namespace=spec.namespace,
-        server=server,
+        server=spec.server,
         arch=arch,
-        uri=uri,
+        uri=spec.uri or f"hf://{arch.id}",
         token_secret=spec.tokenSecret,
         pool=pool,
         fit=planned,
@@ -292,7 +312,7 @@ def _model(
         prefill=prefill,
         cache=cache,
         extra_args=tuple(spec.extraArgs),
-        quantization=quantization,
+        quantization="fp8" if dtype == "fp8" and spec.uri is None else None,
     )
 
 
@@ -305,6 +325,74 @@ def _size(
     fail: Report,
 ) -> tuple[Fit, int] | None:
     """Tensor/pipeline parallelism, nodes per replica and the memory plan, or None."""
+    device = device_of(pool)
+    if device is None:
+        fail(
+            ("pool",),
+            f"pool {pool.name} uses mixed MIG profiles; serve on whole GPUs or a pool with "
+            "mig: single:<profile>",
+        )
+        return None
+
+    def fit(tp: int, pp: int) -> Fit:
+        return Fit(
+            arch, dtype, spec.kvCacheDtype, tp, pp, device, spec.gpuMemoryUtilization, max_len
+        )
+
+    tp = _tensor_parallel(spec, arch, pool, device, fit, fail)
+    if tp is None:
+        return None
+    nodes = _nodes_per_replica(spec, arch, pool, tp, fail)
+    if nodes is None:
+        return None
+    planned = fit(tp, spec.pipelineParallel)
+    if not planned.fits:
+        fail(
+            ("tensorParallel",) if spec.tensorParallel else ("pool",),
+            f"{arch.id} does not fit: {planned.explain()}. "
+            + planned.remedy(
+                "a smaller dtype (fp8, int4), more tensor parallel GPUs or a larger GPU"
+            ),
+        )
+        return None
+    return planned, nodes
+
+
+def _tensor_parallel(
+    spec: ServedModel,
+    arch: ModelArch,
+    pool: PoolPlan,
+    device: Device,
+    fit: Callable[[int, int], Fit],
+    fail: Report,
+) -> int | None:
+    """The spec's TP, a whole node's GPUs for a multi-node replica, else the smallest that
+    fits (None, reported, when none does)."""
+    per_node = 1 if pool.mig_strategy == "single" else pool.gpus_per_node
+    pp = spec.pipelineParallel
+    if spec.tensorParallel is not None:
+        return spec.tensorParallel
+    if spec.multiNode:
+        return per_node
+    tp = _auto_tp(arch, pp, per_node, fit)
+    if tp:
+        return tp
+    largest = max((t for t in tp_candidates(per_node) if tp_problem(arch, t) is None), default=1)
+    widest = fit(largest, pp)
+    fail(
+        ("pool",),
+        f"{arch.id} does not fit pool {pool.name} ({per_node}x {device.name} per node) "
+        f"at any tensor parallel size: at TP {largest}, {widest.explain()}. "
+        + widest.remedy("a smaller dtype (fp8, int4), a larger GPU, or multiNode"),
+    )
+    return None
+
+
+def _nodes_per_replica(
+    spec: ServedModel, arch: ModelArch, pool: PoolPlan, tp: int, fail: Report
+) -> int | None:
+    """TP x PP against the model and the pool's nodes: how many nodes one replica spans, or
+    None (reported) when the parallelism cannot be served."""
     ok = True
 
     def failed(field: tuple[PathPart, ...], message: str) -> None:
@@ -312,41 +400,9 @@ def _size(
         ok = False
         fail(field, message)
 
-    device = device_of(pool)
-    if device is None:
-        failed(
-            ("pool",),
-            f"pool {pool.name} uses mixed MIG profiles; serve on whole GPUs or a pool with "
-            "mig: single:<profile>",
-        )
-        return None
     per_node = 1 if pool.mig_strategy == "single" else pool.gpus_per_node
-
-    def fit(tp: int, pp: int) -> Fit:
-        return Fit(
-            arch, dtype, spec.kvCacheDtype, tp, pp, device, spec.gpuMemoryUtilization, max_len
-        )
-
     pp = spec.pipelineParallel
     tp_at: tuple[PathPart, ...] = ("tensorParallel",)
-    if spec.tensorParallel is not None:
-        tp = spec.tensorParallel
-    elif spec.multiNode:
-        tp = per_node
-    else:
-        tp = _auto_tp(arch, pp, per_node, fit)
-        if tp == 0:
-            largest = max(
-                (t for t in tp_candidates(per_node) if tp_problem(arch, t) is None), default=1
-            )
-            widest = fit(largest, pp)
-            failed(
-                ("pool",),
-                f"{arch.id} does not fit pool {pool.name} ({per_node}x {device.name} per node) "
-                f"at any tensor parallel size: at TP {largest}, {widest.explain()}. "
-                + widest.remedy("a smaller dtype (fp8, int4), a larger GPU, or multiNode"),
-            )
-            return None
     problem = tp_problem(arch, tp)
     if problem is not None:
         failed(tp_at, problem)
@@ -369,19 +425,7 @@ def _size(
             f"{'MIG slice' if per_node == 1 and pool.mig_strategy == 'single' else 'GPUs'} per "
             f"node of pool {pool.name}; lower it, or set multiNode: true",
         )
-    if not ok:
-        return None
-    planned = fit(tp, pp)
-    if not planned.fits:
-        failed(
-            tp_at if spec.tensorParallel else ("pool",),
-            f"{arch.id} does not fit: {planned.explain()}. "
-            + planned.remedy(
-                "a smaller dtype (fp8, int4), more tensor parallel GPUs or a larger GPU"
-            ),
-        )
-        return None
-    return planned, nodes
+    return nodes if ok else None
 
 
 def _prefill(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from labgen.components import gpu_operator, monitoring
 from labgen.components.base import K8sObject, obj
+from labgen.components.serving import kinds
 from labgen.components.serving.common import Versions
 from labgen.data.observability import (
     CNPG_INSTANCE_LABEL,
@@ -34,7 +35,7 @@ def versions(plan: LabPlan) -> Versions:
 
 def scraped_models(plan: LabPlan) -> list[ModelPlan]:
     """Models whose vLLM pods serving's PodMonitor scrapes."""
-    return [m for m in plan.models if m.server in ("vllm", "llm-d")]
+    return kinds.having(plan, "vllm")
 
 
 def vllm_job(model: ModelPlan) -> str:
@@ -46,7 +47,7 @@ def epp_models(plan: LabPlan) -> list[ModelPlan]:
     """llm-d models whose EPP serving exposes to Prometheus (a ServiceMonitor)."""
     if versions(plan).epp.metrics_auth_flag is None:
         return []
-    return [m for m in plan.models if m.server == "llm-d"]
+    return kinds.having(plan, "epp")
 
 
 def epp_metrics(plan: LabPlan) -> EppMetrics:

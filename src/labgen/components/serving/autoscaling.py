@@ -15,7 +15,7 @@ from __future__ import annotations
 from labgen.components.base import K8sObject, obj
 from labgen.components.serving import common
 from labgen.components.serving.common import Versions
-from labgen.plan.model import LabPlan, ModelPlan
+from labgen.plan.model import AutoscalingPlan, LabPlan, ModelPlan
 
 KEDA_API = "keda.sh/v1alpha1"
 PROMETHEUS_URL = "http://kube-prometheus-stack-prometheus.monitoring.svc.cluster.local"
@@ -49,65 +49,76 @@ def objects(
         name = f"{model.name}-keda-metrics"
         metadata.update({"serverAddress": THANOS_TENANCY, "namespace": ns, "authModes": "bearer"})
         trigger["authenticationRef"] = {"name": name}
-        out += [
-            obj("v1", "ServiceAccount", name, ns),
-            obj(
-                "v1",
-                "Secret",
-                name,
-                ns,
-                annotations={"kubernetes.io/service-account.name": name},
-                type="kubernetes.io/service-account-token",
-            ),
-            obj(
-                "rbac.authorization.k8s.io/v1",
-                "RoleBinding",
-                name,
-                ns,
-                roleRef={
-                    "apiGroup": "rbac.authorization.k8s.io",
-                    "kind": "ClusterRole",
-                    "name": "view",
-                },
-                subjects=[{"kind": "ServiceAccount", "name": name, "namespace": ns}],
-            ),
-            obj(
-                KEDA_API,
-                "TriggerAuthentication",
-                name,
-                ns,
-                spec={
-                    "secretTargetRef": [
-                        {"parameter": "bearerToken", "name": name, "key": "token"},
-                        {"parameter": "ca", "name": name, "key": "ca.crt"},
-                    ]
-                },
-            ),
-        ]
+        out += thanos_auth(name, ns)
     else:
         metadata["serverAddress"] = PROMETHEUS
-    out.append(
+    out.append(scaled_object(model, scaling, deployment, trigger))
+    return out
+
+
+def thanos_auth(name: str, ns: str) -> list[K8sObject]:
+    """What lets KEDA query the Thanos querier's tenancy port: a ServiceAccount, its token
+    Secret, a RoleBinding to ``view`` in the namespace, and the TriggerAuthentication that
+    reads the token and CA."""
+    return [
+        obj("v1", "ServiceAccount", name, ns),
+        obj(
+            "v1",
+            "Secret",
+            name,
+            ns,
+            annotations={"kubernetes.io/service-account.name": name},
+            type="kubernetes.io/service-account-token",
+        ),
+        obj(
+            "rbac.authorization.k8s.io/v1",
+            "RoleBinding",
+            name,
+            ns,
+            roleRef={
+                "apiGroup": "rbac.authorization.k8s.io",
+                "kind": "ClusterRole",
+                "name": "view",
+            },
+            subjects=[{"kind": "ServiceAccount", "name": name, "namespace": ns}],
+        ),
         obj(
             KEDA_API,
-            "ScaledObject",
-            deployment,
+            "TriggerAuthentication",
+            name,
             ns,
-            labels={common.MODEL_LABEL: model.name},
             spec={
-                "scaleTargetRef": {
-                    "apiVersion": "apps/v1",
-                    "kind": "Deployment",
-                    "name": deployment,
-                },
-                "minReplicaCount": scaling.min_replicas,
-                "maxReplicaCount": scaling.max_replicas,
-                "pollingInterval": 15,
-                "cooldownPeriod": SCALE_DOWN_WINDOW_SECONDS,
-                "triggers": [trigger],
+                "secretTargetRef": [
+                    {"parameter": "bearerToken", "name": name, "key": "token"},
+                    {"parameter": "ca", "name": name, "key": "ca.crt"},
+                ]
             },
-        )
+        ),
+    ]
+
+
+def scaled_object(
+    model: ModelPlan, scaling: AutoscalingPlan, deployment: str, trigger: K8sObject
+) -> K8sObject:
+    return obj(
+        KEDA_API,
+        "ScaledObject",
+        deployment,
+        model.namespace,
+        labels={common.MODEL_LABEL: model.name},
+        spec={
+            "scaleTargetRef": {
+                "apiVersion": "apps/v1",
+                "kind": "Deployment",
+                "name": deployment,
+            },
+            "minReplicaCount": scaling.min_replicas,
+            "maxReplicaCount": scaling.max_replicas,
+            "pollingInterval": 15,
+            "cooldownPeriod": SCALE_DOWN_WINDOW_SECONDS,
+            "triggers": [trigger],
+        },
     )
-    return out
 
 
 def hpa(model: ModelPlan, versions: Versions, deployment: str) -> K8sObject:

@@ -23,16 +23,18 @@ from labgen.components.base import CatalogBase, K8sObject, KustomizeSource
 from labgen.components.jsonpatch import json_patch
 from labgen.components.serving import kserve, vllm
 from labgen.components.serving.common import Versions
+from labgen.components.serving.kinds import SERVER_KINDS
 from labgen.data.hardware import ACCELERATORS
 from labgen.data.models import MODELS, ModelArch
 from labgen.data.releases import RELEASES
+from labgen.data.servers import Server
 from labgen.data.serving import EPP, KSERVE, VLLM, generation
-from labgen.data.types import Accelerator, Server
+from labgen.data.types import Accelerator
 from labgen.plan.fit import DEFAULT_GPU_MEMORY_UTILIZATION, Device, Fit, tp_candidates, tp_problem
 from labgen.plan.model import ModelPlan, PoolPlan, Taint
 
 ROOT = "serving"
-SERVERS: tuple[Server, ...] = ("vllm", "kserve")
+SERVERS: tuple[Server, ...] = tuple(name for name, k in SERVER_KINDS.items() if k.CATALOG)
 """Servers with catalog bases (one directory each under catalog/serving/)."""
 CATALOG_CONTEXT = 16384
 """Context length of catalog bases (or the model's, if shorter)."""

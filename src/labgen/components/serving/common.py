@@ -10,6 +10,7 @@ from typing import Any
 
 from labgen.components.base import K8sObject
 from labgen.components.podsecurity import container_context, pod_context, without_api_token
+from labgen.data.releases import RELEASES
 from labgen.data.serving import (
     EPP,
     KSERVE,
@@ -51,15 +52,25 @@ class Versions:
     epp: EppGeneration
     kserve_version: str
     kserve: KserveGeneration
+    vllm_repository: str = RELEASES["vllm"].images["server"]
+    """The vLLM server image without its tag (the release table's)."""
 
     @classmethod
     def of(cls, plan: LabPlan) -> Versions:
         v, e, k = (plan.releases[key].version for key in ("vllm", "llm-d-router", "kserve"))
-        return cls(v, generation(VLLM, v), e, generation(EPP, e), k, generation(KSERVE, k))
+        return cls(
+            v,
+            generation(VLLM, v),
+            e,
+            generation(EPP, e),
+            k,
+            generation(KSERVE, k),
+            plan.releases["vllm"].images["server"],
+        )
 
     @property
     def vllm_image(self) -> str:
-        return f"docker.io/vllm/vllm-openai:{self.vllm_version}"
+        return f"{self.vllm_repository}:{self.vllm_version}"
 
     @property
     def epp_image(self) -> str:

@@ -8,7 +8,8 @@ from labgen.components.base import K8sObject, obj
 from labgen.components.podsecurity import pod_context
 from labgen.components.serving import common
 from labgen.components.serving.common import Versions
-from labgen.plan.model import ModelPlan
+from labgen.data.servers import SERVERS, Metric
+from labgen.plan.model import LabPlan, ModelPlan
 
 KSERVE_MODEL_DIR = "/mnt/models"
 KSERVE_PORT = 8080
@@ -81,3 +82,17 @@ def objects(model: ModelPlan, versions: Versions) -> list[K8sObject]:
         },
     )
     return [runtime, service]
+
+
+# The module as a ServerKind (labgen.components.serving.kinds).
+TRAITS = SERVERS["kserve"]
+CATALOG = True
+METRICS: frozenset[Metric] = frozenset()
+
+
+def model_objects(plan: LabPlan, model: ModelPlan, versions: Versions) -> list[K8sObject]:
+    return objects(model, versions)
+
+
+def scaled(model: ModelPlan) -> str | None:
+    return None

@@ -19,9 +19,10 @@ from labgen.components.base import K8sObject, obj
 from labgen.components.podsecurity import container_context, pod_context
 from labgen.components.serving import common, vllm
 from labgen.components.serving.common import Versions
+from labgen.data.servers import SERVERS, Metric
 from labgen.data.serving import PREFIX_CACHE, EppGeneration
 from labgen.plan.endpoints import ISTIO_GATEWAY_CLASSES
-from labgen.plan.model import ModelPlan
+from labgen.plan.model import LabPlan, ModelPlan
 
 GRPC_PORT = 9002
 GRPC_HEALTH_PORT = 9003
@@ -312,12 +313,43 @@ def render_service(model: ModelPlan) -> K8sObject:
 
 
 def epp_objects(model: ModelPlan, versions: Versions) -> list[K8sObject]:
+    """The endpoint picker: its ServiceAccount and RBAC, plugin config, Deployment and
+    Service."""
     from labgen.yamlio import dump_data
 
-    gen = versions.epp
+    name = epp_name(model)
+    labels = epp_labels(model)
+    config = obj(
+        "v1",
+        "ConfigMap",
+        name,
+        model.namespace,
+        labels=labels,
+        data={"config.yaml": dump_data(epp_config(model, versions.epp))},
+    )
+    return [
+        *_epp_rbac(model),
+        config,
+        _epp_deployment(model, versions),
+        _epp_service(model, versions.epp),
+    ]
+
+
+def epp_labels(model: ModelPlan) -> dict[str, str]:
+    return {common.MODEL_LABEL: model.name, common.COMPONENT_LABEL: "epp"}
+
+
+def _legacy_precise(model: ModelPlan, gen: EppGeneration) -> bool:
+    """Before the EPP subscribed to each pod, every vLLM pod published KV events to one
+    socket the EPP bound (an extra port)."""
+    return model.routing == "precise-prefix-cache" and gen.precise_producer is None
+
+
+def _epp_rbac(model: ModelPlan) -> list[K8sObject]:
+    """The EPP's ServiceAccount, and what it may read: pods, its pool, objectives."""
     name = epp_name(model)
     ns = model.namespace
-    labels = {common.MODEL_LABEL: model.name, common.COMPONENT_LABEL: "epp"}
+    labels = epp_labels(model)
     read = ["get", "list", "watch"]
     role = obj(
         "rbac.authorization.k8s.io/v1",
@@ -345,17 +377,14 @@ def epp_objects(model: ModelPlan, versions: Versions) -> list[K8sObject]:
         subjects=[{"kind": "ServiceAccount", "name": name, "namespace": ns}],
     )
     account = obj("v1", "ServiceAccount", name, ns, labels=labels)
-    config = obj(
-        "v1",
-        "ConfigMap",
-        name,
-        ns,
-        labels=labels,
-        data={"config.yaml": dump_data(epp_config(model, gen))},
-    )
+    return [account, role, binding]
+
+
+def _epp_args(model: ModelPlan, versions: Versions) -> list[str]:
+    gen = versions.epp
     args = [
         "--pool-name", model.name,
-        "--pool-namespace", ns,
+        "--pool-namespace", model.namespace,
         "--pool-group", POOL_GROUP,
         "--config-file", CONFIG_FILE,
         "--grpc-port", str(GRPC_PORT),
@@ -367,13 +396,16 @@ def epp_objects(model: ModelPlan, versions: Versions) -> list[K8sObject]:
         args.append(gen.metrics_auth_flag)
     if versions.vllm.kv_usage_metric != gen.default_kv_usage_metric:
         args += ["--kv-cache-usage-percentage-metric", versions.vllm.kv_usage_metric]
+    return args
+
+
+def _epp_container(model: ModelPlan, versions: Versions) -> K8sObject:
     ports = [
         {"name": "grpc", "containerPort": GRPC_PORT, "protocol": "TCP"},
         {"name": "grpc-health", "containerPort": GRPC_HEALTH_PORT, "protocol": "TCP"},
         {"name": "metrics", "containerPort": METRICS_PORT, "protocol": "TCP"},
     ]
-    legacy_precise = model.routing == "precise-prefix-cache" and gen.precise_producer is None
-    if legacy_precise:
+    if _legacy_precise(model, versions.epp):
         ports.append(
             {"name": "kv-events", "containerPort": PREFIX_CACHE.zmq_port, "protocol": "TCP"}
         )
@@ -383,7 +415,7 @@ def epp_objects(model: ModelPlan, versions: Versions) -> list[K8sObject]:
     container: K8sObject = {
         "name": "epp",
         "image": versions.epp_image,
-        "args": args,
+        "args": _epp_args(model, versions),
         "ports": ports,
     }
     if model.token_secret is not None and model.uri.startswith("hf://"):
@@ -397,11 +429,17 @@ def epp_objects(model: ModelPlan, versions: Versions) -> list[K8sObject]:
             "volumeMounts": [{"name": "config", "mountPath": "/config", "readOnly": True}],
         }
     )
-    deployment = obj(
+    return container
+
+
+def _epp_deployment(model: ModelPlan, versions: Versions) -> K8sObject:
+    name = epp_name(model)
+    labels = epp_labels(model)
+    return obj(
         "apps/v1",
         "Deployment",
         name,
-        ns,
+        model.namespace,
         labels=labels,
         spec={
             "replicas": 1,
@@ -412,14 +450,17 @@ def epp_objects(model: ModelPlan, versions: Versions) -> list[K8sObject]:
                     "serviceAccountName": name,
                     # the image's user is numeric (65532), so no UID needs naming
                     "securityContext": pod_context(),
-                    "containers": [container],
+                    "containers": [_epp_container(model, versions)],
                     "terminationGracePeriodSeconds": 130,
                     "volumes": [{"name": "config", "configMap": {"name": name}}],
                 },
             },
         },
     )
-    service_ports = [
+
+
+def _epp_service(model: ModelPlan, gen: EppGeneration) -> K8sObject:
+    ports = [
         {
             "name": "grpc",
             "port": GRPC_PORT,
@@ -429,8 +470,8 @@ def epp_objects(model: ModelPlan, versions: Versions) -> list[K8sObject]:
         },
         {"name": "metrics", "port": METRICS_PORT, "targetPort": "metrics", "protocol": "TCP"},
     ]
-    if legacy_precise:
-        service_ports.append(
+    if _legacy_precise(model, gen):
+        ports.append(
             {
                 "name": "kv-events",
                 "port": PREFIX_CACHE.zmq_port,
@@ -438,19 +479,19 @@ def epp_objects(model: ModelPlan, versions: Versions) -> list[K8sObject]:
                 "protocol": "TCP",
             }
         )
-    service = obj(
+    labels = epp_labels(model)
+    return obj(
         "v1",
         "Service",
-        name,
-        ns,
+        epp_name(model),
+        model.namespace,
         labels=labels,
-        spec={"type": "ClusterIP", "selector": labels, "ports": service_ports},
+        spec={"type": "ClusterIP", "selector": labels, "ports": ports},
     )
-    return [account, role, binding, config, deployment, service]
 
 
 def epp_monitor(model: ModelPlan) -> K8sObject:
-    labels = {common.MODEL_LABEL: model.name, common.COMPONENT_LABEL: "epp"}
+    labels = epp_labels(model)
     return obj(
         "monitoring.coreos.com/v1",
         "ServiceMonitor",
@@ -511,9 +552,24 @@ def epp_destination_rule(model: ModelPlan) -> K8sObject:
         "DestinationRule",
         epp_name(model),
         model.namespace,
-        labels={common.MODEL_LABEL: model.name, common.COMPONENT_LABEL: "epp"},
+        labels=epp_labels(model),
         spec={
             "host": f"{epp_name(model)}.{model.namespace}.svc.cluster.local",
             "trafficPolicy": {"tls": {"mode": "SIMPLE", "insecureSkipVerify": True}},
         },
     )
+
+
+# The module as a ServerKind (labgen.components.serving.kinds).
+TRAITS = SERVERS["llm-d"]
+CATALOG = False
+METRICS: frozenset[Metric] = frozenset({"vllm", "epp"})
+
+
+def model_objects(plan: LabPlan, model: ModelPlan, versions: Versions) -> list[K8sObject]:
+    assert plan.gateway_class is not None
+    return objects(model, versions, plan.has("monitoring"), plan.gateway_class)
+
+
+def scaled(model: ModelPlan) -> str | None:
+    return f"{model.name}-decode"

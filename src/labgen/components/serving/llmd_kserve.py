@@ -9,7 +9,8 @@ import shlex
 from labgen.components.base import K8sObject, obj
 from labgen.components.serving import common
 from labgen.components.serving.common import Versions
-from labgen.plan.model import ModelPlan
+from labgen.data.servers import SERVERS, Metric
+from labgen.plan.model import LabPlan, ModelPlan
 
 
 def objects(model: ModelPlan, versions: Versions) -> list[K8sObject]:
@@ -55,3 +56,17 @@ def _template(model: ModelPlan, gpus: int, role: str | None) -> K8sObject:
     env.append({"name": "VLLM_ADDITIONAL_ARGS", "value": shlex.join(flags)})
     container: K8sObject = {"name": "main", "env": env, "resources": common.resources(gpus)}
     return {"containers": [container], **common.placement(model.pool)}
+
+
+# The module as a ServerKind (labgen.components.serving.kinds).
+TRAITS = SERVERS["llm-d-kserve"]
+CATALOG = False
+METRICS: frozenset[Metric] = frozenset()
+
+
+def model_objects(plan: LabPlan, model: ModelPlan, versions: Versions) -> list[K8sObject]:
+    return objects(model, versions)
+
+
+def scaled(model: ModelPlan) -> str | None:
+    return None

@@ -7,7 +7,8 @@ from labgen.components.base import K8sObject, obj
 from labgen.components.podsecurity import container_context, without_api_token
 from labgen.components.serving import common
 from labgen.components.serving.common import Versions
-from labgen.plan.model import ModelPlan
+from labgen.data.servers import SERVERS, Metric
+from labgen.plan.model import LabPlan, ModelPlan
 
 SYNC_WAVE = "argocd.argoproj.io/sync-wave"
 LWS_API = "leaderworkerset.x-k8s.io/v1"
@@ -221,3 +222,17 @@ def cache_objects(model: ModelPlan, versions: Versions) -> list[K8sObject]:
         },
     )
     return [pvc, job]
+
+
+# The module as a ServerKind (labgen.components.serving.kinds).
+TRAITS = SERVERS["vllm"]
+CATALOG = True
+METRICS: frozenset[Metric] = frozenset({"vllm"})
+
+
+def model_objects(plan: LabPlan, model: ModelPlan, versions: Versions) -> list[K8sObject]:
+    return objects(model, versions, plan.has("monitoring"))
+
+
+def scaled(model: ModelPlan) -> str | None:
+    return model.name

@@ -1,0 +1,51 @@
+"""The serving engine registry: one line per engine module.
+
+Each engine module in this package (``vllm``, ``kserve``, ``llmd``, ``llmd_kserve``) is a
+:class:`ServerKind`: it names its row of :data:`labgen.data.servers.SERVERS` (what the spec
+and the plan know of it: operators, capabilities, endpoint), renders a model's objects,
+says which Deployment autoscaling scales, which metrics its monitors expose, and whether it
+has catalog bases. Everything that depends on the server reads it from here or from that
+row, never by comparing server names.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from labgen.components.base import K8sObject
+from labgen.components.serving import kserve, llmd, llmd_kserve, vllm
+from labgen.components.serving.common import Versions
+from labgen.data.servers import Metric, ServerTraits
+from labgen.plan.model import LabPlan, ModelPlan
+
+
+class ServerKind(Protocol):
+    """What a serving engine module provides."""
+
+    TRAITS: ServerTraits
+    """Its row of the server table (spec name, needed operators, capabilities, endpoint)."""
+    CATALOG: bool
+    """It has standalone catalog bases (``catalog/serving/<server>/``)."""
+    METRICS: frozenset[Metric]
+    """What its monitors expose when the lab enables monitoring."""
+
+    def model_objects(self, plan: LabPlan, model: ModelPlan, versions: Versions) -> list[K8sObject]:
+        """The objects of the model's serving Application (autoscalers aside)."""
+        ...
+
+    def scaled(self, model: ModelPlan) -> str | None:
+        """The Deployment autoscaling scales, or None if the engine scales its own pods."""
+        ...
+
+
+ENGINES: tuple[ServerKind, ...] = (vllm, kserve, llmd, llmd_kserve)
+SERVER_KINDS: dict[str, ServerKind] = {kind.TRAITS.name: kind for kind in ENGINES}
+
+
+def kind_of(model: ModelPlan) -> ServerKind:
+    return SERVER_KINDS[model.server]
+
+
+def having(plan: LabPlan, metric: Metric) -> list[ModelPlan]:
+    """The lab's models whose monitors expose ``metric``."""
+    return [m for m in plan.models if metric in kind_of(m).METRICS]
