@@ -135,6 +135,12 @@ def _server_rules(
             fail(
                 ("multiNode",), "multi-node serving uses LeaderWorkerSet: add `leaderWorkerSet: {}`"
             )
+        if spec.autoscaling is not None:
+            fail(
+                ("autoscaling",),
+                "autoscaling scales a Deployment; a multi-node model is a LeaderWorkerSet: "
+                "set replicas instead",
+            )
     if spec.cache is not None and spec.uri is not None and not spec.uri.startswith("hf://"):
         fail(("cache",), "the model cache holds Hugging Face downloads (hf:// models)")
     if spec.cache is not None and traits.weights_fetched_by:
