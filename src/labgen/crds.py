@@ -24,10 +24,9 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from labgen.errors import LabgenError
+from labgen.stdin import STDIN, STDIN_ORIGIN
 from labgen.yamlio import YamlSyntaxError, load_all_safe
 
-STDIN = Path("-")
-"""A path that reads CRDs from standard input (`labgen schemas import -`)."""
 _DRAFT4 = "http://json-schema.org/draft-04/schema#"
 _OPEN_BRANCHES = ("allOf", "anyOf", "oneOf", "not")
 _EMBEDDED = {
@@ -128,7 +127,7 @@ def crd_documents(
     ``-`` (STDIN) reads a stream from ``stdin`` (default: standard input) as ``<stdin>``."""
     for path in paths:
         if path == STDIN:
-            yield from _crds_in((stdin or sys.stdin.buffer).read(), "<stdin>")
+            yield from _crds_in((stdin or sys.stdin.buffer).read(), STDIN_ORIGIN)
             continue
         files = (
             sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml", ".json"))
