@@ -36,6 +36,8 @@ from labgen.starter import PLATFORMS, PROVIDERS, check_starter, starter_spec
 # (the spec models, the renderer, the Kubernetes client, matplotlib, jsonschema-rs), so a
 # command pays only for what it uses.
 if TYPE_CHECKING:
+    from labgen.bench.analyze import Analysis
+    from labgen.bench.report import Result
     from labgen.cluster.client import Cluster
     from labgen.cluster.status import LabStatus
     from labgen.plan import LabPlan
@@ -796,16 +798,13 @@ def bench_report(
         DEFAULT_PARETO,
         DEFAULT_WEIGHTS,
         analyze,
-        csv_text,
-        json_text,
-        markdown,
         parse_slo,
         parse_weight,
         plot,
         summary,
         text_table,
     )
-    from labgen.bench.report import ReportError, load_results, parse_report_bytes
+    from labgen.bench.report import ReportError
     from labgen.plan.describe import Table
 
     axes = tuple(a.strip() for a in pareto.split(",")) if pareto else DEFAULT_PARETO
@@ -822,35 +821,51 @@ def bench_report(
         analyze([], slos, weights, (axes[0], axes[1]))
     except ReportError as exc:
         raise typer.BadParameter(str(exc)) from None
-    loaded = []
-    for path in results:
-        if str(path) == "-":
-            loaded += parse_report_bytes(sys.stdin.buffer.read(), "<stdin>")
-        else:
-            loaded += load_results([path])
-    analysis = analyze(loaded, slos, weights, (axes[0], axes[1]))
+    analysis = analyze(_bench_results(results), slos, weights, (axes[0], axes[1]))
     header, rows = text_table(analysis)
     table = Table(summary(analysis), header, tuple(rows))
-    if output_format == "text" and output is None:
+    if output_format is BenchFormat.text and output is None:
         _table(table)
+    elif output is not None:
+        output.write_text(_bench_text(output_format, analysis, table))
+        _say(f"wrote {output}")
     else:
-        if output_format == "text":
-            console = Console(
-                file=io.StringIO(), width=_PIPE_WIDTH * 2, highlight=False, color_system=None
-            )
-            console.print(_rich_table(table))
-            text = console.file.getvalue()  # type: ignore[attr-defined]
-        else:
-            formats = {"markdown": markdown, "csv": csv_text, "json": json_text}
-            text = formats[output_format](analysis)
-        if output is not None:
-            output.write_text(text)
-            _say(f"wrote {output}")
-        else:
-            out.print(text, end="", markup=False)
+        out.print(_bench_text(output_format, analysis, table), end="", markup=False)
     if plot_path is not None:
         plot(analysis, plot_path)
         _say(f"wrote {plot_path}")
+
+
+def _bench_results(paths: list[Path]) -> list[Result]:
+    """The benchmarks of every report given; ``-`` reads one from standard input."""
+    from labgen.bench.report import load_results, parse_report_bytes
+    from labgen.stdin import STDIN, STDIN_ORIGIN
+
+    loaded = []
+    for path in paths:
+        if path == STDIN:
+            loaded += parse_report_bytes(sys.stdin.buffer.read(), STDIN_ORIGIN)
+        else:
+            loaded += load_results([path])
+    return loaded
+
+
+def _bench_text(output_format: BenchFormat, analysis: Analysis, table: Table) -> str:
+    """The report as text for a file or a pipe (the table at a fixed width when text)."""
+    from labgen.bench.analyze import csv_text, json_text, markdown
+
+    if output_format is BenchFormat.text:
+        console = Console(
+            file=io.StringIO(), width=_PIPE_WIDTH * 2, highlight=False, color_system=None
+        )
+        console.print(_rich_table(table))
+        return console.file.getvalue()  # type: ignore[attr-defined,no-any-return]
+    formats = {
+        BenchFormat.markdown: markdown,
+        BenchFormat.csv: csv_text,
+        BenchFormat.json: json_text,
+    }
+    return formats[output_format](analysis)
 
 
 KubeconfigOption = Annotated[

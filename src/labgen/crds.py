@@ -83,24 +83,12 @@ def convert(crd: dict[str, Any], origin: str = "<crd>") -> list[ConvertedSchema]
 
 
 def _strict(node: Any, *, open_branch: bool) -> Any:
+    """A CRD's OpenAPI schema as a strict JSON Schema (see ``import_crds``)."""
     if isinstance(node, list):
         return [_strict(item, open_branch=open_branch) for item in node]
     if not isinstance(node, dict):
         return node
-    out: dict[str, Any] = {}
-    for key, value in node.items():
-        if key == "description":
-            continue
-        if key in _OPEN_BRANCHES:
-            out[key] = _strict(value, open_branch=True)
-        elif key in ("properties", "patternProperties", "definitions"):
-            out[key] = {name: _strict(sub, open_branch=False) for name, sub in value.items()}
-        elif key in ("items", "additionalProperties") and isinstance(value, dict | list):
-            out[key] = _strict(value, open_branch=False)
-        elif key == "pattern" and isinstance(value, str) and value.startswith("^(?i)"):
-            out[key] = "(?i)^" + value[len("^(?i)") :]
-        else:
-            out[key] = value
+    out = {key: _strict_value(key, value) for key, value in node.items() if key != "description"}
     if out.pop("nullable", False) and "type" in out:
         types = out["type"] if isinstance(out["type"], list) else [out["type"]]
         out["type"] = [*types, "null"]
@@ -118,6 +106,19 @@ def _strict(node: Any, *, open_branch: bool) -> Any:
     if closed:
         out["additionalProperties"] = False
     return out
+
+
+def _strict_value(key: str, value: Any) -> Any:
+    """One keyword's value of a schema object, made strict below it."""
+    if key in _OPEN_BRANCHES:
+        return _strict(value, open_branch=True)
+    if key in ("properties", "patternProperties", "definitions"):
+        return {name: _strict(sub, open_branch=False) for name, sub in value.items()}
+    if key in ("items", "additionalProperties") and isinstance(value, dict | list):
+        return _strict(value, open_branch=False)
+    if key == "pattern" and isinstance(value, str) and value.startswith("^(?i)"):
+        return "(?i)^" + value[len("^(?i)") :]
+    return value
 
 
 def crd_documents(

@@ -8,4 +8,3 @@ STDIN = Path("-")
 """The path that stands for standard input (``labgen validate -``, ``labgen check -``)."""
 STDIN_ORIGIN = "<stdin>"
 """How messages name what was read from standard input."""
-

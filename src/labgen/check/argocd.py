@@ -3,6 +3,7 @@ graph, one owner per object, AppProject cluster kinds, Gateway classes, orphans.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -27,10 +28,7 @@ from labgen.check.rules import (
     skipped_rules,
 )
 from labgen.data.charts import inventories
-from labgen.desired import (
-    APPLICATION,
-    app_sources,
-)
+from labgen.desired import APPLICATION, app_sources
 
 APP_PROJECT = ("argoproj.io/v1alpha1", "AppProject")
 
@@ -96,19 +94,24 @@ def check_applications(
     _check_project_cluster_kinds(root, unique, built, resources, projects)
     _check_gateway_classes(root, unique, built, resources, labs)
     check_namespaces(root, unique, built, resources)
-    for directory in built:
-        if directory.is_file() or not directory.is_relative_to(root.resolve()):
-            continue
-        relative = directory.relative_to(root.resolve()).parts
-        if relative[:1] == ("overlays",) and directory not in referenced:
-            report.problems.append(
-                Finding(
-                    "argocd/orphan",
-                    "warning",
-                    f"{display(root, directory)} is not the source of any Application",
-                    "point an Application at it or delete it",
-                )
-            )
+    report.problems += _orphans(root, built, referenced)
+
+
+def _orphans(root: Path, built: Iterable[Path], referenced: set[Path]) -> list[Finding]:
+    """Overlays no Application points at: rendered, and never deployed."""
+    return [
+        Finding(
+            "argocd/orphan",
+            "warning",
+            f"{display(root, directory)} is not the source of any Application",
+            "point an Application at it or delete it",
+        )
+        for directory in built
+        if not directory.is_file()
+        and directory.is_relative_to(root.resolve())
+        and directory.relative_to(root.resolve()).parts[:1] == ("overlays",)
+        and directory not in referenced
+    ]
 
 
 def _check_app_graph(
