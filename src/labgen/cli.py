@@ -798,6 +798,7 @@ def bench_report(
         DEFAULT_PARETO,
         DEFAULT_WEIGHTS,
         analyze,
+        check_plotting,
         parse_slo,
         parse_weight,
         plot,
@@ -812,6 +813,8 @@ def bench_report(
         raise typer.BadParameter(
             "takes two metrics, e.g. output_tps,ttft_p95", param_hint="--pareto"
         )
+    if plot_path is not None:
+        check_plotting()
     for target, hint in ((plot_path, "--plot"), (output, "--output")):
         if target is not None and not target.parent.is_dir():
             raise typer.BadParameter(f"directory {target.parent} does not exist", param_hint=hint)
@@ -903,12 +906,13 @@ def bootstrap(
     check) with server-side apply, after checking that Argo CD is installed. Idempotent.
 
     Exit 0 when applied (or validated with --dry-run), 2 on errors (as `status`)."""
-    from labgen.cluster.bootstrap import bootstrap as apply_bundle
-    from labgen.cluster.client import connect
-    from labgen.cluster.report import bootstrap_lines
     from labgen.repo import load_plans, select_labs
 
-    try:
+    try:  # without the optional kubernetes client, importing labgen.cluster says so
+        from labgen.cluster.bootstrap import bootstrap as apply_bundle
+        from labgen.cluster.client import connect
+        from labgen.cluster.report import bootstrap_lines
+
         base = _root(root)
         (resolved,) = load_plans(base, select_labs(base, [lab]))
         with connect(kubeconfig, context) as cluster:
@@ -943,12 +947,13 @@ def status(
     status, health, last operation, out-of-sync resources.
 
     Exit 0 when all are Synced and Healthy, 1 when not (or --wait timed out), 2 on errors."""
-    from labgen.cluster.client import connect
-    from labgen.cluster.report import status_table, summary
-    from labgen.cluster.status import read_status
     from labgen.repo import load_plans, select_labs
 
-    try:
+    try:  # without the optional kubernetes client, importing labgen.cluster says so
+        from labgen.cluster.client import connect
+        from labgen.cluster.report import status_table, summary
+        from labgen.cluster.status import read_status
+
         base = _root(root)
         (resolved,) = load_plans(base, select_labs(base, [lab]))
         with connect(kubeconfig, context) as cluster:
