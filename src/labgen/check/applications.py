@@ -19,6 +19,11 @@ from labgen.desired import (
 )
 
 Key = tuple[str, str, Any, Any]
+"""A checked object: (origin, kind, namespace, name)."""
+Built = dict[Path, list[dict[str, Any]]]
+"""The objects of every build: kustomization directories, plain files, rendered charts."""
+Apps = list[tuple[str, dict[str, Any]]]
+"""Applications with the origin they were built from."""
 
 
 def app_key(app: dict[str, Any]) -> tuple[str, str]:
@@ -48,9 +53,7 @@ def chart_key(app: dict[str, Any], source: dict[str, Any]) -> Path:
     return Path("helm") / f"{chart_name(source)}-{source.get('targetRevision', '')}" / str(name)
 
 
-def built_sources(
-    root: Path, app: dict[str, Any], built: dict[Path, list[dict[str, Any]]]
-) -> list[Path]:
+def built_sources(root: Path, app: dict[str, Any], built: Built) -> list[Path]:
     """The directories of this repository an Application's sources point at, as built."""
     out = []
     for source in app_sources(app):

@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from labgen.check.applications import (
+    Apps,
+    Built,
     Key,
     add_findings,
     app_key,
@@ -35,13 +37,13 @@ APP_PROJECT = ("argoproj.io/v1alpha1", "AppProject")
 
 def check_applications(
     root: Path,
-    built: dict[Path, list[dict[str, Any]]],
+    built: Built,
     report: Report,
     labs: Labs,
     options: CheckOptions,
 ) -> None:
     """Argo CD rules across the tree: projects, names, sources, reachability."""
-    apps: list[tuple[str, dict[str, Any]]] = []
+    apps: Apps = []
     projects: dict[str, dict[str, Any]] = {}
     for directory, objects in built.items():
         for obj in objects:
@@ -116,8 +118,8 @@ def _orphans(root: Path, built: Iterable[Path], referenced: set[Path]) -> list[F
 
 def _check_app_graph(
     root: Path,
-    apps: list[tuple[str, dict[str, Any]]],
-    built: dict[Path, list[dict[str, Any]]],
+    apps: Apps,
+    built: Built,
     resources: dict[Key, Resource],
 ) -> None:
     """App-of-apps: an Application whose source contains (transitively) itself would
@@ -155,7 +157,7 @@ def _check_app_graph(
 def _claim_objects(
     root: Path,
     app: dict[str, Any],
-    built: dict[Path, list[dict[str, Any]]],
+    built: Built,
     owners: dict[tuple[str, ...], str],
     resources: dict[tuple[str, str, Any, Any], Resource],
 ) -> None:
@@ -227,8 +229,8 @@ def _source(
 
 def _check_project_cluster_kinds(
     root: Path,
-    apps: list[tuple[str, dict[str, Any]]],
-    built: dict[Path, list[dict[str, Any]]],
+    apps: Apps,
+    built: Built,
     resources: dict[Key, Resource],
     projects: dict[str, dict[str, Any]],
 ) -> None:
@@ -278,8 +280,8 @@ def _whitelisted(kind: tuple[str, str], allowed: set[tuple[str, str]]) -> bool:
 
 def _check_gateway_classes(
     root: Path,
-    apps: list[tuple[str, dict[str, Any]]],
-    built: dict[Path, list[dict[str, Any]]],
+    apps: Apps,
+    built: Built,
     resources: dict[Key, Resource],
     labs: Labs,
 ) -> None:

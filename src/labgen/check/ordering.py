@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from labgen.check.applications import (
+    Apps,
+    Built,
     Key,
     add_findings,
     app_key,
@@ -52,9 +54,7 @@ def _crd_providers() -> tuple[dict[str, set[str]], dict[str, set[str]], dict[str
     return charts, packages, repos
 
 
-def _provided_groups(
-    root: Path, app: dict[str, Any], built: dict[Path, list[dict[str, Any]]]
-) -> set[str]:
+def _provided_groups(root: Path, app: dict[str, Any], built: Built) -> set[str]:
     charts, packages, repos = _crd_providers()
     groups: set[str] = set()
     for source in app_sources(app):
@@ -75,8 +75,8 @@ def _provided_groups(
 
 def check_crd_order(
     root: Path,
-    apps: list[tuple[str, dict[str, Any]]],
-    built: dict[Path, list[dict[str, Any]]],
+    apps: Apps,
+    built: Built,
     resources: dict[Key, Resource],
     labs: Labs,
     options: CheckOptions,
@@ -115,8 +115,8 @@ def check_crd_order(
 
 def _check_crd_owners(
     root: Path,
-    apps: list[tuple[str, dict[str, Any]]],
-    built: dict[Path, list[dict[str, Any]]],
+    apps: Apps,
+    built: Built,
     resources: dict[Key, Resource],
     provided: dict[tuple[str, str], set[str]],
 ) -> None:
@@ -164,8 +164,8 @@ _SYSTEM_NAMESPACES = {"default", "kube-system", "kube-public", "kube-node-lease"
 
 def check_namespaces(
     root: Path,
-    apps: list[tuple[str, dict[str, Any]]],
-    built: dict[Path, list[dict[str, Any]]],
+    apps: Apps,
+    built: Built,
     resources: dict[Key, Resource],
 ) -> None:
     """Every namespace an Application deploys into exists when it syncs: declared as a
@@ -200,9 +200,7 @@ def check_namespaces(
                     add_findings(resource_of(root, directory, obj, resources), obj, [finding])
 
 
-def _own_namespaces(
-    root: Path, app: dict[str, Any], built: dict[Path, list[dict[str, Any]]]
-) -> set[str]:
+def _own_namespaces(root: Path, app: dict[str, Any], built: Built) -> set[str]:
     """Namespaces the Application itself creates (in its own sync, before its objects)."""
     spec = app.get("spec") or {}
     own = set()
