@@ -10,13 +10,8 @@ from typing import Any
 
 from labgen.check.discover import display
 from labgen.check.model import Finding, Resource
-from labgen.check.rules import (
-    skipped_rules,
-)
-from labgen.desired import (
-    app_sources,
-    chart_name,
-)
+from labgen.check.rules import skipped_rules
+from labgen.desired import app_sources, chart_name
 
 Key = tuple[str, str, Any, Any]
 """A checked object: (origin, kind, namespace, name)."""
@@ -27,11 +22,13 @@ Apps = list[tuple[str, dict[str, Any]]]
 
 
 def app_key(app: dict[str, Any]) -> tuple[str, str]:
+    """An Application's (namespace, name): what Argo CD knows it by."""
     meta = app.get("metadata") or {}
     return (str(meta.get("namespace")), str(meta.get("name")))
 
 
 def sync_wave(obj: dict[str, Any]) -> int:
+    """An object's ``argocd.argoproj.io/sync-wave`` (0 when unset or not a number)."""
     wave = ((obj.get("metadata") or {}).get("annotations") or {}).get(
         "argocd.argoproj.io/sync-wave", "0"
     )
@@ -69,6 +66,7 @@ def built_sources(root: Path, app: dict[str, Any], built: Built) -> list[Path]:
 def resource_of(
     root: Path, directory: Path, obj: dict[str, Any], resources: dict[Key, Resource]
 ) -> Resource | None:
+    """The checked object ``obj`` of the build of ``directory``, if it was checked."""
     meta = obj.get("metadata") or {}
     key = (display(root, directory), str(obj.get("kind")), meta.get("namespace"), meta.get("name"))
     return resources.get(key)
@@ -77,6 +75,7 @@ def resource_of(
 def add_findings(
     resource: Resource | None, obj: dict[str, Any], findings: Iterable[Finding]
 ) -> None:
+    """Findings on a checked object, but for the rules its annotation opts out of."""
     if resource is not None:
         opted_out = skipped_rules(obj)
         resource.findings += [f for f in findings if f.rule not in opted_out]

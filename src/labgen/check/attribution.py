@@ -11,16 +11,14 @@ from typing import Any
 from labgen.check.discover import display
 from labgen.check.files import documents_with_lines
 from labgen.check.model import Report
-from labgen.desired import (
-    KUSTOMIZATION_FILES,
-)
+from labgen.desired import KUSTOMIZATION_FILES
 from labgen.schemas import SchemaError
 from labgen.yamlio import YamlSyntaxError, load_all_safe, load_document
 
 Identity = tuple[str, str, str, str]
 
 
-def identity(obj: dict[str, Any]) -> Identity:
+def _identity(obj: dict[str, Any]) -> Identity:
     meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
     assert isinstance(meta, dict)
     return (
@@ -41,7 +39,8 @@ class Located:
         self.by_name = {(i[0], i[1], i[3]): where for i, where in reversed(index.items())}
 
     def find(self, obj: dict[str, Any]) -> tuple[str | None, int | None]:
-        key = identity(obj)
+        """The (file, line) an object of the build is written at, or (None, None)."""
+        key = _identity(obj)
         # kustomize may have set the namespace the file leaves out
         where = self.index.get(key) or self.by_name.get((key[0], key[1], key[3]))
         return where if where else (None, None)
@@ -56,6 +55,7 @@ class Sources:
         self._files: dict[Path, list[tuple[Identity, tuple[str, int]]]] = {}
 
     def of(self, directory: Path) -> Located:
+        """Where the objects of the build of ``directory`` are written."""
         index: dict[Identity, tuple[str, int]] = {}
         for file in self._closure(directory, set()):
             for identity, where in self._documents(file):
@@ -77,11 +77,11 @@ class Sources:
             return []  # the build reports it
         spec = docs[0] if docs and isinstance(docs[0], dict) else {}
         files: list[Path] = []
-        for entry in [*strings(spec, "resources"), *strings(spec, "bases")]:
+        for entry in [*_strings(spec, "resources"), *_strings(spec, "bases")]:
             files += self._entry(directory, entry, seen)
-        for entry in strings(spec, "components"):
+        for entry in _strings(spec, "components"):
             files += self._entry(directory, entry, seen)
-        patches: list[Any] = strings(spec, "patchesStrategicMerge")
+        patches: list[Any] = _strings(spec, "patchesStrategicMerge")
         for key in ("patches", "patchesJson6902"):
             patches += [p.get("path") for p in spec.get(key) or [] if isinstance(p, dict)]
         for entry in patches:
@@ -104,11 +104,11 @@ class Sources:
                 located = documents_with_lines(file.read_text(), shown)
             except (YamlSyntaxError, OSError, UnicodeDecodeError):
                 located = []  # the build reports it
-            self._files[file] = [(identity(doc), (shown, line)) for doc, line in located]
+            self._files[file] = [(_identity(doc), (shown, line)) for doc, line in located]
         return self._files[file]
 
 
-def strings(spec: dict[str, Any], key: str) -> list[str]:
+def _strings(spec: dict[str, Any], key: str) -> list[str]:
     return [entry for entry in spec.get(key) or [] if isinstance(entry, str)]
 
 

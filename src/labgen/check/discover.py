@@ -6,10 +6,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
+from labgen.desired import display_path
 from labgen.stdin import STDIN, STDIN_ORIGIN
 
 
 def kustomization_dirs(root: Path, paths: Iterable[Path]) -> list[Path]:
+    """Every directory with a kustomization.yaml at or under the paths, sorted."""
     found: set[Path] = set()
     for path in paths:
         if path == STDIN:
@@ -37,9 +39,5 @@ def plain_files(root: Path, paths: Iterable[Path]) -> list[Path]:
 
 
 def display(root: Path, path: Path) -> str:
-    if path == STDIN:
-        return STDIN_ORIGIN
-    try:
-        return path.relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return str(path)
+    """How reports name a path: relative to the repository, ``<stdin>`` for STDIN."""
+    return STDIN_ORIGIN if path == STDIN else display_path(root, path)

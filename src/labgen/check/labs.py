@@ -34,6 +34,7 @@ class Labs:
         self._cache: dict[str, LabContext] = {}
 
     def of(self, path: Path) -> LabContext:
+        """The context of the lab a checked path belongs to (empty outside a lab's tree)."""
         if path == STDIN:
             return LabContext()
         try:

@@ -22,18 +22,10 @@ from labgen.check.applications import (
 from labgen.check.labs import Labs
 from labgen.check.model import Finding, Resource
 from labgen.check.options import CheckOptions
-from labgen.check.rules import (
-    BUILTIN_GROUPS,
-    api_group,
-    crd_order_rule,
-    skips_dry_run,
-)
+from labgen.check.rules import BUILTIN_GROUPS, api_group, crd_order_rule, skips_dry_run
 from labgen.data.charts import inventories
 from labgen.data.releases import RELEASES, platform_crd_groups
-from labgen.desired import (
-    app_sources,
-    chart_name,
-)
+from labgen.desired import app_sources, chart_name
 
 
 @cache
