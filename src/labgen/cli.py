@@ -30,14 +30,13 @@ from labgen.data.releases import DEFAULT_KUBERNETES_VERSION
 from labgen.data.types import Platform, Provider
 from labgen.errors import Diagnostic, LabgenError, SpecError
 from labgen.root import find_root
-from labgen.starter import PLATFORMS, PROVIDERS, check_starter, starter_spec
+from labgen.starter import PLATFORMS, PROVIDERS, write_starter
 
 # Only what `labgen --help` needs is imported here: each command imports its own modules
 # (the spec models, the renderer, the Kubernetes client, matplotlib, jsonschema-rs), so a
 # command pays only for what it uses.
 if TYPE_CHECKING:
     from labgen.bench.analyze import Analysis
-    from labgen.bench.report import Result
     from labgen.cluster.client import Cluster
     from labgen.cluster.status import LabStatus
     from labgen.plan import LabPlan
@@ -484,13 +483,7 @@ def init(
 ) -> None:
     """Write a commented starter spec labs/<name>.yaml for a platform and provider; refuse
     one that `labgen validate` would reject."""
-    text = starter_spec(name, platform, provider)
-    target = root / "labs" / f"{name}.yaml"
-    check_starter(text, f"labs/{name}.yaml")  # the messages `labgen validate` would print
-    if target.exists() and not force:
-        raise LabgenError(f"{target} exists; pass --force to overwrite it")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(text, encoding="utf-8")
+    target = write_starter(root, name, platform, provider, force=force)
     _say(f"wrote {target}; next: `labgen validate {name}` and `labgen plan {name}`")
 
 
@@ -680,7 +673,7 @@ def diff(
     from labgen.desired import chart_dirs
     from labgen.diff import DiffOptions, diff_repo
     from labgen.diff.report import as_json, as_text
-    from labgen.diff.split import markdown_parts
+    from labgen.diff.split import markdown_parts, write_parts
 
     if output_dir is not None:
         output = DiffOutput.markdown
@@ -695,11 +688,7 @@ def diff(
         err.print(f"[red]error:[/] {exc}", highlight=False)
         raise typer.Exit(EXIT_USAGE) from None
     if output_dir is not None:
-        output_dir.mkdir(parents=True, exist_ok=True)
-        for stale in output_dir.glob("part-*.md"):
-            stale.unlink()
-        for number, text in enumerate(parts, 1):
-            (output_dir / f"part-{number}.md").write_text(text, encoding="utf-8")
+        write_parts(output_dir, parts)
         _say(f"wrote {len(parts)} part{'s' if len(parts) != 1 else ''} to {output_dir}")
     elif output == "markdown":
         out.print("\n".join(parts), markup=False, end="")
@@ -805,7 +794,7 @@ def bench_report(
         summary,
         text_table,
     )
-    from labgen.bench.report import ReportError
+    from labgen.bench.report import ReportError, load_results
     from labgen.plan.describe import Table
 
     axes = tuple(a.strip() for a in pareto.split(",")) if pareto else DEFAULT_PARETO
@@ -824,7 +813,7 @@ def bench_report(
         analyze([], slos, weights, (axes[0], axes[1]))
     except ReportError as exc:
         raise typer.BadParameter(str(exc)) from None
-    analysis = analyze(_bench_results(results), slos, weights, (axes[0], axes[1]))
+    analysis = analyze(load_results(results), slos, weights, (axes[0], axes[1]))
     header, rows = text_table(analysis)
     table = Table(summary(analysis), header, tuple(rows))
     if output_format is BenchFormat.text and output is None:
@@ -837,20 +826,6 @@ def bench_report(
     if plot_path is not None:
         plot(analysis, plot_path)
         _say(f"wrote {plot_path}")
-
-
-def _bench_results(paths: list[Path]) -> list[Result]:
-    """The benchmarks of every report given; ``-`` reads one from standard input."""
-    from labgen.bench.report import load_results, parse_report_bytes
-    from labgen.stdin import STDIN, STDIN_ORIGIN
-
-    loaded = []
-    for path in paths:
-        if path == STDIN:
-            loaded += parse_report_bytes(sys.stdin.buffer.read(), STDIN_ORIGIN)
-        else:
-            loaded += load_results([path])
-    return loaded
 
 
 def _bench_text(output_format: BenchFormat, analysis: Analysis, table: Table) -> str:
