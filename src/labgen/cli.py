@@ -31,6 +31,7 @@ from labgen.data.types import Platform, Provider
 from labgen.errors import Diagnostic, LabgenError, SpecError
 from labgen.root import find_root
 from labgen.starter import PLATFORMS, PROVIDERS, write_starter
+from labgen.stdin import STDIN
 
 # Only what `labgen --help` needs is imported here: each command imports its own modules
 # (the spec models, the renderer, the Kubernetes client, matplotlib, jsonschema-rs), so a
@@ -560,7 +561,6 @@ def check(
     from labgen.check.options import check_root, schema_dirs
     from labgen.check.report import as_github, as_json, as_junit, as_text
     from labgen.desired import chart_dirs
-    from labgen.stdin import STDIN
 
     formats = {
         CheckOutput.text: as_text,
@@ -568,7 +568,7 @@ def check(
         CheckOutput.junit: as_junit,
         CheckOutput.github: as_github,
     }
-    _stdin_once(paths or [], STDIN, "PATH")
+    _stdin_once(paths or [], "PATH")
     base = check_root(root, paths or [], Path.cwd())
     options = CheckOptions(
         schema_dirs(base, schema_location or []),
@@ -585,9 +585,9 @@ def check(
         raise typer.Exit(EXIT_FINDINGS)
 
 
-def _stdin_once(paths: Sequence[Path], stdin: Path, hint: str) -> None:
+def _stdin_once(paths: Sequence[Path], hint: str) -> None:
     """Standard input can be read once: ``-`` given twice is a usage error."""
-    if list(paths).count(stdin) > 1:
+    if list(paths).count(STDIN) > 1:
         raise typer.BadParameter("- (standard input) can be given only once", param_hint=hint)
 
 
@@ -720,9 +720,8 @@ def schemas_import(
     """Convert CRDs into strict JSON Schemas: unknown fields become errors, except where the
     CRD preserves unknown fields."""
     from labgen.crds import import_crds
-    from labgen.stdin import STDIN
 
-    _stdin_once(sources, STDIN, "PATH")
+    _stdin_once(sources, "PATH")
     for source in sources:
         if source != STDIN and not source.exists():
             raise typer.BadParameter(f"{source} does not exist", param_hint="PATH")
