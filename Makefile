@@ -33,6 +33,7 @@ check-render: setup
 lint: setup
 	$(BIN)/ruff check src tests benchmarks scripts
 	$(BIN)/ruff format --check src tests benchmarks scripts
+	$(BIN)/vulture
 
 typecheck: setup
 	$(BIN)/mypy

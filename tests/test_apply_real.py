@@ -41,7 +41,7 @@ from k8s_server import (
     key_of,
 )
 from labgen import cli
-from labgen.check.sources import app_sources, cached_chart, chart_name, template_source
+from labgen.desired import app_sources, cached_chart, chart_name, template_source
 from labgen.plan import LabPlan, build_plan
 from labgen.render.argocd import uses_openshift_gitops
 from labgen.spec import load_lab

@@ -18,9 +18,9 @@ from conftest import GOLDEN, REPO
 from labgen.check import DEFAULT_PATHS, CheckOptions, check_tree
 from labgen.check.inventory import lab_specs, measure
 from labgen.check.model import Report
-from labgen.check.sources import app_sources, chart_name
 from labgen.components.base import HelmSource, KustomizeSource
 from labgen.data.charts import chart_inventory, inventories
+from labgen.desired import app_sources, chart_name
 from labgen.plan import LabPlan, build_plan
 from labgen.render import argocd_objects, lab_apps
 from labgen.spec import load_lab

@@ -13,6 +13,7 @@ import os
 import shlex
 import sys
 from collections.abc import Sequence
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, get_args
 
@@ -26,14 +27,17 @@ from typer.exceptions import TyperException
 
 from labgen import __version__, tools
 from labgen.data.releases import DEFAULT_KUBERNETES_VERSION
+from labgen.data.types import Platform, Provider
 from labgen.errors import Diagnostic, LabgenError, SpecError
 from labgen.root import find_root
-from labgen.starter import PLATFORMS, PROVIDERS, check_starter, starter_spec
+from labgen.starter import PLATFORMS, PROVIDERS, write_starter
+from labgen.stdin import STDIN
 
 # Only what `labgen --help` needs is imported here: each command imports its own modules
 # (the spec models, the renderer, the Kubernetes client, matplotlib, jsonschema-rs), so a
 # command pays only for what it uses.
 if TYPE_CHECKING:
+    from labgen.bench.analyze import Analysis
     from labgen.cluster.client import Cluster
     from labgen.cluster.status import LabStatus
     from labgen.plan import LabPlan
@@ -113,8 +117,43 @@ LabArgument = Annotated[
     str,
     typer.Argument(help="Lab name, spec path, or - for standard input.", metavar="LAB"),
 ]
+
+
+class Output(StrEnum):
+    """``--output`` of validate, plan and models."""
+
+    text = "text"
+    json = "json"
+
+
+class CheckOutput(StrEnum):
+    """``labgen check --output``: one reporter each (``labgen.check.report``)."""
+
+    text = "text"
+    json = "json"
+    junit = "junit"
+    github = "github"
+
+
+class DiffOutput(StrEnum):
+    """``labgen diff --output``."""
+
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+
+
+class BenchFormat(StrEnum):
+    """``labgen bench report --format``."""
+
+    text = "text"
+    markdown = "markdown"
+    csv = "csv"
+    json = "json"
+
+
 OutputOption = Annotated[
-    str, typer.Option("--output", "-o", help="text or json (on stdout).", metavar="FORMAT")
+    Output, typer.Option("--output", "-o", help="text or json (on stdout).", metavar="FORMAT")
 ]
 _state = {"quiet": False}
 
@@ -157,12 +196,6 @@ def _trace(args: Sequence[str]) -> None:
     err.print(f"+ {shlex.join(shown)}", markup=False, highlight=False)
 
 
-def _output_format(output: str, formats: Sequence[str] = ("text", "json")) -> str:
-    if output not in formats:
-        raise typer.BadParameter(f"must be one of {', '.join(formats)}", param_hint="--output")
-    return output
-
-
 def _json(data: object) -> None:
     out.print(json.dumps(data, indent=2), markup=False, highlight=False, soft_wrap=True)
 
@@ -197,14 +230,14 @@ def _root(root: Path | None) -> Path:
 
 @app.command()
 def validate(
-    labs: LabsArgument = None, root: RootOption = None, output: OutputOption = "text"
+    labs: LabsArgument = None, root: RootOption = None, output: OutputOption = Output.text
 ) -> None:
     """Check lab specs (shape, references, GPU/provider facts) without rendering; warn
     about placeholders and gated models without a token."""
     from labgen.render import lab_apps
     from labgen.repo import load_plans_with_warnings, select_labs
 
-    as_json = _output_format(output) == "json"
+    as_json = output is Output.json
     base = _root(root)
     try:
         plans, warnings = load_plans_with_warnings(base, select_labs(base, labs or []))
@@ -239,7 +272,7 @@ def validate(
 
 
 @app.command()
-def plan(lab: LabArgument, root: RootOption = None, output: OutputOption = "text") -> None:
+def plan(lab: LabArgument, root: RootOption = None, output: OutputOption = Output.text) -> None:
     """Show the resolved plan: pools and instance types, pinned versions, sync waves, and
     the commands that prepare nodes labgen does not create."""
     from labgen.plan.describe import Table, backup_notes, gcloud_commands, monitoring_notes
@@ -247,7 +280,7 @@ def plan(lab: LabArgument, root: RootOption = None, output: OutputOption = "text
     from labgen.render.argocd import app_name
     from labgen.repo import load_plans_with_warnings, select_labs
 
-    as_json = _output_format(output) == "json"
+    as_json = output is Output.json
     base = _root(root)
     plans, warnings = load_plans_with_warnings(base, select_labs(base, [lab]))
     (resolved,) = plans
@@ -349,13 +382,13 @@ def _print_node_commands(resolved: LabPlan) -> None:
 
 
 @app.command()
-def models(output: OutputOption = "text") -> None:
+def models(output: OutputOption = Output.text) -> None:
     """List the model catalog (architecture facts the fit planner uses). A model is named
     by its Hugging Face id or its short name, in models[] and matrices[] alike."""
     from labgen.plan.describe import catalog_table
 
     table = catalog_table()
-    if _output_format(output) == "json":
+    if output is Output.json:
         _json(_table_data(table))
         return
     _table(table)
@@ -427,18 +460,11 @@ def render(
 @app.command()
 def schema(root: RootOption = None) -> None:
     """Regenerate schemas/lab.schema.json from the spec models."""
-    from labgen.render import SCHEMA_PATH
-    from labgen.render import render as render_tree
+    from labgen.render import SCHEMA_PATH, schema_tree
     from labgen.render.tree import SCHEMA_OWNER
     from labgen.write import write_tree
 
-    base = _root(root)
-    tree = render_tree([])
-    only_schema = type(tree)()
-    item = tree.get(SCHEMA_PATH)
-    assert item is not None
-    only_schema.add(item.path, item.content, item.owner)
-    report = write_tree(base, only_schema, {SCHEMA_OWNER})
+    report = write_tree(_root(root), schema_tree(), {SCHEMA_OWNER})
     _say(f"{report.results[0].action} {SCHEMA_PATH}")
 
 
@@ -446,10 +472,10 @@ def schema(root: RootOption = None) -> None:
 def init(
     name: Annotated[str, typer.Option(help="Lab name (a DNS label).", metavar="NAME")] = "my-lab",
     platform: Annotated[
-        str, typer.Option(help=f"One of: {', '.join(PLATFORMS)}.", metavar="PLATFORM")
+        Platform, typer.Option(help=f"One of: {', '.join(PLATFORMS)}.", metavar="PLATFORM")
     ] = "kubernetes",
     provider: Annotated[
-        str, typer.Option(help=f"One of: {', '.join(PROVIDERS)}.", metavar="PROVIDER")
+        Provider, typer.Option(help=f"One of: {', '.join(PROVIDERS)}.", metavar="PROVIDER")
     ] = "aws",
     root: Annotated[
         Path, typer.Option("--root", help="Repository root.", file_okay=False, metavar="DIR")
@@ -458,17 +484,7 @@ def init(
 ) -> None:
     """Write a commented starter spec labs/<name>.yaml for a platform and provider; refuse
     one that `labgen validate` would reject."""
-    if platform not in PLATFORMS or provider not in PROVIDERS:
-        raise typer.BadParameter(
-            f"--platform must be one of {PLATFORMS}, --provider one of {PROVIDERS}"
-        )
-    text = starter_spec(name, platform, provider)
-    target = root / "labs" / f"{name}.yaml"
-    check_starter(text, f"labs/{name}.yaml")  # the messages `labgen validate` would print
-    if target.exists() and not force:
-        raise LabgenError(f"{target} exists; pass --force to overwrite it")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(text, encoding="utf-8")
+    target = write_starter(root, name, platform, provider, force=force)
     _say(f"wrote {target}; next: `labgen validate {name}` and `labgen plan {name}`")
 
 
@@ -534,33 +550,32 @@ def check(
             file_okay=False,
         ),
     ] = None,
-    output: Annotated[str, typer.Option(help="text, json, junit or github.")] = "text",
+    output: Annotated[
+        CheckOutput, typer.Option(help="text, json, junit or github.")
+    ] = CheckOutput.text,
     root: RootOption = None,
 ) -> None:
     """Build every kustomization like Argo CD would, validate every object strictly against
     upstream schemas, and run lab-aware rules. Exit 1 on any error."""
-    from labgen.check import DEFAULT_PATHS, STDIN, CheckOptions, check_tree
+    from labgen.check import DEFAULT_PATHS, CheckOptions, check_tree
+    from labgen.check.options import check_root, schema_dirs
     from labgen.check.report import as_github, as_json, as_junit, as_text
+    from labgen.desired import chart_dirs
 
-    formats = {"text": as_text, "json": as_json, "junit": as_junit, "github": as_github}
-    if output not in formats:
-        raise typer.BadParameter(f"must be one of {', '.join(formats)}", param_hint="--output")
-    _stdin_once(paths or [], STDIN, "PATH")
-    try:
-        base = _root(root)
-    except LabgenError:
-        if not paths and not any((Path.cwd() / p).is_dir() for p in DEFAULT_PATHS):
-            raise
-        base = Path.cwd()  # manifests outside a labgen repository
-    locations = list(schema_location or [])
-    if (base / "schemas" / "crds").is_dir():
-        locations.append(base / "schemas" / "crds")
+    formats = {
+        CheckOutput.text: as_text,
+        CheckOutput.json: as_json,
+        CheckOutput.junit: as_junit,
+        CheckOutput.github: as_github,
+    }
+    _stdin_once(paths or [], "PATH")
+    base = check_root(root, paths or [], Path.cwd())
     options = CheckOptions(
-        tuple(locations),
+        schema_dirs(base, schema_location or []),
         kubernetes_version,
         frozenset(skip or []),
         frozenset(assume_crd or []),
-        _chart_dirs(chart_dir),
+        chart_dirs(chart_dir),
     )
     with _Progress(err, quiet=bool(_state["quiet"])) as progress:
         report = check_tree(base, paths or [Path(p) for p in DEFAULT_PATHS], options, progress)
@@ -570,9 +585,9 @@ def check(
         raise typer.Exit(EXIT_FINDINGS)
 
 
-def _stdin_once(paths: Sequence[Path], stdin: Path, hint: str) -> None:
+def _stdin_once(paths: Sequence[Path], hint: str) -> None:
     """Standard input can be read once: ``-`` given twice is a usage error."""
-    if list(paths).count(stdin) > 1:
+    if list(paths).count(STDIN) > 1:
         raise typer.BadParameter("- (standard input) can be given only once", param_hint=hint)
 
 
@@ -605,15 +620,6 @@ class _Progress:
             self.console.file.flush()
 
 
-def _chart_dirs(given: list[Path] | None) -> tuple[Path, ...]:
-    """``--chart-dir`` values, else ``$LABGEN_CHARTS`` (what `make check` sets), so check
-    and diff render Helm sources from the same cache."""
-    if given:
-        return tuple(given)
-    env = os.environ.get("LABGEN_CHARTS")
-    return (Path(env),) if env else ()
-
-
 @app.command()
 def diff(
     base: Annotated[
@@ -628,8 +634,8 @@ def diff(
         typer.Option(help="Git revision to compare to (default: the working tree)."),
     ] = None,
     output: Annotated[
-        str, typer.Option(help="text, json or markdown (PR comments, split into parts).")
-    ] = "text",
+        DiffOutput, typer.Option(help="text, json or markdown (PR comments, split into parts).")
+    ] = DiffOutput.text,
     output_dir: Annotated[
         Path | None,
         typer.Option(
@@ -664,30 +670,25 @@ def diff(
     """Show what a change does to every Argo CD Application's desired state: objects
     added, deleted, modified or renamed after kustomize builds them, and the lab spec
     fields behind it. Exit 0 without changes, 1 with changes, 2 on errors."""
+    from labgen.desired import chart_dirs
     from labgen.diff import DiffOptions, diff_repo
     from labgen.diff.report import as_json, as_text
-    from labgen.diff.split import markdown_parts
+    from labgen.diff.split import markdown_parts, write_parts
 
-    if output not in ("text", "json", "markdown"):
-        raise typer.BadParameter("must be text, json or markdown", param_hint="--output")
     if output_dir is not None:
-        output = "markdown"
+        output = DiffOutput.markdown
     try:
         base_root = _root(root)
         result = diff_repo(
             base_root,
-            DiffOptions(base, head, tuple(ignore or []), _chart_dirs(chart_dir)),
+            DiffOptions(base, head, tuple(ignore or []), chart_dirs(chart_dir)),
         )
         parts = markdown_parts(result, max_size) if output == "markdown" else []
     except LabgenError as exc:
         err.print(f"[red]error:[/] {exc}", highlight=False)
         raise typer.Exit(EXIT_USAGE) from None
     if output_dir is not None:
-        output_dir.mkdir(parents=True, exist_ok=True)
-        for stale in output_dir.glob("part-*.md"):
-            stale.unlink()
-        for number, text in enumerate(parts, 1):
-            (output_dir / f"part-{number}.md").write_text(text, encoding="utf-8")
+        write_parts(output_dir, parts)
         _say(f"wrote {len(parts)} part{'s' if len(parts) != 1 else ''} to {output_dir}")
     elif output == "markdown":
         out.print("\n".join(parts), markup=False, end="")
@@ -718,9 +719,9 @@ def schemas_import(
 ) -> None:
     """Convert CRDs into strict JSON Schemas: unknown fields become errors, except where the
     CRD preserves unknown fields."""
-    from labgen.crds import STDIN, import_crds
+    from labgen.crds import import_crds
 
-    _stdin_once(sources, STDIN, "PATH")
+    _stdin_once(sources, "PATH")
     for source in sources:
         if source != STDIN and not source.exists():
             raise typer.BadParameter(f"{source} does not exist", param_hint="PATH")
@@ -744,8 +745,9 @@ def bench_report(
         ),
     ],
     output_format: Annotated[
-        str, typer.Option("--format", "-f", help="text, markdown, csv or json.", metavar="FORMAT")
-    ] = "text",
+        BenchFormat,
+        typer.Option("--format", "-f", help="text, markdown, csv or json.", metavar="FORMAT"),
+    ] = BenchFormat.text,
     slo: Annotated[
         list[str] | None,
         typer.Option(
@@ -784,25 +786,23 @@ def bench_report(
         DEFAULT_PARETO,
         DEFAULT_WEIGHTS,
         analyze,
-        csv_text,
-        json_text,
-        markdown,
+        check_plotting,
         parse_slo,
         parse_weight,
         plot,
         summary,
         text_table,
     )
-    from labgen.bench.report import ReportError, load_results, parse_report_bytes
+    from labgen.bench.report import ReportError, load_results
     from labgen.plan.describe import Table
 
-    if output_format not in ("text", "markdown", "csv", "json"):
-        raise typer.BadParameter("must be text, markdown, csv or json", param_hint="--format")
     axes = tuple(a.strip() for a in pareto.split(",")) if pareto else DEFAULT_PARETO
     if len(axes) != 2:
         raise typer.BadParameter(
             "takes two metrics, e.g. output_tps,ttft_p95", param_hint="--pareto"
         )
+    if plot_path is not None:
+        check_plotting()
     for target, hint in ((plot_path, "--plot"), (output, "--output")):
         if target is not None and not target.parent.is_dir():
             raise typer.BadParameter(f"directory {target.parent} does not exist", param_hint=hint)
@@ -812,35 +812,37 @@ def bench_report(
         analyze([], slos, weights, (axes[0], axes[1]))
     except ReportError as exc:
         raise typer.BadParameter(str(exc)) from None
-    loaded = []
-    for path in results:
-        if str(path) == "-":
-            loaded += parse_report_bytes(sys.stdin.buffer.read(), "<stdin>")
-        else:
-            loaded += load_results([path])
-    analysis = analyze(loaded, slos, weights, (axes[0], axes[1]))
+    analysis = analyze(load_results(results), slos, weights, (axes[0], axes[1]))
     header, rows = text_table(analysis)
     table = Table(summary(analysis), header, tuple(rows))
-    if output_format == "text" and output is None:
+    if output_format is BenchFormat.text and output is None:
         _table(table)
+    elif output is not None:
+        output.write_text(_bench_text(output_format, analysis, table))
+        _say(f"wrote {output}")
     else:
-        if output_format == "text":
-            console = Console(
-                file=io.StringIO(), width=_PIPE_WIDTH * 2, highlight=False, color_system=None
-            )
-            console.print(_rich_table(table))
-            text = console.file.getvalue()  # type: ignore[attr-defined]
-        else:
-            formats = {"markdown": markdown, "csv": csv_text, "json": json_text}
-            text = formats[output_format](analysis)
-        if output is not None:
-            output.write_text(text)
-            _say(f"wrote {output}")
-        else:
-            out.print(text, end="", markup=False)
+        out.print(_bench_text(output_format, analysis, table), end="", markup=False)
     if plot_path is not None:
         plot(analysis, plot_path)
         _say(f"wrote {plot_path}")
+
+
+def _bench_text(output_format: BenchFormat, analysis: Analysis, table: Table) -> str:
+    """The report as text for a file or a pipe (the table at a fixed width when text)."""
+    from labgen.bench.analyze import csv_text, json_text, markdown
+
+    if output_format is BenchFormat.text:
+        console = Console(
+            file=io.StringIO(), width=_PIPE_WIDTH * 2, highlight=False, color_system=None
+        )
+        console.print(_rich_table(table))
+        return console.file.getvalue()  # type: ignore[attr-defined,no-any-return]
+    formats = {
+        BenchFormat.markdown: markdown,
+        BenchFormat.csv: csv_text,
+        BenchFormat.json: json_text,
+    }
+    return formats[output_format](analysis)
 
 
 KubeconfigOption = Annotated[
@@ -878,12 +880,13 @@ def bootstrap(
     check) with server-side apply, after checking that Argo CD is installed. Idempotent.
 
     Exit 0 when applied (or validated with --dry-run), 2 on errors (as `status`)."""
-    from labgen.cluster.bootstrap import bootstrap as apply_bundle
-    from labgen.cluster.client import connect
-    from labgen.cluster.report import bootstrap_lines
     from labgen.repo import load_plans, select_labs
 
-    try:
+    try:  # without the optional kubernetes client, importing labgen.cluster says so
+        from labgen.cluster.bootstrap import bootstrap as apply_bundle
+        from labgen.cluster.client import connect
+        from labgen.cluster.report import bootstrap_lines
+
         base = _root(root)
         (resolved,) = load_plans(base, select_labs(base, [lab]))
         with connect(kubeconfig, context) as cluster:
@@ -918,12 +921,13 @@ def status(
     status, health, last operation, out-of-sync resources.
 
     Exit 0 when all are Synced and Healthy, 1 when not (or --wait timed out), 2 on errors."""
-    from labgen.cluster.client import connect
-    from labgen.cluster.report import status_table, summary
-    from labgen.cluster.status import read_status
     from labgen.repo import load_plans, select_labs
 
-    try:
+    try:  # without the optional kubernetes client, importing labgen.cluster says so
+        from labgen.cluster.client import connect
+        from labgen.cluster.report import status_table, summary
+        from labgen.cluster.status import read_status
+
         base = _root(root)
         (resolved,) = load_plans(base, select_labs(base, [lab]))
         with connect(kubeconfig, context) as cluster:

@@ -24,10 +24,9 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from labgen.errors import LabgenError
+from labgen.stdin import STDIN, STDIN_ORIGIN
 from labgen.yamlio import YamlSyntaxError, load_all_safe
 
-STDIN = Path("-")
-"""A path that reads CRDs from standard input (`labgen schemas import -`)."""
 _DRAFT4 = "http://json-schema.org/draft-04/schema#"
 _OPEN_BRANCHES = ("allOf", "anyOf", "oneOf", "not")
 _EMBEDDED = {
@@ -84,24 +83,12 @@ def convert(crd: dict[str, Any], origin: str = "<crd>") -> list[ConvertedSchema]
 
 
 def _strict(node: Any, *, open_branch: bool) -> Any:
+    """A CRD's OpenAPI schema as a strict JSON Schema (see ``import_crds``)."""
     if isinstance(node, list):
         return [_strict(item, open_branch=open_branch) for item in node]
     if not isinstance(node, dict):
         return node
-    out: dict[str, Any] = {}
-    for key, value in node.items():
-        if key == "description":
-            continue
-        if key in _OPEN_BRANCHES:
-            out[key] = _strict(value, open_branch=True)
-        elif key in ("properties", "patternProperties", "definitions"):
-            out[key] = {name: _strict(sub, open_branch=False) for name, sub in value.items()}
-        elif key in ("items", "additionalProperties") and isinstance(value, dict | list):
-            out[key] = _strict(value, open_branch=False)
-        elif key == "pattern" and isinstance(value, str) and value.startswith("^(?i)"):
-            out[key] = "(?i)^" + value[len("^(?i)") :]
-        else:
-            out[key] = value
+    out = {key: _strict_value(key, value) for key, value in node.items() if key != "description"}
     if out.pop("nullable", False) and "type" in out:
         types = out["type"] if isinstance(out["type"], list) else [out["type"]]
         out["type"] = [*types, "null"]
@@ -121,6 +108,19 @@ def _strict(node: Any, *, open_branch: bool) -> Any:
     return out
 
 
+def _strict_value(key: str, value: Any) -> Any:
+    """One keyword's value of a schema object, made strict below it."""
+    if key in _OPEN_BRANCHES:
+        return _strict(value, open_branch=True)
+    if key in ("properties", "patternProperties", "definitions"):
+        return {name: _strict(sub, open_branch=False) for name, sub in value.items()}
+    if key in ("items", "additionalProperties") and isinstance(value, dict | list):
+        return _strict(value, open_branch=False)
+    if key == "pattern" and isinstance(value, str) and value.startswith("^(?i)"):
+        return "(?i)^" + value[len("^(?i)") :]
+    return value
+
+
 def crd_documents(
     paths: Iterable[Path], stdin: BinaryIO | None = None
 ) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -128,7 +128,7 @@ def crd_documents(
     ``-`` (STDIN) reads a stream from ``stdin`` (default: standard input) as ``<stdin>``."""
     for path in paths:
         if path == STDIN:
-            yield from _crds_in((stdin or sys.stdin.buffer).read(), "<stdin>")
+            yield from _crds_in((stdin or sys.stdin.buffer).read(), STDIN_ORIGIN)
             continue
         files = (
             sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml", ".json"))

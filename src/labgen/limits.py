@@ -58,13 +58,11 @@ def structure_problem(events: Iterable[Any], file: str) -> Diagnostic | None:
             anchor, count = stack.pop()
             if anchor is not None:
                 sizes[anchor] = count
-            if stack:
-                stack[-1][1] += count
+            _count(stack, count)
         elif kind == "ScalarEvent":
             if event.anchor is not None:
                 sizes[event.anchor] = 1
-            if stack:
-                stack[-1][1] += 1
+            _count(stack, 1)
         elif kind == "AliasEvent":
             count = sizes.get(event.anchor, 1)
             added += count
@@ -75,9 +73,14 @@ def structure_problem(events: Iterable[Any], file: str) -> Diagnostic | None:
                     f"YAML aliases expand to more than {MAX_ALIAS_NODES:,} nodes "
                     f"(an alias bomb?); refusing to read it",
                 )
-            if stack:
-                stack[-1][1] += count
+            _count(stack, count)
     return None
+
+
+def _count(stack: list[list[Any]], nodes: int) -> None:
+    """Add nodes to the innermost open collection, if any."""
+    if stack:
+        stack[-1][1] += nodes
 
 
 def _at(event: Any, file: str, problem: str) -> Diagnostic:

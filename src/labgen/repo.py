@@ -14,11 +14,10 @@ from labgen.render import Tree, render
 from labgen.render.tree import CATALOG_OWNER, SCHEMA_OWNER, lab_owner
 from labgen.root import LABS_DIR
 from labgen.spec import load_lab, parse_lab
+from labgen.stdin import STDIN, STDIN_ORIGIN
 from labgen.write import load_manifest
 
 SPEC_SUFFIXES = (".yaml", ".yml")
-STDIN = Path("-")
-"""A spec read from standard input (`labgen validate -`)."""
 
 
 def lab_files(root: Path) -> dict[str, Path]:
@@ -87,7 +86,7 @@ def load_plans_with_warnings(
     warnings: list[Diagnostic] = []
     names: dict[str, str] = {}
     for path in paths:
-        shown = "<stdin>" if path == STDIN else display_path(root, path)
+        shown = STDIN_ORIGIN if path == STDIN else display_path(root, path)
         try:
             loaded = parse_lab(sys.stdin.read(), shown) if path == STDIN else load_lab(path, shown)
             plan = build_plan(loaded, shown)

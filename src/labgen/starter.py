@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import get_args
 
 from labgen.data.types import Platform, Provider
+from labgen.errors import LabgenError
 
 PLATFORMS: tuple[str, ...] = get_args(Platform)
 PROVIDERS: tuple[str, ...] = get_args(Provider)
@@ -113,3 +115,17 @@ def check_starter(text: str, file: str) -> None:
     from labgen.spec import parse_lab
 
     build_plan(parse_lab(text, file), file)
+
+
+def write_starter(root: Path, name: str, platform: str, provider: str, *, force: bool) -> Path:
+    """Write ``labs/<name>.yaml`` under ``root`` and return its path; a spec `labgen
+    validate` would reject (a SpecError with its messages) or an existing file without
+    ``force`` is refused, with nothing written."""
+    text = starter_spec(name, platform, provider)
+    target = root / "labs" / f"{name}.yaml"
+    check_starter(text, f"labs/{name}.yaml")
+    if target.exists() and not force:
+        raise LabgenError(f"{target} exists; pass --force to overwrite it")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, encoding="utf-8")
+    return target

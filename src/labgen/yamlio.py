@@ -290,18 +290,32 @@ def _may_read_differently(text: str) -> bool:
         text = _COMMENT_LINE.sub("\n", _COMMENT_FIRST.sub("", text, count=1))
     if len(text) < 4096:
         return _YAML11.search(text) is not None or _empty_block_scalar(text)
-    if "<<" in text or _empty_block_scalar(text):
-        return True
-    if _EMPTY_KEY_FIRST.match(text) or _EMPTY_KEY.search(text):
-        return True
-    if any(p.pattern[1] in text and p.search(text) for p in _FLOW_KEYS):
-        return True
+    return (
+        "<<" in text
+        or _empty_block_scalar(text)
+        or bool(_EMPTY_KEY_FIRST.match(text) or _EMPTY_KEY.search(text))
+        or any(p.pattern[1] in text and p.search(text) for p in _FLOW_KEYS)
+        or _has_indicator(text)
+        or _flow_line_differs(text)
+        or ("=" in text and _EQUALS.search(text) is not None)
+        or _has_leading_zero(text)
+        or _has_underscore_number(text)
+    )
+
+
+def _has_indicator(text: str) -> bool:
+    """A tag, anchor, alias, complex key, directive or reserved indicator character."""
     for char in "!&*?%@`":
         at = text.find(char)
         while at != -1:
             if at == 0 or text[at - 1] in _INDICATOR_CONTEXT:
                 return True
             at = text.find(char, at + 1)
+    return False
+
+
+def _flow_line_differs(text: str) -> bool:
+    """A line with a flow collection whose scalars YAML 1.1 may resolve differently."""
     searched = -1  # end of the last line searched: each line once
     for match in _FLOW.finditer(text):
         if match.start() <= searched:
@@ -313,14 +327,22 @@ def _may_read_differently(text: str) -> bool:
             return True  # the pattern is quadratic in a line: PyYAML reads it, linearly
         if _YAML11.search(text[start:searched]):
             return True
-    if "=" in text and _EQUALS.search(text):
-        return True
+    return False
+
+
+def _has_leading_zero(text: str) -> bool:
+    """A number with a leading zero or a base prefix YAML 1.1 reads as octal or binary."""
     for match in _LEADING_ZERO.finditer(text):  # 0755, 0o17, 0b1 (not 100, 8080)
         start = match.start()
         while start > 0 and text[start - 1] in "+-":
             start -= 1
         if start == 0 or text[start - 1] in _INDICATOR_CONTEXT:
             return True
+    return False
+
+
+def _has_underscore_number(text: str) -> bool:
+    """A number with underscores (YAML 1.1 reads ``1_000`` as 1000)."""
     at = text.find("_")
     while at != -1:  # numbers with underscores (yaml-rs reads `_0` as 0)
         start = at

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from labgen.bench.rank import Criterion, pareto_front, topsis
 from labgen.bench.report import BENEFIT, METRIC_KEYS, ReportError, Result
+from labgen.extras import require
 
 _OPS: dict[str, Callable[[float, float], bool]] = {
     "<=": operator.le,
@@ -260,8 +261,14 @@ def json_text(analysis: Analysis) -> str:
     return json.dumps(document, indent=2) + "\n"
 
 
+def check_plotting() -> None:
+    """Raise a LabgenError saying how to install matplotlib when it is not installed."""
+    require("matplotlib", "`labgen bench report --plot`")
+
+
 def plot(analysis: Analysis, path: Path) -> None:
     """Latency (x) against throughput (y) per benchmark, the Pareto front drawn as a line."""
+    check_plotting()
     import matplotlib
 
     matplotlib.use("Agg")

@@ -22,15 +22,17 @@ Latencies are milliseconds (``request_latency`` is seconds); throughputs are per
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, BinaryIO, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from labgen.errors import LabgenError
 from labgen.limits import MAX_REPORT_BYTES, size_problem
+from labgen.stdin import STDIN, STDIN_ORIGIN
 
 Generation = Literal["0.7+", "0.4-0.6", "0.3"]
 
@@ -233,10 +235,16 @@ BENEFIT = frozenset(THROUGHPUT_METRICS)
 """Metrics where more is better; every latency is a cost."""
 
 
-def load_results(paths: Iterable[Path]) -> list[Result]:
+def load_results(paths: Iterable[Path], stdin: BinaryIO | None = None) -> list[Result]:
+    """The benchmarks of every report; ``-`` (STDIN) reads one from ``stdin`` (default:
+    standard input), named ``<stdin>`` in errors."""
     results: list[Result] = []
     for path in paths:
-        results.extend(parse_report(path))
+        if path == STDIN:
+            data = (stdin or sys.stdin.buffer).read()
+            results.extend(parse_report_bytes(data, STDIN_ORIGIN))
+        else:
+            results.extend(parse_report(path))
     return results
 
 

@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from labgen.check.rules import BUILTIN_CLUSTER_KINDS, BUILTIN_GROUPS, api_group
-from labgen.check.sources import app_sources, cached_chart, chart_name, template_source
 from labgen.data.charts import ChartCrd, ChartInventory
+from labgen.desired import app_sources, cached_chart, chart_name, template_source
 from labgen.errors import LabgenError
 from labgen.plan import build_plan
 from labgen.render import argocd_objects

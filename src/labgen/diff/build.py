@@ -13,23 +13,27 @@ files of the builds that run are written out of git.
 from __future__ import annotations
 
 import hashlib
-import os
 import posixpath
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from labgen.check.sources import app_sources, cached_chart, chart_name, template_source
 from labgen.data.releases import DEFAULT_KUBERNETES_VERSION
+from labgen.desired import (
+    KUSTOMIZATION_FILES,
+    SourceError,
+    app_sources,
+    build_kustomization,
+    build_kustomizations,
+    cached_chart,
+    chart_name,
+    is_application,
+    render_chart,
+)
 from labgen.diff.sides import Snapshot
-from labgen.errors import LabgenError
-from labgen.tools import kustomize_build
 from labgen.yamlio import YamlSyntaxError, dump_data, load_all_safe
 
-APPLICATION = ("argoproj.io/v1alpha1", "Application")
-KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 TargetKey = tuple[str, str, str]
 Inputs = tuple[frozenset[str], frozenset[str]]
 """(files, kustomization directories) a build reads, relative to the side's root."""
@@ -75,19 +79,16 @@ class BuildCache:
     def __init__(self) -> None:
         self.outputs: dict[str, Built] = {}
 
-    def build_all(self, jobs: Iterable[tuple[str, Path]]) -> None:
-        """Build the (digest, directory) pairs not built yet, in parallel."""
+    def build_all(self, jobs: Iterable[tuple[str, Path]], root: Path) -> None:
+        """Build the (digest, directory) pairs not built yet, in parallel (directories of
+        the side whose files are under ``root``)."""
         todo = {digest: directory for digest, directory in jobs if digest not in self.outputs}
-        with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
-            self.outputs.update(zip(todo, pool.map(_build, todo.values()), strict=True))
+        outputs = build_kustomizations(todo.values(), root)
+        self.outputs.update((digest, _built(outputs[d])) for digest, d in todo.items())
 
 
-def _build(directory: Path) -> Built:
-    try:
-        text = kustomize_build(directory)
-        return [d for d in load_all_safe(text, str(directory)) if isinstance(d, dict)]
-    except (LabgenError, YamlSyntaxError) as exc:
-        return str(exc).splitlines()[-1]
+def _built(output: list[dict[str, Any]] | SourceError) -> Built:
+    return str(output) if isinstance(output, SourceError) else output
 
 
 class SideTree:
@@ -186,13 +187,13 @@ class SideTree:
             assert inputs is not None
             self.files.ensure(inputs[0])
             jobs.append((digest, self.root / directory))
-        self.cache.build_all(jobs)
+        self.cache.build_all(jobs, self.root)
 
     def objects(self, directory: str) -> Built:
         digest = self.digest(directory)
         if digest is None:  # remote bases: build it as it is, never cached
             self.files.ensure(self.files.files_under(directory))
-            return _build(self.root / directory)
+            return _built(build_kustomization(self.root / directory, self.root))
         if digest not in self.cache.outputs:
             self.build_all([directory])
         return self.cache.outputs[digest]
@@ -216,7 +217,7 @@ class SideTree:
             if isinstance(built, str):
                 continue  # reported when the bundle itself is compared
             for obj in built:
-                if (obj.get("apiVersion"), obj.get("kind")) != APPLICATION:
+                if not is_application(obj):
                     continue
                 meta = obj.get("metadata") or {}
                 lab = (meta.get("labels") or {}).get("labgen.dev/lab") or _lab_of(directory)
@@ -286,25 +287,23 @@ class SideTree:
             return
         built = self.objects(directory)
         if isinstance(built, str):
-            detail = built.replace(f"{self.root}/", "")
-            out.errors.append(f"{directory}: kustomize build failed: {detail}")
+            out.errors.append(f"{directory}: kustomize build failed: {built}")
         else:
             out.objects += built
 
     def _add_chart(self, target: Target, source: dict[str, Any], chart: str, out: Desired) -> None:
         version = str(source.get("targetRevision", ""))
         out.paths.append(f"{chart} {version}")
-        path = cached_chart(self.chart_dirs, chart, version)
-        if path is None:
-            out.helm_sources.append(source)
-            return
+        kube = self.kubernetes_version(target.lab)
         try:
-            kube = self.kubernetes_version(target.lab)
-            out.objects += template_source(target.app, source, path, kube, f"{chart}-{version}")
-        except (LabgenError, YamlSyntaxError) as exc:
-            lines = str(exc).splitlines()
-            detail = next((x for x in lines if x.startswith("Error:")), lines[-1])
-            out.errors.append(f"helm template {chart} {version}: {detail}")
+            objects = render_chart(target.app, source, self.chart_dirs, kube, f"{chart}-{version}")
+        except SourceError as exc:
+            out.errors.append(f"helm template {chart} {version}: {exc}")
+            return
+        if objects is None:
+            out.helm_sources.append(source)
+        else:
+            out.objects += objects
 
     def kubernetes_version(self, lab: str | None) -> str:
         """The lab spec's Kubernetes version on this side (charts render for it)."""

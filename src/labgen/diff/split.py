@@ -6,6 +6,7 @@ objects (each piece says so), and an object diff too large on its own by whole l
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from labgen.diff.model import AppDiff, DiffResult, ObjectChange, SourceChange
 from labgen.diff.report import (
@@ -102,3 +103,13 @@ def _pack(items: list[str], room: int, separator: int) -> list[list[str]]:
         groups[-1].append(item)
         size += len(item) + separator
     return groups
+
+
+def write_parts(directory: Path, parts: list[str]) -> None:
+    """Write the parts as ``part-1.md``, ``part-2.md``... in ``directory`` (created if
+    need be), removing the parts of an earlier run first."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for stale in directory.glob("part-*.md"):
+        stale.unlink()
+    for number, text in enumerate(parts, 1):
+        (directory / f"part-{number}.md").write_text(text, encoding="utf-8")

@@ -1,0 +1,174 @@
+"""The desired state of an Argo CD Application, built the way Argo CD builds it.
+
+A path source is a kustomization built with the pinned `kubectl kustomize`; a Helm source
+(``chart:`` or a native OCI ``repoURL``) is rendered with the pinned `helm template` from
+a chart cache (``helm pull`` archives or unpacked charts). Shared by `labgen check`
+(validates what the sources build) and `labgen diff` (compares it between revisions).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from pathlib import Path
+from typing import Any
+
+from labgen.errors import LabgenError
+from labgen.tools import helm_template, kustomize_build
+from labgen.yamlio import YamlSyntaxError, dump_data, load_all_safe
+
+APPLICATION = ("argoproj.io/v1alpha1", "Application")
+KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+CHARTS_ENV = "LABGEN_CHARTS"
+"""Environment variable naming a chart cache (what `make check` sets)."""
+
+CLUSTER_API_VERSIONS = ("apiregistration.k8s.io/v1",)
+"""API versions every supported cluster serves that Helm's built-in capabilities lack (the
+aggregator's): Argo CD passes the cluster's API versions to `helm template`, so a chart
+testing ``.Capabilities.APIVersions.Has "apiregistration.k8s.io/v1"`` (prometheus-adapter)
+renders ``apiregistration.k8s.io/v1`` there, not the ``v1beta1`` Kubernetes 1.22 removed."""
+
+Objects = list[dict[str, Any]]
+
+
+def is_application(obj: dict[str, Any]) -> bool:
+    """Whether an object is an Argo CD Application."""
+    return (obj.get("apiVersion"), obj.get("kind")) == APPLICATION
+
+
+def app_sources(app: dict[str, Any]) -> list[dict[str, Any]]:
+    """``spec.sources``, or ``spec.source`` as a list of one."""
+    spec = app.get("spec") or {}
+    sources = spec.get("sources") or ([spec["source"]] if spec.get("source") else [])
+    return [s for s in sources if isinstance(s, dict)]
+
+
+def chart_name(source: dict[str, Any]) -> str:
+    """The Helm chart a source installs ('' for a path source).
+
+    ``chart``, or the last segment of an OCI repository URL (Argo CD's native OCI sources).
+    """
+    repo = str(source.get("repoURL", ""))
+    if source.get("chart"):
+        return str(source["chart"])
+    return repo.rsplit("/", 1)[-1] if repo.startswith("oci://") else ""
+
+
+def chart_dirs(given: Iterable[Path] | None) -> tuple[Path, ...]:
+    """The chart caches to use: those given, else ``$LABGEN_CHARTS`` when it is set."""
+    if given:
+        return tuple(given)
+    env = os.environ.get(CHARTS_ENV)
+    return (Path(env),) if env else ()
+
+
+def cached_chart(caches: Iterable[Path], chart: str, version: str) -> Path | None:
+    """The chart in a cache, or None.
+
+    ``<chart>-<version>.tgz`` (as ``helm pull`` saves it), an unpacked
+    ``<chart>-<version>/``, or a vendored ``<chart>/`` of that version.
+    """
+    for directory in caches:
+        for candidate in (directory / f"{chart}-{version}.tgz", directory / f"{chart}-{version}"):
+            if candidate.exists():
+                return candidate
+        vendored = directory / chart / "Chart.yaml"
+        if vendored.is_file():
+            meta = next(iter(load_all_safe(vendored.read_text(), str(vendored))), None)
+            if isinstance(meta, dict) and str(meta.get("version")) == version:
+                return vendored.parent
+    return None
+
+
+def template_source(
+    app: dict[str, Any], source: dict[str, Any], chart: Path, kube_version: str, origin: str
+) -> Objects:
+    """The objects a Helm source renders from ``chart``.
+
+    Release name (default: the Application's name), destination namespace,
+    ``valuesObject`` / ``values`` / ``parameters``, CRDs included. Raises ToolError (helm
+    failed) or YamlSyntaxError (unreadable output).
+    """
+    spec = app.get("spec") or {}
+    helm = source.get("helm") or {}
+    values = helm.get("valuesObject")
+    text = dump_data(values) if values is not None else helm.get("values")
+    parameters = [f"{p.get('name')}={p.get('value')}" for p in helm.get("parameters", [])]
+    output = helm_template(
+        chart,
+        str(helm.get("releaseName") or (app.get("metadata") or {}).get("name")),
+        str((spec.get("destination") or {}).get("namespace") or "default"),
+        kube_version,
+        text,
+        tuple(parameters),
+        CLUSTER_API_VERSIONS,
+    )
+    return [d for d in load_all_safe(output, origin) if isinstance(d, dict)]
+
+
+class SourceError(LabgenError):
+    """A source that does not build: the tool's one-line reason."""
+
+
+def render_chart(
+    app: dict[str, Any],
+    source: dict[str, Any],
+    caches: Iterable[Path],
+    kube_version: str,
+    origin: str,
+) -> Objects | None:
+    """What a Helm source renders, or None when its chart is in no cache.
+
+    Raises SourceError with the line of `helm template`'s error that says what went wrong.
+    """
+    path = cached_chart(caches, chart_name(source), str(source.get("targetRevision", "")))
+    if path is None:
+        return None
+    try:
+        return template_source(app, source, path, kube_version, origin)
+    except (LabgenError, YamlSyntaxError) as exc:
+        lines = str(exc).splitlines()
+        raise SourceError(next((x for x in lines if x.startswith("Error:")), lines[-1])) from None
+
+
+def build_kustomizations(
+    directories: Iterable[Path], root: Path, done: Callable[[int, int], None] | None = None
+) -> dict[Path, Objects | SourceError]:
+    """The objects each directory's `kubectl kustomize` build outputs, or why it failed.
+
+    kustomize runs as a subprocess per directory, so they all run at once; ``done`` is
+    called with (builds finished, builds in all) as they finish. Objects are read as
+    coming from the directory relative to ``root``; a failure is kustomize's own message,
+    with paths relative to ``root``.
+    """
+    todo = list(directories)
+    outputs: dict[Path, Objects | SourceError] = {}
+    with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
+        futures = {pool.submit(build_kustomization, d, root): d for d in todo}
+        for count, future in enumerate(as_completed(futures), 1):
+            outputs[futures[future]] = future.result()
+            if done:
+                done(count, len(todo))
+    return outputs
+
+
+def build_kustomization(directory: Path, root: Path) -> Objects | SourceError:
+    """The objects of one kustomization build, or why it failed (see build_kustomizations)."""
+    try:
+        return [
+            d
+            for d in load_all_safe(kustomize_build(directory), display_path(root, directory))
+            if isinstance(d, dict)
+        ]
+    except (LabgenError, YamlSyntaxError) as exc:
+        detail = str(exc).splitlines()[-1].replace(f"{root.resolve()}/", "")
+        return SourceError(detail)
+
+
+def display_path(root: Path, path: Path) -> str:
+    """A path as reports show it: relative to ``root`` (posix) when it is under it."""
+    try:
+        return path.relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return str(path)
