@@ -39,16 +39,15 @@ def tls_secret(plan: LabPlan, route: ExposedRoute) -> str:
     return f"{plan.name}-{route.name}-tls"
 
 
-def gateway(plan: LabPlan, exposure: ExposurePlan) -> K8sObject:
-    selector = {
-        "matchExpressions": [
-            {
-                "key": "kubernetes.io/metadata.name",
-                "operator": "In",
-                "values": list(exposure.route_namespaces),
-            }
-        ]
+def _only(namespace: str) -> K8sObject:
+    """A listener admits HTTPRoutes from its backend's namespace only."""
+    return {
+        "from": "Selector",
+        "selector": {"matchLabels": {"kubernetes.io/metadata.name": namespace}},
     }
+
+
+def gateway(plan: LabPlan, exposure: ExposurePlan) -> K8sObject:
     listeners = [
         {
             "name": route.listener,
@@ -60,7 +59,7 @@ def gateway(plan: LabPlan, exposure: ExposurePlan) -> K8sObject:
                 "certificateRefs": [{"kind": "Secret", "name": tls_secret(plan, route)}],
             },
             "allowedRoutes": {
-                "namespaces": {"from": "Selector", "selector": selector},
+                "namespaces": _only(route.namespace),
                 "kinds": [{"group": GATEWAY_GROUP, "kind": "HTTPRoute"}],
             },
         }
