@@ -203,7 +203,7 @@ RELEASES: dict[str, Release] = {
                 namespace="kuadrant-system",
                 all_namespaces=True,
             ),
-            crd_groups=("kuadrant.io", "authorino.kuadrant.io"),
+            crd_groups=("kuadrant.io",),
             source="https://docs.kuadrant.io/latest/kuadrant-operator/doc/install/install-openshift/",
         ),
         Release(
