@@ -166,46 +166,37 @@ def auth_policy(exposure: ExposurePlan, route: ExposedRoute) -> K8sObject:
     )
 
 
-def rate_limit_policy(exposure: ExposurePlan, route: ExposedRoute) -> K8sObject:
+def _per_key_limit(api_version: str, kind: str, limit: int, route: ExposedRoute) -> K8sObject:
+    return obj(
+        api_version,
+        kind,
+        route_name(route),
+        route.namespace,
+        LABELS,
+        spec={
+            "targetRef": _target(route),
+            "limits": {
+                "per-key": {
+                    "rates": [{"limit": limit, "window": "1m"}],
+                    "counters": [{"expression": USER_ID}],
+                }
+            },
+        },
+    )
+
+
+def limit_policies(exposure: ExposurePlan, route: ExposedRoute) -> list[K8sObject]:
+    """Requests per minute per key (RateLimitPolicy) and tokens per minute per key
+    (TokenRateLimitPolicy: ``usage.total_tokens`` of OpenAI-style responses; streamed ones
+    carry it only with ``stream_options.include_usage``)."""
     assert exposure.requests_per_minute is not None
-    return obj(
-        "kuadrant.io/v1",
-        "RateLimitPolicy",
-        route_name(route),
-        route.namespace,
-        LABELS,
-        spec={
-            "targetRef": _target(route),
-            "limits": {
-                "per-key": {
-                    "rates": [{"limit": exposure.requests_per_minute, "window": "1m"}],
-                    "counters": [{"expression": USER_ID}],
-                }
-            },
-        },
-    )
-
-
-def token_rate_limit_policy(exposure: ExposurePlan, route: ExposedRoute) -> K8sObject:
-    """Counts ``usage.total_tokens`` of OpenAI-style responses per key (streamed ones
-    only with ``stream_options.include_usage``)."""
     assert exposure.tokens_per_minute is not None
-    return obj(
-        "kuadrant.io/v1alpha1",
-        "TokenRateLimitPolicy",
-        route_name(route),
-        route.namespace,
-        LABELS,
-        spec={
-            "targetRef": _target(route),
-            "limits": {
-                "per-key": {
-                    "rates": [{"limit": exposure.tokens_per_minute, "window": "1m"}],
-                    "counters": [{"expression": USER_ID}],
-                }
-            },
-        },
-    )
+    return [
+        _per_key_limit("kuadrant.io/v1", "RateLimitPolicy", exposure.requests_per_minute, route),
+        _per_key_limit(
+            "kuadrant.io/v1alpha1", "TokenRateLimitPolicy", exposure.tokens_per_minute, route
+        ),
+    ]
 
 
 def objects(plan: LabPlan, exposure: ExposurePlan) -> list[K8sObject]:
@@ -213,11 +204,7 @@ def objects(plan: LabPlan, exposure: ExposurePlan) -> list[K8sObject]:
     for route in exposure.routes:
         out += [certificate(plan, exposure, route), http_route(exposure, route)]
         if route.api_keys:
-            out += [
-                auth_policy(exposure, route),
-                rate_limit_policy(exposure, route),
-                token_rate_limit_policy(exposure, route),
-            ]
+            out += [auth_policy(exposure, route), *limit_policies(exposure, route)]
     return out
 
 
