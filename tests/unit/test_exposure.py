@@ -15,7 +15,7 @@ from labgen.components.base import App, HelmSource, KustomizeSource
 from labgen.plan import build_plan
 from labgen.plan.describe import exposure_notes
 from labgen.plan.model import LabPlan
-from labgen.render import lab_apps
+from labgen.render import argocd_objects, lab_apps
 from labgen.schemas import SchemaSet
 from labgen.spec import parse_lab
 from support import validation_errors
@@ -222,3 +222,20 @@ def test_route_names_do_not_collide_with_llm_d_routes() -> None:
     ours = set(_by_kind(exposure_component.objects(plan, plan.exposure), "HTTPRoute"))
     assert theirs
     assert not theirs & ours
+
+
+def test_the_project_admits_what_the_kuadrant_chart_installs() -> None:
+    """The chart is not in the measured inventory: its cluster kinds are declared."""
+    text = """\
+apiVersion: labgen.dev/v1alpha1
+kind: Lab
+metadata: {name: keys}
+spec:
+  cluster: {platform: kubernetes, provider: baremetal, kubernetesVersion: "1.33"}
+  gitops: {repoURL: https://github.com/example/lab.git}
+  operators: {kuadrant: {}}
+"""
+    plan = build_plan(parse_lab(text, "lab.yaml"), "lab.yaml")
+    project = argocd_objects(plan).project
+    allowed = {(k["group"], k["kind"]) for k in project["spec"]["clusterResourceWhitelist"]}
+    assert allowed == {*kuadrant.CHART_CLUSTER_KINDS, ("", "Namespace")}

@@ -8,6 +8,7 @@ policies that use them are rendered with the lab's exposure (`components/exposur
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 
 from labgen.components.base import (
@@ -29,6 +30,16 @@ KEY = "kuadrant"
 OLM_BASE = "operators/kuadrant/olm"
 INSTANCE_BASE = "operators/kuadrant/instance"
 INSTANCE = "kuadrant"
+CHART_CLUSTER_KINDS = (
+    ("apiextensions.k8s.io", "CustomResourceDefinition"),
+    ("rbac.authorization.k8s.io", "ClusterRole"),
+    ("rbac.authorization.k8s.io", "ClusterRoleBinding"),
+)
+"""Cluster-scoped kinds of the chart and its bundled operator charts, read from their
+templates (kuadrant-operator v1.5.2, authorino-operator v0.25.2, dns-operator v0.17.1
+`charts/*/templates/manifests.yaml`; limitador-operator's main branch, its v0.18.3 tag
+was not available here). The chart is not in the chart cache, so its render was not
+measured (``labgen.data.charts``); the AppProject needs them all the same."""
 
 
 def catalog() -> Iterator[CatalogBase]:
@@ -53,7 +64,8 @@ def apps(plan: LabPlan) -> Iterator[App]:
     if plan.openshift:
         yield olm_app(KEY, release, OLM_BASE)
     else:
-        yield helm_operator_app(plan, KEY, KUADRANT_NAMESPACE, "kuadrant-operator")
+        operator = helm_operator_app(plan, KEY, KUADRANT_NAMESPACE, "kuadrant-operator")
+        yield dataclasses.replace(operator, chart_cluster_kinds=CHART_CLUSTER_KINDS)
     yield App(
         f"{KEY}-instance",
         WAVE_INSTANCES,
