@@ -62,6 +62,7 @@ PLATFORM_NAMESPACES = {
     "openshift": (
         "openshift-config",
         "openshift-gitops",
+        "openshift-ingress",
         "openshift-machine-api",
         "openshift-monitoring",
         "openshift-operators",

@@ -275,7 +275,13 @@ def validate(
 def plan(lab: LabArgument, root: RootOption = None, output: OutputOption = Output.text) -> None:
     """Show the resolved plan: pools and instance types, pinned versions, sync waves, and
     the commands that prepare nodes labgen does not create."""
-    from labgen.plan.describe import Table, backup_notes, gcloud_commands, monitoring_notes
+    from labgen.plan.describe import (
+        Table,
+        backup_notes,
+        exposure_notes,
+        gcloud_commands,
+        monitoring_notes,
+    )
     from labgen.render import lab_apps
     from labgen.render.argocd import app_name
     from labgen.repo import load_plans_with_warnings, select_labs
@@ -313,6 +319,7 @@ def plan(lab: LabArgument, root: RootOption = None, output: OutputOption = Outpu
     _print_node_commands(resolved)
     _notes("Cluster monitoring (before you sync)", monitoring_notes(resolved))
     _notes("Database backups", backup_notes(resolved))
+    _notes("Exposure: DNS, certificates, API keys", exposure_notes(resolved))
 
 
 def _notes(title: str, lines: list[str]) -> None:
@@ -325,6 +332,7 @@ def _notes(title: str, lines: list[str]) -> None:
 def _plan_tables(resolved: LabPlan) -> list[Table]:
     from labgen.plan.describe import (
         database_table,
+        exposure_table,
         matrix_tables,
         model_table,
         pool_table,
@@ -336,11 +344,14 @@ def _plan_tables(resolved: LabPlan) -> list[Table]:
         tables.append(model_table(resolved))
     if resolved.databases:
         tables.append(database_table(resolved))
+    exposure = exposure_table(resolved)
+    if exposure is not None:
+        tables.append(exposure)
     return [*tables, versions_table(resolved), *matrix_tables(resolved)]
 
 
 def _plan_data(resolved: LabPlan, warnings: list[Diagnostic]) -> dict[str, object]:
-    from labgen.plan.describe import gcloud_commands
+    from labgen.plan.describe import exposure_notes, gcloud_commands
     from labgen.plan.nodes import node_commands
     from labgen.render import lab_apps
     from labgen.render.argocd import app_name
@@ -364,6 +375,7 @@ def _plan_data(resolved: LabPlan, warnings: list[Diagnostic]) -> dict[str, objec
         ],
         "gcloudCommands": gcloud_commands(resolved),
         "nodeCommands": node_commands(resolved),
+        "exposureNotes": exposure_notes(resolved),
         "warnings": [_diagnostic_data(w) for w in warnings],
     }
 

@@ -247,6 +247,10 @@ class Operators(_Model):
     kueue: OperatorOptions | None = Field(
         default=None, description="Kueue job queueing, for benchmark matrices."
     )
+    kuadrant: OperatorOptions | None = Field(
+        default=None,
+        description="Kuadrant (Authorino, Limitador): API keys and limits on exposed models.",
+    )
 
 
 class Architecture(_Model):
@@ -737,6 +741,36 @@ class OpenWebUI(_Model):
         default="open-webui",
         description="Secret with key `WEBUI_SECRET_KEY` (signs sessions), created outside git.",
     )
+    adminSecret: SecretName | None = Field(
+        default=None,
+        description=(
+            "Secret with keys `WEBUI_ADMIN_EMAIL` and `WEBUI_ADMIN_PASSWORD` (optionally "
+            "`WEBUI_ADMIN_NAME`), created outside git: Open WebUI creates that admin on its "
+            "first start and closes sign-up (default: the first account to sign up is admin)."
+        ),
+    )
+    oidc: OpenWebUIOidc | None = Field(
+        default=None, description="Log in through an OpenID Connect provider as well."
+    )
+
+
+class OpenWebUIOidc(_Model):
+    issuer: str = Field(
+        pattern=r"^https://[^\s/]+(/\S*)?$",
+        description=(
+            "The provider's `.well-known/openid-configuration` URL (`OPENID_PROVIDER_URL`)."
+        ),
+    )
+    clientId: str = Field(min_length=1, description="OAuth client ID (`OAUTH_CLIENT_ID`).")
+    clientSecret: SecretName = Field(
+        description="Secret with key `OAUTH_CLIENT_SECRET`, created outside git."
+    )
+    providerName: str = Field(default="SSO", min_length=1, description="Name on the login button.")
+    scopes: str = Field(
+        default="openid email profile",
+        pattern=r"(^|\s)openid(\s|$)",
+        description="Scopes requested (`openid` and `email` are required).",
+    )
 
 
 class Apps(_Model):
@@ -752,6 +786,71 @@ class Gateway(_Model):
             "GatewayClass of llm-d Gateways (default: `openshift-default` on OpenShift; "
             "required elsewhere, e.g. `istio` or `kgateway`)."
         ),
+    )
+
+
+Hostname = Annotated[
+    str,
+    Field(
+        pattern=r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]([-a-z0-9]*[a-z0-9])?$",
+        max_length=200,
+        description="A DNS name of lower-case labels, e.g. `lab.example.com`.",
+    ),
+]
+
+
+class ExposureTls(_Model):
+    clusterIssuer: str | None = Field(
+        default=None,
+        pattern=r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$",
+        description=(
+            "A cert-manager ClusterIssuer that signs the lab's certificates, created outside "
+            "the lab: an ACME issuer (Let's Encrypt with a DNS-01 or HTTP-01 solver) or your "
+            "own CA."
+        ),
+    )
+    selfSigned: bool = Field(
+        default=False,
+        description=(
+            "Sign with labgen's self-signed ClusterIssuer instead (clients must skip "
+            "verification: for a lab without a public domain)."
+        ),
+    )
+
+
+class ApiKeyLimits(_Model):
+    requestsPerMinute: int = Field(default=60, ge=1, description="Requests per minute per key.")
+    tokensPerMinute: int = Field(
+        default=100000,
+        ge=1,
+        description="Tokens (prompt + completion, `usage.total_tokens`) per minute per key.",
+    )
+
+
+class Exposure(_Model):
+    domain: Hostname = Field(
+        description=(
+            "Base domain: models at `<model>.<domain>`, Open WebUI at `chat.<domain>`, "
+            "Grafana at `grafana.<domain>` (point them, or `*.<domain>`, at the Gateway)."
+        )
+    )
+    tls: ExposureTls = Field(description="Where the certificates come from (cert-manager).")
+    models: list[DnsLabel] = Field(
+        default_factory=list,
+        description=(
+            "Models (spec.models[].name) reachable from outside, each on its own host, "
+            "behind API keys (needs `operators.kuadrant`)."
+        ),
+    )
+    openWebUI: bool = Field(
+        default=False, description="Open WebUI (`apps.openWebUI`) on `chat.<domain>`."
+    )
+    grafana: bool = Field(
+        default=False,
+        description="Grafana (Kubernetes, `observability.grafana`) on `grafana.<domain>`.",
+    )
+    limits: ApiKeyLimits = Field(
+        default_factory=ApiKeyLimits, description="Per API key limits on every exposed model."
     )
 
 
@@ -806,6 +905,13 @@ class LabSpec(_Model):
         default_factory=list, description="PostgreSQL databases (CloudNativePG)."
     )
     apps: Apps = Field(default_factory=Apps, description="Applications that use the lab.")
+    exposure: Exposure | None = Field(
+        default=None,
+        description=(
+            "What is reachable from outside the cluster, over HTTPS through one Gateway "
+            "(default: nothing)."
+        ),
+    )
     check: CheckSettings = Field(
         default_factory=CheckSettings, description="How `labgen check` treats this lab."
     )

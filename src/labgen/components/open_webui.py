@@ -38,11 +38,13 @@ def env(ui: OpenWebUIPlan) -> list[K8sObject]:
         # one key per URL, all empty: the lab's servers take no API key
         out.append({"name": "OPENAI_API_KEYS", "value": ";" * (len(urls) - 1)})
     out += [
+        {"name": "WEBUI_AUTH", "value": "true"},
         {
             "name": "WEBUI_SECRET_KEY",
             "valueFrom": {"secretKeyRef": {"name": ui.secret, "key": "WEBUI_SECRET_KEY"}},
         },
     ]
+    out += access_env(ui)
     if ui.database is not None:
         uri = {"secretKeyRef": {"name": ui.database.app_secret, "key": "uri"}}
         out += [
@@ -51,6 +53,46 @@ def env(ui: OpenWebUIPlan) -> list[K8sObject]:
             {"name": "PGVECTOR_DB_URL", "valueFrom": uri},
             # the Database object creates the extension; the app's role may not
             {"name": "PGVECTOR_CREATE_EXTENSION", "value": "false"},
+        ]
+    return out
+
+
+def _secret_env(name: str, secret: str, optional: bool = False) -> K8sObject:
+    ref: K8sObject = {"name": secret, "key": name}
+    if optional:
+        ref["optional"] = True
+    return {"name": name, "valueFrom": {"secretKeyRef": ref}}
+
+
+def access_env(ui: OpenWebUIPlan) -> list[K8sObject]:
+    """Who gets in (Open WebUI v0.11 environment, docs reference/env-configuration): the
+    admin created on the first start from a Secret (sign-up then stays closed: with
+    ``ENABLE_PERSISTENT_CONFIG=false`` the environment decides it on every start), OIDC
+    login passed through, and secure cookies plus ``WEBUI_URL`` (OAuth redirects) when the
+    UI is served over HTTPS by the lab's Gateway."""
+    out: list[K8sObject] = []
+    if ui.url is not None:
+        out += [
+            {"name": "WEBUI_URL", "value": ui.url},
+            {"name": "WEBUI_SESSION_COOKIE_SECURE", "value": "true"},
+            {"name": "WEBUI_AUTH_COOKIE_SECURE", "value": "true"},
+        ]
+    if ui.admin_secret is not None:
+        out += [
+            {"name": "ENABLE_SIGNUP", "value": "false"},
+            _secret_env("WEBUI_ADMIN_EMAIL", ui.admin_secret),
+            _secret_env("WEBUI_ADMIN_PASSWORD", ui.admin_secret),
+            _secret_env("WEBUI_ADMIN_NAME", ui.admin_secret, optional=True),
+        ]
+    if ui.oidc is not None:
+        oidc = ui.oidc
+        out += [
+            {"name": "ENABLE_OAUTH_SIGNUP", "value": "true"},
+            {"name": "OPENID_PROVIDER_URL", "value": oidc.issuer},
+            {"name": "OAUTH_CLIENT_ID", "value": oidc.client_id},
+            _secret_env("OAUTH_CLIENT_SECRET", oidc.client_secret),
+            {"name": "OAUTH_PROVIDER_NAME", "value": oidc.provider_name},
+            {"name": "OAUTH_SCOPES", "value": oidc.scopes},
         ]
     return out
 

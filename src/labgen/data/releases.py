@@ -187,6 +187,26 @@ RELEASES: dict[str, Release] = {
             source="https://github.com/llm-d/llm-d-router/releases/tag/v0.10.0",
         ),
         Release(
+            "kuadrant",
+            "v1.5.2",
+            # The chart bundles its dependencies (Authorino, Limitador and DNS operators,
+            # Chart.yaml of Kuadrant/kuadrant-operator v1.5.2 charts/kuadrant-operator).
+            helm=HelmChart("https://kuadrant.io/helm-charts/", "kuadrant-operator", "1.5.2"),
+            # The community operator (OperatorHub.io / community-operators): package and
+            # channel from bundle/metadata/annotations.yaml, CSV name and AllNamespaces-only
+            # install mode from bundle/manifests/kuadrant-operator.clusterserviceversion.yaml.
+            olm=OlmPackage(
+                package="kuadrant-operator",
+                channel="stable",
+                source="community-operators",
+                starting_csv="kuadrant-operator.v1.5.2",
+                namespace="kuadrant-system",
+                all_namespaces=True,
+            ),
+            crd_groups=("kuadrant.io",),
+            source="https://docs.kuadrant.io/latest/kuadrant-operator/doc/install/install-openshift/",
+        ),
+        Release(
             "karpenter",
             "v1.14.1",
             images={"al2023-ami-alias": "al2023@v20250915"},

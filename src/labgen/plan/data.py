@@ -13,6 +13,7 @@ from labgen.plan.model import (
     BackupPlan,
     DatabasePlan,
     ModelPlan,
+    OidcPlan,
     OpenWebUIPlan,
     PoolerPlan,
 )
@@ -171,6 +172,16 @@ def resolve_open_webui(
         storage=spec.storage,
         storage_class=spec.storageClass,
         secret=spec.secret,
+        admin_secret=spec.adminSecret,
+        oidc=None
+        if spec.oidc is None
+        else OidcPlan(
+            issuer=spec.oidc.issuer,
+            client_id=spec.oidc.clientId,
+            client_secret=spec.oidc.clientSecret,
+            provider_name=spec.oidc.providerName,
+            scopes=spec.oidc.scopes,
+        ),
     )
 
 

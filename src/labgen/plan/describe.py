@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from labgen.data.servers import SERVERS
+from labgen.plan.exposure import SELF_SIGNED_ISSUER
 from labgen.plan.model import LabPlan, PoolPlan
 
 
@@ -307,3 +308,76 @@ def backup_notes(plan: LabPlan) -> list[str]:
         "`method: plugin`. labgen does not render these yet: there is no upstream schema "
         "for ObjectStore to validate them against (docs/data.md).",
     ]
+
+
+def exposure_table(plan: LabPlan) -> Table | None:
+    """Every public URL of the lab, what answers there and how it is protected."""
+    exposure = plan.exposure
+    if exposure is None:
+        return None
+    rows = tuple(
+        (
+            r.url,
+            f"{r.backend_kind} {r.namespace}/{r.backend_name}"
+            + (f":{r.port}" if r.port is not None else ""),
+            "API key" if r.api_keys else "own login",
+        )
+        for r in exposure.routes
+    )
+    return Table("Exposure", ("URL", "backend", "access"), rows)
+
+
+def exposure_notes(plan: LabPlan) -> list[str]:
+    """DNS records to create, how to make an API key (never rendered: keys stay out of
+    git) and how to call a model with it."""
+    exposure = plan.exposure
+    if exposure is None:
+        return []
+    gateway = f"-n {exposure.gateway_namespace} gateway/{exposure.gateway_name}"
+    notes = [
+        f"DNS: point {', '.join(exposure.hosts)} (or *.{exposure.domain}) at the Gateway's "
+        f"address: kubectl get {gateway} -o jsonpath='{{.status.addresses[0].value}}'",
+        f"Certificates: cert-manager, ClusterIssuer {exposure.issuer}"
+        + (
+            " (self-signed: clients must skip verification, curl -k)"
+            if exposure.issuer == SELF_SIGNED_ISSUER
+            else " (it must exist in the cluster)"
+        ),
+    ]
+    models = [r for r in exposure.routes if r.api_keys and r.model is not None]
+    if models and exposure.api_key_namespace is not None:
+        labels = " ".join(f"{k}={v}" for k, v in sorted(exposure.api_key_labels.items()))
+        ns = exposure.api_key_namespace
+        notes += [
+            f"API keys are Secrets in {ns} with key api_key, labels {labels} and the "
+            "holder in annotation secret.kuadrant.io/user-id (limits count per holder: "
+            f"{exposure.requests_per_minute} requests and {exposure.tokens_per_minute} "
+            "tokens a minute). Create one (never commit it):",
+            f"  kubectl -n {ns} create secret generic api-key-alice "
+            '--from-literal=api_key="$(openssl rand -hex 24)"',
+            f"  kubectl -n {ns} label secret api-key-alice {labels}",
+            f"  kubectl -n {ns} annotate secret api-key-alice secret.kuadrant.io/user-id=alice",
+            f"  KEY=$(kubectl -n {ns} get secret api-key-alice -o jsonpath='{{.data.api_key}}' "
+            "| base64 -d)",
+        ]
+        first = models[0]
+        assert first.model is not None
+        insecure = "-k " if exposure.issuer == SELF_SIGNED_ISSUER else ""
+        notes.append(
+            f"Call a model: curl {insecure}{first.url}/v1/chat/completions "
+            '-H "Authorization: Bearer $KEY" -H "Content-Type: application/json" '
+            f'-d \'{{"model": "{first.model.served_name}", "messages": '
+            '[{"role": "user", "content": "Hello"}]}\''
+        )
+        notes.append(
+            "Revoke a key by deleting its Secret. Streamed responses count tokens only with "
+            '"stream_options": {"include_usage": true}.'
+        )
+    ui = plan.open_webui
+    if ui is not None and ui.url is not None and ui.admin_secret is not None:
+        notes.append(
+            f"Open WebUI at {ui.url}: create Secret {ui.namespace}/{ui.admin_secret} "
+            "(WEBUI_ADMIN_EMAIL, WEBUI_ADMIN_PASSWORD) before its first start; it creates "
+            "that admin and keeps sign-up closed."
+        )
+    return notes

@@ -221,6 +221,95 @@ class OpenWebUIPlan:
     storage: str
     storage_class: str | None
     secret: str
+    admin_secret: str | None = None
+    """Secret with ``WEBUI_ADMIN_EMAIL``/``WEBUI_ADMIN_PASSWORD`` (and optionally
+    ``WEBUI_ADMIN_NAME``): the admin account Open WebUI creates on its first start."""
+    oidc: OidcPlan | None = None
+    url: str | None = None
+    """Public URL (``https://<host>``) when the UI is exposed through the lab's Gateway."""
+
+
+@dataclass(frozen=True)
+class OidcPlan:
+    """OpenID Connect login for Open WebUI, passed through to its environment."""
+
+    issuer: str
+    """OpenID provider URL (its ``.well-known/openid-configuration``)."""
+    client_id: str
+    client_secret: str
+    """Secret holding key ``OAUTH_CLIENT_SECRET``."""
+    provider_name: str
+    scopes: str
+
+
+# --- exposure -------------------------------------------------------------------------------
+
+ExposedKind = Literal["model", "open-webui", "grafana"]
+
+
+@dataclass(frozen=True)
+class ExposedRoute:
+    """One HTTPS host of the lab's Gateway and the in-cluster backend its HTTPRoute sends
+    traffic to. The HTTPRoute lives in the backend's namespace (no ReferenceGrant)."""
+
+    name: str
+    """HTTPRoute name: the model's name, ``open-webui`` or ``grafana``."""
+    kind: ExposedKind
+    host: str
+    namespace: str
+    backend_group: str
+    """``""`` for a core Service, ``inference.networking.k8s.io`` for an InferencePool."""
+    backend_kind: Literal["Service", "InferencePool"]
+    backend_name: str
+    port: int | None
+    """Service port the route names; None for an InferencePool (its ``targetPorts``)."""
+    target_port: int
+    """Container port the Gateway's proxies finally connect to on the backend pods."""
+    model: ModelPlan | None = None
+    api_keys: bool = False
+    """Protected by a Kuadrant AuthPolicy (API keys) with per-key request/token limits."""
+
+    @property
+    def listener(self) -> str:
+        """The Gateway listener (and its certificate) serving this host."""
+        return f"https-{self.name}"
+
+    @property
+    def url(self) -> str:
+        return f"https://{self.host}"
+
+
+@dataclass(frozen=True)
+class ExposurePlan:
+    """The lab's one Gateway: an HTTPS listener per host, certificates from cert-manager,
+    and (for models) Kuadrant API keys and limits. Everything outside the cluster reaches
+    the lab through ``gateway_service`` in ``gateway_namespace``."""
+
+    domain: str
+    gateway_name: str
+    gateway_namespace: str
+    gateway_class: str
+    gateway_service: str | None
+    """The Service the Gateway implementation creates for the Gateway (None: unknown for
+    this GatewayClass)."""
+    issuer: str
+    """ClusterIssuer signing every listener's certificate."""
+    routes: tuple[ExposedRoute, ...]
+    api_key_namespace: str | None
+    """Where API key Secrets live (the Kuadrant instance's namespace); None without
+    Kuadrant (no model exposed)."""
+    api_key_labels: Mapping[str, str] = field(default_factory=dict)
+    """Labels that make a Secret an API key of this lab."""
+    requests_per_minute: int | None = None
+    tokens_per_minute: int | None = None
+
+    @property
+    def hosts(self) -> tuple[str, ...]:
+        return tuple(r.host for r in self.routes)
+
+    @property
+    def route_namespaces(self) -> tuple[str, ...]:
+        return tuple(sorted({r.namespace for r in self.routes}))
 
 
 @dataclass(frozen=True)
@@ -252,6 +341,7 @@ class LabPlan:
     observability: ObservabilityPlan | None = None
     databases: tuple[DatabasePlan, ...] = ()
     open_webui: OpenWebUIPlan | None = None
+    exposure: ExposurePlan | None = None
     cluster_monitoring_config: str | None = None
     """OpenShift: the ``config.yaml`` labgen owns in ``cluster-monitoring-config`` (None:
     the ConfigMap is the user's, see :func:`labgen.plan.describe.monitoring_notes`)."""

@@ -21,6 +21,7 @@ from labgen.errors import Diagnostic, PathPart, SpecError
 from labgen.plan.benchmarks import resolve_benchmarks
 from labgen.plan.data import resolve_databases, resolve_open_webui
 from labgen.plan.endpoints import gateway_class_of
+from labgen.plan.exposure import resolve_exposure
 from labgen.plan.matrix import gpu_budgets, resolve_matrices
 from labgen.plan.model import GitOpsPlan, GpuOperatorPlan, LabPlan, PoolPlan, Provisioner, Taint
 from labgen.plan.observability import resolve_cluster_monitoring_config, resolve_observability
@@ -56,6 +57,7 @@ _OPERATOR_KEYS = {
     "kserve": "kserve",
     "monitoring": "monitoring",
     "kueue": "kueue",
+    "kuadrant": "kuadrant",
 }
 OPERATORS = frozenset(_OPERATOR_KEYS.values())
 """Release keys of the operators a spec can enable (each cluster-wide)."""
@@ -98,6 +100,18 @@ def build_plan(loaded: LoadedLab, spec_file: str) -> LabPlan:
     monitoring_config = resolve_cluster_monitoring_config(lab, errors.error)
     databases = resolve_databases(lab, operators, releases, errors.error)
     open_webui = resolve_open_webui(lab, models, databases, gateway_class, releases, errors.error)
+    exposure = resolve_exposure(
+        lab, models, operators, gateway_class, open_webui, observability, errors.error
+    )
+    if open_webui is not None and exposure is not None:
+        url = next((r.url for r in exposure.routes if r.kind == "open-webui"), None)
+        open_webui = dataclasses.replace(open_webui, url=url)
+    if open_webui is not None and open_webui.oidc is not None and open_webui.url is None:
+        errors.error(
+            ("spec", "apps", "openWebUI", "oidc"),
+            "OIDC login redirects to the UI's public URL: expose it with "
+            "spec.exposure.openWebUI: true",
+        )
     for i, waiver in enumerate(lab.spec.check.disable):
         if waiver.rule not in RULES:
             errors.error(
@@ -159,6 +173,7 @@ def build_plan(loaded: LoadedLab, spec_file: str) -> LabPlan:
         observability=observability,
         databases=databases,
         open_webui=open_webui,
+        exposure=exposure,
         cluster_monitoring_config=monitoring_config,
     )
 

@@ -1,0 +1,77 @@
+"""Kuadrant (Authorino for API keys, Limitador for request and token limits): the
+community operator from OLM on OpenShift, the upstream chart elsewhere; plus the
+`Kuadrant` instance in its namespace, which deploys Authorino and Limitador.
+
+API key Secrets live in the instance's namespace (Authorino reads them there); the
+policies that use them are rendered with the lab's exposure (`components/exposure.py`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+
+from labgen.components.base import (
+    WAVE_INSTANCES,
+    App,
+    CatalogBase,
+    Component,
+    KustomizeSource,
+    helm_operator_app,
+    obj,
+    skip_dry_run,
+)
+from labgen.components.olm import olm_app, olm_objects
+from labgen.data.releases import RELEASES
+from labgen.plan.exposure import KUADRANT_NAMESPACE
+from labgen.plan.model import LabPlan
+
+KEY = "kuadrant"
+OLM_BASE = "operators/kuadrant/olm"
+INSTANCE_BASE = "operators/kuadrant/instance"
+INSTANCE = "kuadrant"
+CHART_CLUSTER_KINDS = (
+    ("apiextensions.k8s.io", "CustomResourceDefinition"),
+    ("rbac.authorization.k8s.io", "ClusterRole"),
+    ("rbac.authorization.k8s.io", "ClusterRoleBinding"),
+)
+"""Cluster-scoped kinds of the chart and its bundled operator charts, read from their
+templates (kuadrant-operator v1.5.2, authorino-operator v0.25.2, dns-operator v0.17.1
+`charts/*/templates/manifests.yaml`; limitador-operator's main branch, its v0.18.3 tag
+was not available here). The chart is not in the chart cache, so its render was not
+measured (``labgen.data.charts``); the AppProject needs them all the same."""
+
+
+def catalog() -> Iterator[CatalogBase]:
+    package = RELEASES[KEY].olm
+    assert package is not None
+    yield CatalogBase(OLM_BASE, "Kuadrant community operator from OLM", tuple(olm_objects(package)))
+    instance = obj(
+        "kuadrant.io/v1beta1",
+        "Kuadrant",
+        INSTANCE,
+        KUADRANT_NAMESPACE,
+        annotations=skip_dry_run(),
+        spec={},
+    )
+    yield CatalogBase(INSTANCE_BASE, "The Kuadrant instance (Authorino, Limitador)", (instance,))
+
+
+def apps(plan: LabPlan) -> Iterator[App]:
+    if not plan.has(KEY):
+        return
+    release = plan.releases[KEY]
+    if plan.openshift:
+        yield olm_app(KEY, release, OLM_BASE)
+    else:
+        operator = helm_operator_app(plan, KEY, KUADRANT_NAMESPACE, "kuadrant-operator")
+        yield dataclasses.replace(operator, chart_cluster_kinds=CHART_CLUSTER_KINDS)
+    yield App(
+        f"{KEY}-instance",
+        WAVE_INSTANCES,
+        KUADRANT_NAMESPACE,
+        KustomizeSource(bases=(INSTANCE_BASE,)),
+    )
+
+
+COMPONENT = Component(KEY, catalog, apps)

@@ -1,0 +1,249 @@
+"""spec.exposure -> ExposurePlan: one host per exposed model and app, the backend each
+host's HTTPRoute sends traffic to, the certificate issuer and the API key settings.
+
+Nothing is exposed unless the spec lists it. Models are exposed only behind API keys
+(Kuadrant), so listing one needs `operators.kuadrant`; Open WebUI and Grafana have their
+own logins.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Sequence
+from typing import Literal
+
+from labgen.errors import PathPart
+from labgen.plan.endpoints import GATEWAY_SERVICES, KSERVE_PREDICTOR_SUFFIX
+from labgen.plan.model import (
+    ExposedRoute,
+    ExposurePlan,
+    ModelPlan,
+    ObservabilityPlan,
+    OpenWebUIPlan,
+)
+from labgen.spec import Lab
+
+Report = Callable[[tuple[PathPart, ...], str], None]
+
+SELF_SIGNED_ISSUER = "labgen-selfsigned"
+"""The self-signed ClusterIssuer of labgen's cert-manager catalog base."""
+OPENSHIFT_GATEWAY_NAMESPACE = "openshift-ingress"
+"""Where OpenShift's Gateway API documentation puts Gateways of `openshift-default` and
+their certificate Secrets."""
+KUADRANT_NAMESPACE = "kuadrant-system"
+"""Namespace of the Kuadrant operator and instance; Authorino reads API key Secrets there."""
+API_KEY_LABEL = "labgen.dev/api-key"
+AUTHORINO_MANAGED_LABEL = ("authorino.kuadrant.io/managed-by", "authorino")
+USER_ANNOTATION = "secret.kuadrant.io/user-id"
+"""The annotation of an API key Secret naming its holder: the per-key limits count by it."""
+POOL_GROUP = "inference.networking.k8s.io"
+VLLM_PORT = 8000
+KSERVE_PREDICTOR_PORT = 80
+"""The predictor Service KServe creates in standard (raw) deployment mode listens on 80..."""
+KSERVE_CONTAINER_PORT = 8080
+"""...and forwards to the container port of labgen's ServingRuntime (serving/kserve.py)."""
+GRAFANA_SERVICE = "kube-prometheus-stack-grafana"
+"""kube-prometheus-stack's Grafana Service (release `kube-prometheus-stack`), port 80 ->
+3000 (grafana chart values `service.port`/`targetPort`)."""
+GRAFANA_NAMESPACE = "monitoring"
+UI_HOST = "chat"
+GRAFANA_HOST = "grafana"
+OPENSHIFT_GATEWAY_API = (1, 32)
+"""OpenShift 4.19, the first with Gateway API (Kubernetes 1.32)."""
+
+
+def gateway_namespace(lab: Lab) -> str:
+    if lab.spec.cluster.platform == "openshift":
+        return OPENSHIFT_GATEWAY_NAMESPACE
+    return f"{lab.metadata.name}-gateway"
+
+
+def resolve_exposure(
+    lab: Lab,
+    models: Sequence[ModelPlan],
+    operators: frozenset[str],
+    gateway_class: str | None,
+    open_webui: OpenWebUIPlan | None,
+    observability: ObservabilityPlan | None,
+    error: Report,
+) -> ExposurePlan | None:
+    spec = lab.spec.exposure
+    if spec is None:
+        return None
+    at: tuple[PathPart, ...] = ("spec", "exposure")
+    openshift = lab.spec.cluster.platform == "openshift"
+    _check_requirements(lab, operators, gateway_class, error)
+    tls = spec.tls
+    if (tls.clusterIssuer is None) == (not tls.selfSigned):
+        error(
+            (*at, "tls"),
+            "set either clusterIssuer (an ACME or CA ClusterIssuer) or selfSigned: true",
+        )
+    issuer = tls.clusterIssuer or SELF_SIGNED_ISSUER
+    if not (spec.models or spec.openWebUI or spec.grafana):
+        error(at, "exposes nothing: list models, or set openWebUI or grafana")
+
+    routes = list(_model_routes(lab, models, error))
+    if spec.models and "kuadrant" not in operators:
+        error(
+            (*at, "models"),
+            "models are exposed only behind API keys and limits: add `kuadrant: {}` to "
+            "spec.operators",
+        )
+    if spec.openWebUI:
+        if open_webui is None:
+            error((*at, "openWebUI"), "there is no spec.apps.openWebUI to expose")
+        else:
+            routes.append(
+                ExposedRoute(
+                    name="open-webui",
+                    kind="open-webui",
+                    host=f"{UI_HOST}.{spec.domain}",
+                    namespace=open_webui.namespace,
+                    backend_group="",
+                    backend_kind="Service",
+                    backend_name="open-webui",
+                    port=8080,
+                    target_port=8080,
+                )
+            )
+    if spec.grafana:
+        if openshift:
+            error(
+                (*at, "grafana"),
+                "labgen installs no Grafana on OpenShift (its dashboards are ConfigMaps to import)",
+            )
+        elif observability is None or not observability.grafana:
+            error((*at, "grafana"), "needs spec.observability with grafana: true")
+        else:
+            routes.append(
+                ExposedRoute(
+                    name="grafana",
+                    kind="grafana",
+                    host=f"{GRAFANA_HOST}.{spec.domain}",
+                    namespace=GRAFANA_NAMESPACE,
+                    backend_group="",
+                    backend_kind="Service",
+                    backend_name=GRAFANA_SERVICE,
+                    port=80,
+                    target_port=3000,
+                )
+            )
+    _check_hosts(routes, error)
+    name = lab.metadata.name
+    service = GATEWAY_SERVICES.get(gateway_class or "")
+    keys = any(r.api_keys for r in routes)
+    return ExposurePlan(
+        domain=spec.domain,
+        gateway_name=name,
+        gateway_namespace=gateway_namespace(lab),
+        gateway_class=gateway_class or "",
+        gateway_service=service.format(gateway=name) if service else None,
+        issuer=issuer,
+        routes=tuple(routes),
+        api_key_namespace=KUADRANT_NAMESPACE if keys else None,
+        api_key_labels={AUTHORINO_MANAGED_LABEL[0]: AUTHORINO_MANAGED_LABEL[1], API_KEY_LABEL: name}
+        if keys
+        else {},
+        requests_per_minute=spec.limits.requestsPerMinute if keys else None,
+        tokens_per_minute=spec.limits.tokensPerMinute if keys else None,
+    )
+
+
+def _check_requirements(
+    lab: Lab, operators: frozenset[str], gateway_class: str | None, error: Report
+) -> None:
+    at: tuple[PathPart, ...] = ("spec", "exposure")
+    cluster = lab.spec.cluster
+    if "cert-manager" not in operators:
+        error(at, "certificates come from cert-manager: add `certManager: {}` to spec.operators")
+    if "gateway-api" not in operators:
+        error(
+            at,
+            "the lab's Gateway needs Gateway API: add `gatewayApi: {}` to spec.operators",
+        )
+    if gateway_class is None:
+        error(
+            at,
+            "the lab's Gateway needs a GatewayClass: set spec.gateway.className (e.g. istio)",
+        )
+    major, minor = (int(x) for x in cluster.kubernetesVersion.split("."))
+    if cluster.platform == "openshift" and (major, minor) < OPENSHIFT_GATEWAY_API:
+        error(
+            ("spec", "cluster", "kubernetesVersion"),
+            "exposure needs Gateway API, which OpenShift has from 4.19 (Kubernetes 1.32); "
+            "labgen renders no Routes",
+        )
+
+
+def _model_routes(lab: Lab, models: Sequence[ModelPlan], error: Report) -> list[ExposedRoute]:
+    spec = lab.spec.exposure
+    assert spec is not None
+    at: tuple[PathPart, ...] = ("spec", "exposure", "models")
+    by_name = {m.name: m for m in models}
+    declared = [m.name for m in lab.spec.models]
+    routes = []
+    for j, name in enumerate(spec.models):
+        if name in spec.models[:j]:
+            error((*at, j), f"{name!r} is listed twice")
+            continue
+        model = by_name.get(name)
+        if model is None:
+            if name not in declared:  # an invalid model already has its own error
+                match = difflib.get_close_matches(name, declared, n=1)
+                hint = f" (did you mean {match[0]!r}?)" if match else ""
+                error((*at, j), f"no model named {name!r} in spec.models{hint}")
+            continue
+        route = _model_route(model, f"{name}.{spec.domain}")
+        if route is None:
+            error(
+                (*at, j),
+                f"{name!r} is served by llm-d-kserve: its LLMInferenceService manages its own "
+                "Gateway and HTTPRoute",
+            )
+            continue
+        routes.append(route)
+    return routes
+
+
+def _model_route(model: ModelPlan, host: str) -> ExposedRoute | None:
+    """The backend of a model's OpenAI endpoint: the InferencePool for llm-d (the EPP picks
+    the pod), the predictor Service for KServe, the Service for vLLM."""
+    backends: dict[str, tuple[str, Literal["Service", "InferencePool"], str, int | None, int]] = {
+        "vllm": ("", "Service", model.name, VLLM_PORT, VLLM_PORT),
+        "kserve": (
+            "",
+            "Service",
+            f"{model.name}{KSERVE_PREDICTOR_SUFFIX}",
+            KSERVE_PREDICTOR_PORT,
+            KSERVE_CONTAINER_PORT,
+        ),
+        "llm-d": (POOL_GROUP, "InferencePool", model.name, None, VLLM_PORT),
+    }
+    if model.server not in backends:
+        return None
+    group, kind, name, port, target_port = backends[model.server]
+    return ExposedRoute(
+        name=model.name,
+        kind="model",
+        host=host,
+        namespace=model.namespace,
+        backend_group=group,
+        backend_kind=kind,
+        backend_name=name,
+        port=port,
+        target_port=target_port,
+        model=model,
+        api_keys=True,
+    )
+
+
+def _check_hosts(routes: Sequence[ExposedRoute], error: Report) -> None:
+    seen: dict[str, str] = {}
+    for route in routes:
+        other = seen.setdefault(route.host, route.name)
+        if other != route.name:
+            error(
+                ("spec", "exposure", "models"),
+                f"model {route.name!r} would take host {route.host}, which {other} uses",
+            )
