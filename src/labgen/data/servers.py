@@ -40,6 +40,22 @@ class Unpublished:
 
 Endpoint = Service | ViaGateway | Unpublished
 
+
+@dataclass(frozen=True)
+class Backend:
+    """What a public HTTPRoute (``spec.exposure``) sends a model's OpenAI traffic to."""
+
+    kind: Literal["Service", "InferencePool"]
+    name: str
+    """Its name; ``{model}`` is the model's name."""
+    port: int | None
+    """The Service port; None for an InferencePool (it names its target port)."""
+    target_port: int
+    """The port of the pods behind it (NetworkPolicies open it)."""
+    group: str = ""
+    """API group of the backend ('' for core Services)."""
+
+
 Metric = Literal["vllm", "epp"]
 """Series a server's rendered monitors let Prometheus scrape: ``vllm`` (a PodMonitor on its
 vLLM pods, which dashboards, alerts and autoscaling read), ``epp`` (llm-d's endpoint
@@ -72,6 +88,9 @@ class ServerTraits:
     """It runs as a sidecar in a benchmark matrix batch pod."""
     releases: tuple[str, ...] = ()
     """Release-table keys it runs images of (``labgen plan`` lists them as used)."""
+    public: Backend | Unpublished = Unpublished("labgen renders no public route for it")
+    """The backend of a public route to the model (``spec.exposure.models``), or why there
+    is none."""
 
 
 SERVERS: dict[str, ServerTraits] = {
@@ -84,6 +103,7 @@ SERVERS: dict[str, ServerTraits] = {
             multi_node=True,
             sidecar=True,
             releases=("vllm",),
+            public=Backend("Service", "{model}", 8000, 8000),
         ),
         ServerTraits(
             "kserve",
@@ -91,6 +111,9 @@ SERVERS: dict[str, ServerTraits] = {
             operators=("kserve",),
             weights_fetched_by="KServe's storage initializer",
             releases=("vllm",),
+            # raw deployment mode: the predictor Service listens on 80 and forwards to the
+            # container port of labgen's ServingRuntime (serving/kserve.py)
+            public=Backend("Service", "{model}-predictor", 80, 8080),
         ),
         ServerTraits(
             "llm-d",
@@ -99,6 +122,8 @@ SERVERS: dict[str, ServerTraits] = {
             routings=("load", "prefix-cache", "precise-prefix-cache", "pd"),
             autoscaled=True,
             releases=("vllm", "llm-d-router"),
+            # the EPP picks the pod behind the pool
+            public=Backend("InferencePool", "{model}", None, 8000, "inference.networking.k8s.io"),
         ),
         ServerTraits(
             "llm-d-kserve",
@@ -108,6 +133,7 @@ SERVERS: dict[str, ServerTraits] = {
             routing_limit="runs KServe's managed scheduler preset (prefix-cache, or pd with "
             "prefill workers); use server llm-d for other routing modes",
             weights_fetched_by="KServe's storage initializer",
+            public=Unpublished("its LLMInferenceService manages its own Gateway and HTTPRoute"),
         ),
     )
 }

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Sequence
-from typing import Literal
 
+from labgen.data.servers import SERVERS, Unpublished
 from labgen.errors import PathPart
-from labgen.plan.endpoints import GATEWAY_SERVICES, KSERVE_PREDICTOR_SUFFIX
+from labgen.plan.endpoints import GATEWAY_SERVICES
 from labgen.plan.model import (
     ExposedRoute,
     ExposurePlan,
@@ -36,12 +36,6 @@ API_KEY_LABEL = "labgen.dev/api-key"
 AUTHORINO_MANAGED_LABEL = ("authorino.kuadrant.io/managed-by", "authorino")
 USER_ANNOTATION = "secret.kuadrant.io/user-id"
 """The annotation of an API key Secret naming its holder: the per-key limits count by it."""
-POOL_GROUP = "inference.networking.k8s.io"
-VLLM_PORT = 8000
-KSERVE_PREDICTOR_PORT = 80
-"""The predictor Service KServe creates in standard (raw) deployment mode listens on 80..."""
-KSERVE_CONTAINER_PORT = 8080
-"""...and forwards to the container port of labgen's ServingRuntime (serving/kserve.py)."""
 GRAFANA_SERVICE = "kube-prometheus-stack-grafana"
 """kube-prometheus-stack's Grafana Service (release `kube-prometheus-stack`), port 80 ->
 3000 (grafana chart values `service.port`/`targetPort`)."""
@@ -194,48 +188,26 @@ def _model_routes(lab: Lab, models: Sequence[ModelPlan], error: Report) -> list[
                 hint = f" (did you mean {match[0]!r}?)" if match else ""
                 error((*at, j), f"no model named {name!r} in spec.models{hint}")
             continue
-        route = _model_route(model, f"{name}.{spec.domain}")
-        if route is None:
-            error(
-                (*at, j),
-                f"{name!r} is served by llm-d-kserve: its LLMInferenceService manages its own "
-                "Gateway and HTTPRoute",
-            )
+        public = SERVERS[model.server].public
+        if isinstance(public, Unpublished):
+            error((*at, j), f"{name!r} is served by {model.server}: {public.why}")
             continue
-        routes.append(route)
+        routes.append(
+            ExposedRoute(
+                name=model.name,
+                kind="model",
+                host=f"{name}.{spec.domain}",
+                namespace=model.namespace,
+                backend_group=public.group,
+                backend_kind=public.kind,
+                backend_name=public.name.format(model=model.name),
+                port=public.port,
+                target_port=public.target_port,
+                model=model,
+                api_keys=True,
+            )
+        )
     return routes
-
-
-def _model_route(model: ModelPlan, host: str) -> ExposedRoute | None:
-    """The backend of a model's OpenAI endpoint: the InferencePool for llm-d (the EPP picks
-    the pod), the predictor Service for KServe, the Service for vLLM."""
-    backends: dict[str, tuple[str, Literal["Service", "InferencePool"], str, int | None, int]] = {
-        "vllm": ("", "Service", model.name, VLLM_PORT, VLLM_PORT),
-        "kserve": (
-            "",
-            "Service",
-            f"{model.name}{KSERVE_PREDICTOR_SUFFIX}",
-            KSERVE_PREDICTOR_PORT,
-            KSERVE_CONTAINER_PORT,
-        ),
-        "llm-d": (POOL_GROUP, "InferencePool", model.name, None, VLLM_PORT),
-    }
-    if model.server not in backends:
-        return None
-    group, kind, name, port, target_port = backends[model.server]
-    return ExposedRoute(
-        name=model.name,
-        kind="model",
-        host=host,
-        namespace=model.namespace,
-        backend_group=group,
-        backend_kind=kind,
-        backend_name=name,
-        port=port,
-        target_port=target_port,
-        model=model,
-        api_keys=True,
-    )
 
 
 def _check_hosts(routes: Sequence[ExposedRoute], error: Report) -> None:
