@@ -35,6 +35,7 @@ from labgen.check.rules import (
     crd_order_rule,
     cycles,
     gpu_placement_rules,
+    network_rules,
     skipped_rules,
     skips_dry_run,
 )
@@ -469,6 +470,7 @@ def _check_applications(
     _check_project_cluster_kinds(root, unique, built, resources, projects)
     _check_gateway_classes(root, unique, built, resources, labs)
     _check_namespaces(root, unique, built, resources)
+    _check_network(root, unique, built, resources, labs)
     for directory in built:
         if directory.is_file() or not directory.is_relative_to(root.resolve()):
             continue
@@ -781,6 +783,25 @@ def _check_crd_owners(
                     for other in others
                 ]
                 _add(_resource_of(root, directory, obj, resources), obj, findings)
+
+
+def _check_network(
+    root: Path,
+    apps: list[tuple[str, dict[str, Any]]],
+    built: dict[Path, list[dict[str, Any]]],
+    resources: dict[Key, Resource],
+    labs: _Labs,
+) -> None:
+    """``network/unreachable`` over the objects of each lab's Applications together."""
+    by_lab: dict[str | None, list[tuple[Path, dict[str, Any]]]] = {}
+    for origin, app in apps:
+        objects = by_lab.setdefault(labs.of(root / origin).name, [])
+        for directory in _built_sources(root, app, built):
+            objects += [(directory, obj) for obj in built[directory]]
+    for objects in by_lab.values():
+        where = {id(obj): directory for directory, obj in objects}
+        for obj, finding in network_rules([obj for _, obj in objects]):
+            _add(_resource_of(root, where[id(obj)], obj, resources), obj, [finding])
 
 
 _SYSTEM_NAMESPACES = {"default", "kube-system", "kube-public", "kube-node-lease"}
