@@ -77,7 +77,7 @@ class Policies:
         """May ``source`` (None: a client outside the cluster's pods) connect to
         ``target`` on TCP ``port``?"""
         ingress = self._direction(target, "Ingress")
-        if ingress and not any(
+        if ingress is not None and not any(
             self._rule_admits(rule.get("from"), source, target.namespace, rule, target, port)
             for rule in ingress
         ):
@@ -85,7 +85,7 @@ class Policies:
         if source is None:
             return True
         egress = self._direction(source, "Egress")
-        return not egress or any(
+        return egress is None or any(
             self._rule_admits(rule.get("to"), target, source.namespace, rule, target, port)
             for rule in egress
         )

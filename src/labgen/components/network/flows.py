@@ -170,16 +170,27 @@ def _serving(plan: LabPlan) -> Iterator[Flow]:
             )
             if model.routing == "precise-prefix-cache":
                 yield Flow(servers, PREFIX_CACHE.zmq_port, epp, "KV-cache events (ZMQ)")
-        if model.server == "llm-d-kserve":
+        if model.server == "kserve" and plan.gateway_class is not None:
+            # Gateway API ingress on: KServe routes the InferenceService from its Gateway
             gateway = gateway_pods(*KSERVE_GATEWAY)
-            yield Flow(servers, None, gateway, "KServe's gateway and scheduler reach the workload")
+            yield Flow(servers, KSERVE_PORT, gateway, "KServe's ingress Gateway routes to it")
+        if model.server == "llm-d-kserve":
+            # the pods of an LLMInferenceService (workload, prefill, scheduler) listen on
+            # ports its LLMInferenceServiceConfig presets choose: every port is allowed
+            gateway = gateway_pods(*KSERVE_GATEWAY)
+            yield Flow(servers, None, gateway, "KServe's ingress Gateway reaches the workload")
         if (
             model.nodes_per_replica > 1
             or model.prefill is not None
             or model.server == "llm-d-kserve"
         ):
             # tensor/pipeline groups (Ray, NCCL) and P/D (NIXL, UCX) use dynamic ports
-            yield Flow(servers, None, servers, "the model's own pods (NCCL, NIXL, Ray)")
+            yield Flow(
+                servers,
+                None,
+                servers,
+                "the model's own pods (NCCL, NIXL, Ray; an LLMInferenceService's scheduler)",
+            )
 
 
 def _clients(plan: LabPlan) -> Iterator[Flow]:
