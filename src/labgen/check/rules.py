@@ -456,7 +456,8 @@ _URL_PORTS = {"http": 80, "https": 443, "grpc": 80}
 def network_rules(objects: list[dict[str, Any]]) -> Iterator[tuple[dict[str, Any], Finding]]:
     """``network/unreachable``: every declared client of a Service (or of pods) reaches
     it under the NetworkPolicies of ``objects`` (one cluster's). Declared clients are the
-    entries of the ``labgen.dev/clients`` annotation of a NetworkPolicy, and every pod
+    entries of the ``labgen.dev/clients`` annotation of a NetworkPolicy (one JSON object
+    per line), and every pod
     whose container env, args or command holds a Service's in-cluster URL
     (``http://<service>.<namespace>.svc[.cluster.local][:port]``) of a Service in
     ``objects``. Yields the object to report on with each finding."""
@@ -574,12 +575,20 @@ def _declared(
     pods: list[tuple[Any, Pod]],
     policies: Policies,
 ) -> Iterator[str]:
-    try:
-        entries = json.loads(declared)
-    except ValueError as exc:
-        yield f"annotation {CLIENTS_ANNOTATION} is not JSON: {exc}"
-        return
-    for entry in entries if isinstance(entries, list) else []:
+    entries = []
+    for number, line in enumerate(declared.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            entry = json.loads(line)
+        except ValueError as exc:
+            yield f"annotation {CLIENTS_ANNOTATION}, line {number}: not JSON: {exc}"
+            continue
+        if not isinstance(entry, dict):
+            yield f"annotation {CLIENTS_ANNOTATION}, line {number}: not a JSON object"
+            continue
+        entries.append(entry)
+    for entry in entries:
         source = None
         if isinstance(entry.get("from"), dict):
             origin = entry["from"]

@@ -3,7 +3,8 @@ group of target pods allowing exactly the lab's flows (:mod:`.flows`).
 
 One Application per namespace (``<lab>-netpol-<namespace>``), which creates the
 namespace in a wave before anything runs in it, so no pod starts unisolated. The default
-deny carries the namespace's declared clients (annotation ``labgen.dev/clients``, JSON):
+deny carries the namespace's declared clients (annotation ``labgen.dev/clients``, one
+JSON object per line):
 who must still get in, and through which Service; ``labgen check`` proves each of them
 reaches its target under every policy of the tree (rule ``network/unreachable``).
 """
@@ -96,7 +97,8 @@ def declared_clients(flows: list[Flow]) -> list[K8sObject]:
 
 
 def default_deny(namespace: str, flows: list[Flow]) -> K8sObject:
-    annotations = {CLIENTS_ANNOTATION: json.dumps(declared_clients(flows), sort_keys=True)}
+    lines = [json.dumps(entry, sort_keys=True) + "\n" for entry in declared_clients(flows)]
+    annotations = {CLIENTS_ANNOTATION: "".join(lines)} if lines else None
     return obj(
         API,
         "NetworkPolicy",
