@@ -12,9 +12,12 @@ their pods (the API server calling their webhooks, from the control plane's addr
 which a pod selector cannot name) is the chart's business, and they get no policy.
 No lab namespace serves an admission webhook, so the API server needs no flow here.
 
-Adding a client is one line in :func:`lab_flows` (or a function it calls): for instance a
-gateway in namespace ``X`` reaching a Service's pods is
-``Flow(gateway_pods(X, name), model_pods(model), VLLM_PORT, why)``.
+Adding a client is one line in a generator :func:`lab_flows` unions: for instance the
+pods of Gateway ``G`` in namespace ``X`` reaching a vLLM model is
+``yield Flow(model_pods(model), VLLM_PORT, gateway_pods(X, G), why)``, and clients from
+anywhere (outside the cluster) reaching that Gateway's pods on 443 is
+``yield Flow(gateway_pods(X, G), 443, None, why)`` (a policy is rendered only where ``X``
+is a lab namespace).
 """
 
 from __future__ import annotations
@@ -30,7 +33,6 @@ from labgen.components.open_webui import LABELS as OPEN_WEBUI_LABELS
 from labgen.components.serving.common import COMPONENT_LABEL, MODEL_LABEL, NAME_LABEL, VLLM_PORT
 from labgen.components.serving.kserve import KSERVE_PORT
 from labgen.components.serving.llmd import GRPC_PORT, METRICS_PORT
-from labgen.data.releases import RELEASES
 from labgen.data.serving import PREFIX_CACHE
 from labgen.plan.endpoints import ISTIO_GATEWAY_CLASSES, model_url
 from labgen.plan.model import LabPlan, ModelPlan
@@ -90,10 +92,6 @@ class Flow:
     source: Pods | None
     why: str
     service: str | None = None
-
-
-def pods(namespace: str, name: str, **labels: str) -> Pods:
-    return Pods(namespace, tuple(sorted(labels.items())), name)
 
 
 def _pods(namespace: str, name: str, labels: dict[str, str] | Labels) -> Pods:
@@ -213,7 +211,7 @@ def _clients(plan: LabPlan) -> Iterator[Flow]:
 
 
 def _cnpg_operator(plan: LabPlan) -> Pods:
-    release = RELEASES["cnpg"]
+    release = plan.releases["cnpg"]
     namespace = release.olm.namespace if plan.openshift and release.olm else CNPG_HELM_NAMESPACE
     return _pods(namespace, "cnpg-operator", CNPG_OPERATOR_LABELS)
 
