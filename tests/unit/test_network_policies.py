@@ -10,6 +10,14 @@ import pytest
 
 from conftest import RenderedRepo
 from labgen.check.netpol import Pod, Policies
+from labgen.check.rules import network_rules
+from labgen.components.network.flows import lab_flows
+from labgen.components.network.policies import namespace_policies
+from labgen.components.serving import model_objects
+from labgen.components.serving.common import Versions
+from labgen.data.serving import EPP
+from labgen.plan import build_plan
+from labgen.spec import parse_lab
 from labgen.yamlio import load_all_safe
 
 OPEN_WEBUI = "data/app.kubernetes.io/component=ui,app.kubernetes.io/name=open-webui"
@@ -154,3 +162,46 @@ def test_default_deny_isolates_what_no_flow_names(shipped_render: RenderedRepo) 
     assert not policies.allows(ui, granite, 8001)
     assert not policies.allows(stranger, granite, 8000)
     assert not policies.allows(None, granite, 8000)
+
+
+PRECISE = """\
+apiVersion: labgen.dev/v1alpha1
+kind: Lab
+metadata: {name: precise}
+spec:
+  cluster: {platform: kubernetes, provider: baremetal, kubernetesVersion: "1.33"}
+  gitops: {repoURL: https://github.com/example/lab.git}
+  versions: {"llm-d-router": {version: "VERSION"}}
+  gpuPools:
+    - {name: h100, accelerator: H100-80GB, gpusPerNode: 8, nodes: {min: 1, max: 4}}
+  gateway: {className: istio}
+  operators: {gpuOperator: {}, gatewayApi: {}, inferenceExtension: {}, monitoring: {}}
+  models:
+    - {name: m, model: Qwen/Qwen3-8B, server: llm-d, pool: h100, maxModelLen: 8192,
+       routing: precise-prefix-cache}
+  benchmarks:
+    - {name: b, target: m, profile: sweep, data: {promptTokens: 512, outputTokens: 256}}
+"""
+
+
+@pytest.mark.parametrize("epp", [row.since for row in EPP])
+def test_every_call_between_a_models_pods_is_allowed(epp: str) -> None:
+    """The serving objects of a precise-prefix-cache llm-d model (the EPP's render and
+    KV-events endpoints differ by EPP generation) and its benchmark, under the lab's
+    policies: every declared client and every in-cluster URL of the pods gets through."""
+    plan = build_plan(parse_lab(PRECISE.replace("VERSION", epp), "lab.yaml"), "lab.yaml")
+    model = plan.models[0]
+    objects, _ = model_objects(plan, model, Versions.of(plan))
+    flows = lab_flows(plan)
+    policies = namespace_policies(
+        model.namespace, [f for f in flows if f.target.namespace == model.namespace]
+    )
+    client = {
+        "metadata": {"namespace": model.namespace, "name": "bench"},
+        "kind": "Job",
+        "spec": {"template": {"metadata": {"labels": {"labgen.dev/benchmark": "b"}}, "spec": {}}},
+    }
+    assert [f.message for _, f in network_rules([*objects, *policies, client])] == []
+    # and without the policies' allow rules, the same calls are refused
+    deny_only = [p for p in policies if p["metadata"]["name"] == "default-deny-ingress"]
+    assert list(network_rules([*objects, *deny_only]))

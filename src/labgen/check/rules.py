@@ -447,10 +447,11 @@ def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
 
 CLIENTS_ANNOTATION = "labgen.dev/clients"
 _SERVICE_URL = re.compile(
-    r"\b(https?|grpc)://([a-z0-9]([-a-z0-9]*[a-z0-9])?)\.([a-z0-9]([-a-z0-9]*[a-z0-9])?)"
+    r"\b(https?|grpc|tcp)://([a-z0-9]([-a-z0-9]*[a-z0-9])?)\.([a-z0-9]([-a-z0-9]*[a-z0-9])?)"
     r"\.svc(?:\.cluster\.local)?(?::(\d+))?"
 )
 _URL_PORTS = {"http": 80, "https": 443, "grpc": 80}
+"""Default ports by scheme; a ``tcp://`` URL (a ZMQ endpoint) without a port is skipped."""
 
 
 def network_rules(objects: list[dict[str, Any]]) -> Iterator[tuple[dict[str, Any], Finding]]:
@@ -459,7 +460,8 @@ def network_rules(objects: list[dict[str, Any]]) -> Iterator[tuple[dict[str, Any
     entries of the ``labgen.dev/clients`` annotation of a NetworkPolicy (one JSON object
     per line), and every pod
     whose container env, args or command holds a Service's in-cluster URL
-    (``http://<service>.<namespace>.svc[.cluster.local][:port]``) of a Service in
+    (``http|https|grpc|tcp://<service>.<namespace>.svc[.cluster.local][:port]``) of a
+    Service in
     ``objects``. Yields the object to report on with each finding."""
     policies = Policies(objects)
     pods = [(obj, pod) for obj in objects for pod in _template_pods(obj)]
@@ -626,9 +628,9 @@ def _referenced(
     for text in texts:
         for match in _SERVICE_URL.finditer(text):
             name, namespace = match.group(2), match.group(4)
-            port = int(match.group(6) or _URL_PORTS[match.group(1)])
+            port = int(match.group(6) or _URL_PORTS.get(match.group(1), 0))
             service = services.get((namespace, name))
-            if service is None or (namespace, name, port) in seen:
+            if service is None or not port or (namespace, name, port) in seen:
                 continue  # a Service the tree does not render (a Gateway's, KServe's)
             seen.add((namespace, name, port))
             what = f"{match.group(0)}"

@@ -32,8 +32,8 @@ from labgen.components.databases import CLUSTER_LABEL, POOLER_LABEL
 from labgen.components.open_webui import LABELS as OPEN_WEBUI_LABELS
 from labgen.components.serving.common import COMPONENT_LABEL, MODEL_LABEL, NAME_LABEL, VLLM_PORT
 from labgen.components.serving.kserve import KSERVE_PORT
-from labgen.components.serving.llmd import GRPC_PORT, METRICS_PORT
-from labgen.data.serving import PREFIX_CACHE
+from labgen.components.serving.llmd import GRPC_PORT, METRICS_PORT, render_service_name
+from labgen.data.serving import EPP, PREFIX_CACHE, generation
 from labgen.plan.endpoints import ISTIO_GATEWAY_CLASSES, model_url
 from labgen.plan.model import LabPlan, ModelPlan
 
@@ -163,11 +163,8 @@ def _serving(plan: LabPlan) -> Iterator[Flow]:
             epp = epp_pods(model)
             yield Flow(epp, GRPC_PORT, gateway, "the gateway asks the EPP (ext-proc)")
             yield Flow(servers, VLLM_PORT, gateway, "the gateway forwards to the picked pod")
-            yield Flow(
-                servers, VLLM_PORT, epp, "the EPP scrapes and tokenizes", f"{model.name}-vllm"
-            )
-            if model.routing == "precise-prefix-cache":
-                yield Flow(servers, PREFIX_CACHE.zmq_port, epp, "KV-cache events (ZMQ)")
+            yield Flow(servers, VLLM_PORT, epp, "the EPP reads the pods' metrics")
+            yield from _precise_routing(plan, model, servers, epp)
         if model.server == "kserve" and plan.gateway_class is not None:
             # Gateway API ingress on: KServe routes the InferenceService from its Gateway
             gateway = gateway_pods(*KSERVE_GATEWAY)
@@ -189,6 +186,21 @@ def _serving(plan: LabPlan) -> Iterator[Flow]:
                 servers,
                 "the model's own pods (NCCL, NIXL, Ray; an LLMInferenceService's scheduler)",
             )
+
+
+def _precise_routing(plan: LabPlan, model: ModelPlan, servers: Pods, epp: Pods) -> Iterator[Flow]:
+    """KV-cache events and tokenizing for ``precise-prefix-cache`` routing, by EPP
+    generation (:func:`labgen.components.serving.llmd.kv_events_endpoint`)."""
+    if model.routing != "precise-prefix-cache":
+        return
+    gen = generation(EPP, plan.releases["llm-d-router"].version)
+    zmq = PREFIX_CACHE.zmq_port
+    if gen.precise_producer is None:  # every vLLM pod publishes to the EPP's one socket
+        yield Flow(epp, zmq, servers, "vLLM publishes KV-cache events to the EPP (ZMQ)")
+        return
+    service = render_service_name(model)
+    yield Flow(servers, VLLM_PORT, epp, "the EPP tokenizes with vLLM's render endpoints", service)
+    yield Flow(servers, zmq, epp, "the EPP subscribes to the pods' KV-cache events (ZMQ)")
 
 
 def _clients(plan: LabPlan) -> Iterator[Flow]:
