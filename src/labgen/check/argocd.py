@@ -20,6 +20,7 @@ from labgen.check.applications import (
 from labgen.check.discover import display
 from labgen.check.labs import Labs
 from labgen.check.model import Finding, Report, Resource
+from labgen.check.network import check_network
 from labgen.check.options import CheckOptions
 from labgen.check.ordering import check_crd_order, check_namespaces
 from labgen.check.rules import (
@@ -96,6 +97,7 @@ def check_applications(
     _check_project_cluster_kinds(root, unique, built, resources, projects)
     _check_gateway_classes(root, unique, built, resources, labs)
     check_namespaces(root, unique, built, resources)
+    check_network(root, unique, built, resources, labs)
     report.problems += _orphans(root, built, referenced)
 
 

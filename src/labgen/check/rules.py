@@ -4,11 +4,13 @@ one-line fix hint. An object opts out of rules with the annotation
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from typing import Any
 
 from labgen.check.model import Finding
+from labgen.check.netpol import Pod, Policies, selects
 
 SKIP_ANNOTATION = "labgen.dev/check-skip"
 SYNC_OPTIONS = "argocd.argoproj.io/sync-options"
@@ -441,3 +443,257 @@ def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
         if node not in state:
             visit(node)
     return found
+
+
+CLIENTS_ANNOTATION = "labgen.dev/clients"
+_SERVICE_URL = re.compile(
+    r"\b(https?|grpc|tcp)://([a-z0-9]([-a-z0-9]*[a-z0-9])?)\.([a-z0-9]([-a-z0-9]*[a-z0-9])?)"
+    r"\.svc(?:\.cluster\.local)?(?::(\d+))?"
+)
+_URL_PORTS = {"http": 80, "https": 443, "grpc": 80}
+"""Default ports by scheme; a ``tcp://`` URL (a ZMQ endpoint) without a port is skipped."""
+
+
+def network_rules(objects: list[dict[str, Any]]) -> Iterator[tuple[dict[str, Any], Finding]]:
+    """``network/unreachable``: every declared client of a Service (or of pods) reaches
+    it under the NetworkPolicies of ``objects`` (one cluster's). Declared clients are the
+    entries of the ``labgen.dev/clients`` annotation of a NetworkPolicy (one JSON object
+    per line), and every pod
+    whose container env, args or command holds a Service's in-cluster URL
+    (``http|https|grpc|tcp://<service>.<namespace>.svc[.cluster.local][:port]``) of a
+    Service in
+    ``objects``. Yields the object to report on with each finding."""
+    policies = Policies(objects)
+    pods = [(obj, pod) for obj in objects for pod in _template_pods(obj)]
+    services = {
+        (str(meta.get("namespace")), str(meta.get("name"))): obj
+        for obj in objects
+        if (obj.get("apiVersion"), obj.get("kind")) == ("v1", "Service")
+        and (meta := obj.get("metadata") or {})
+    }
+    for obj in objects:
+        meta = obj.get("metadata") or {}
+        declared = (meta.get("annotations") or {}).get(CLIENTS_ANNOTATION)
+        if obj.get("kind") == "NetworkPolicy" and declared is not None:
+            for problem in _declared(
+                str(meta.get("namespace")), declared, services, pods, policies
+            ):
+                yield obj, _unreachable(problem)
+    for obj, client in pods:
+        for problem in _referenced(obj, client, services, pods, policies):
+            yield obj, _unreachable(problem)
+    pools = {
+        (str(meta.get("namespace")), str(meta.get("name"))): obj
+        for obj in objects
+        if obj.get("kind") == "InferencePool" and (meta := obj.get("metadata") or {})
+    }
+    for obj in objects:
+        if (api_group(obj), obj.get("kind")) == (_GATEWAY_GROUP, "HTTPRoute"):
+            for problem in _routed(obj, services, pools, pods, policies):
+                yield obj, _unreachable(problem)
+
+
+def _unreachable(problem: str) -> Finding:
+    return Finding(
+        "network/unreachable",
+        "error",
+        problem,
+        "allow the client with a NetworkPolicy (see README, Network isolation), or fix the "
+        "Service, selector or port",
+    )
+
+
+def _template_pods(obj: dict[str, Any]) -> Iterator[Pod]:
+    namespace = str((obj.get("metadata") or {}).get("namespace"))
+    spec = obj.get("spec") or {}
+    kind = obj.get("kind")
+    templates: list[dict[str, Any]] = []
+    if kind == "Pod":
+        templates = [obj]
+    elif kind in _POD_TEMPLATE_KINDS:
+        templates = [spec.get("template") or {}]
+    elif kind == "CronJob":
+        templates = [((spec.get("jobTemplate") or {}).get("spec") or {}).get("template") or {}]
+    elif kind == "LeaderWorkerSet":
+        group = spec.get("leaderWorkerTemplate") or {}
+        templates = [group[role] for role in ("leaderTemplate", "workerTemplate") if role in group]
+    for template in templates:
+        labels = ((template.get("metadata") or {}).get("labels")) or {}
+        ports = {
+            str(port["name"]): int(port["containerPort"])
+            for _, container in _pod_containers(template.get("spec") or {}, "")
+            for port in container.get("ports") or []
+            if port.get("name") and str(port.get("protocol") or "TCP") == "TCP"
+        }
+        yield Pod(namespace, {str(k): str(v) for k, v in labels.items()}, ports)
+
+
+def _describe(pod: Pod | None) -> str:
+    if pod is None:
+        return "any client"
+    labels = ",".join(f"{k}={v}" for k, v in sorted(pod.labels.items()))
+    return f"pods {{{labels}}} of {pod.namespace}"
+
+
+def _targets(namespace: str, labels: dict[str, str], pods: list[tuple[Any, Pod]]) -> list[Pod]:
+    """The pods of the tree the selector matches, or the pods it describes when the tree
+    renders none (a controller creates them: KServe's predictors, CloudNativePG's instances)."""
+    selector = {"matchLabels": labels}
+    found = [p for _, p in pods if p.namespace == namespace and selects(selector, p.labels)]
+    return found or [Pod(namespace, labels)]
+
+
+def _reach(
+    source: Pod | None, targets: list[Pod], port: int | str | None, what: str, policies: Policies
+) -> Iterator[str]:
+    for target in targets:
+        if port is None:
+            numbers = sorted(set(target.ports.values())) or [1]
+        elif isinstance(port, str):
+            if port not in target.ports:
+                yield f"{what}: port {port!r} is no container port of {_describe(target)}"
+                continue
+            numbers = [target.ports[port]]
+        else:
+            numbers = [port]
+        for number in numbers:
+            if not policies.allows(source, target, number):
+                yield (
+                    f"{what}: {_describe(source)} cannot reach {_describe(target)} on port "
+                    f"{number} under the NetworkPolicies"
+                )
+
+
+def _service_targets(
+    service: dict[str, Any], port: int, pods: list[tuple[Any, Pod]]
+) -> tuple[list[Pod], int | str | None] | None:
+    """The pods behind a Service port and their port (None: the Service has no such port)."""
+    spec = service.get("spec") or {}
+    namespace = str((service.get("metadata") or {}).get("namespace"))
+    for entry in spec.get("ports") or []:
+        if int(entry.get("port", 0)) == port:
+            target = entry.get("targetPort", port)
+            target = int(target) if str(target).isdigit() else str(target)
+            selector = {str(k): str(v) for k, v in (spec.get("selector") or {}).items()}
+            return _targets(namespace, selector, pods), target
+    return None
+
+
+def _declared(
+    namespace: str,
+    declared: str,
+    services: dict[tuple[str, str], dict[str, Any]],
+    pods: list[tuple[Any, Pod]],
+    policies: Policies,
+) -> Iterator[str]:
+    entries = []
+    for number, line in enumerate(declared.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            entry = json.loads(line)
+        except ValueError as exc:
+            yield f"annotation {CLIENTS_ANNOTATION}, line {number}: not JSON: {exc}"
+            continue
+        if not isinstance(entry, dict):
+            yield f"annotation {CLIENTS_ANNOTATION}, line {number}: not a JSON object"
+            continue
+        entries.append(entry)
+    for entry in entries:
+        source = None
+        if isinstance(entry.get("from"), dict):
+            origin = entry["from"]
+            source = Pod(str(origin.get("namespace")), dict(origin.get("pods") or {}))
+        port = entry.get("port")
+        if "service" in entry:
+            what = f"declared client of Service {namespace}/{entry['service']}"
+            service = services.get((namespace, str(entry["service"])))
+            if service is None:
+                yield f"{what}: the Service is not in the tree"
+                continue
+            resolved = _service_targets(service, int(port or 0), pods)
+            if resolved is None:
+                yield f"{what}: the Service has no port {port}"
+                continue
+            targets, port = resolved
+        else:
+            targets = _targets(namespace, dict(entry.get("pods") or {}), pods)
+            what = f"declared client of {_describe(targets[0])}"
+        yield from _reach(source, targets, port, what, policies)
+
+
+_GATEWAY_GROUP = "gateway.networking.k8s.io"
+GATEWAY_NAME_LABEL = "gateway.networking.k8s.io/gateway-name"
+"""The label in-cluster Gateway implementations put on a Gateway's data-plane pods
+(GEP-1762; Istio and OpenShift's default class deploy them in the Gateway's namespace)."""
+
+
+def _routed(
+    route: dict[str, Any],
+    services: dict[tuple[str, str], dict[str, Any]],
+    pools: dict[tuple[str, str], dict[str, Any]],
+    pods: list[tuple[Any, Pod]],
+    policies: Policies,
+) -> Iterator[str]:
+    """An HTTPRoute's clients are the pods of its parent Gateways: they must reach every
+    backend Service (or InferencePool, and its endpoint picker) the tree renders."""
+    meta = route.get("metadata") or {}
+    namespace = str(meta.get("namespace"))
+    spec = route.get("spec") or {}
+    gateways = [
+        Pod(str(ref.get("namespace") or namespace), {GATEWAY_NAME_LABEL: str(ref.get("name"))})
+        for ref in spec.get("parentRefs") or []
+        if ref.get("kind", "Gateway") == "Gateway"
+    ]
+    for rule in spec.get("rules") or []:
+        for ref in rule.get("backendRefs") or []:
+            key = (str(ref.get("namespace") or namespace), str(ref.get("name")))
+            what = f"HTTPRoute {namespace}/{meta.get('name')} backend {key[0]}/{key[1]}"
+            backends: list[tuple[list[Pod], int | str | None]] = []
+            if ref.get("kind", "Service") == "Service" and key in services:
+                resolved = _service_targets(services[key], int(ref.get("port") or 0), pods)
+                if resolved is None:
+                    yield f"{what}: the Service has no port {ref.get('port')}"
+                    continue
+                backends.append(resolved)
+            elif ref.get("kind") == "InferencePool" and key in pools:
+                pool = pools[key].get("spec") or {}
+                labels = (pool.get("selector") or {}).get("matchLabels") or {}
+                targets = _targets(key[0], {str(k): str(v) for k, v in labels.items()}, pods)
+                backends += [(targets, int(p["number"])) for p in pool.get("targetPorts") or []]
+                picker = pool.get("endpointPickerRef") or {}
+                epp = services.get((key[0], str(picker.get("name"))))
+                number = int((picker.get("port") or {}).get("number") or 0)
+                if epp is not None and (resolved := _service_targets(epp, number, pods)):
+                    backends.append(resolved)
+            for gateway in gateways:
+                for targets, port in backends:
+                    yield from _reach(gateway, targets, port, what, policies)
+
+
+def _referenced(
+    obj: dict[str, Any],
+    client: Pod,
+    services: dict[tuple[str, str], dict[str, Any]],
+    pods: list[tuple[Any, Pod]],
+    policies: Policies,
+) -> Iterator[str]:
+    texts: list[str] = []
+    for _, container in _containers(obj):
+        texts += [str(e.get("value")) for e in container.get("env") or [] if "value" in e]
+        texts += [str(a) for a in (container.get("args") or []) + (container.get("command") or [])]
+    seen = set()
+    for text in texts:
+        for match in _SERVICE_URL.finditer(text):
+            name, namespace = match.group(2), match.group(4)
+            port = int(match.group(6) or _URL_PORTS.get(match.group(1), 0))
+            service = services.get((namespace, name))
+            if service is None or not port or (namespace, name, port) in seen:
+                continue  # a Service the tree does not render (a Gateway's, KServe's)
+            seen.add((namespace, name, port))
+            what = f"{match.group(0)}"
+            resolved = _service_targets(service, port, pods)
+            if resolved is None:
+                yield f"{what}: Service {namespace}/{name} has no port {port}"
+                continue
+            yield from _reach(client, resolved[0], resolved[1], what, policies)

@@ -27,6 +27,7 @@ RULES: dict[str, str] = {
     "argocd/app-cycle": "the app-of-apps graph has a cycle",
     "argocd/shared-cluster": "labs sharing a cluster both install a cluster-wide operator",
     "gateway/class": "a Gateway does not use the lab's gateway.className",
+    "network/unreachable": "a declared client cannot reach its Service under the NetworkPolicies",
     "gpu/no-pool": "a GPU pod selects no GPU pool",
     "gpu/untolerated-taint": "a GPU pod does not tolerate its pool's taint",
     "gpu/too-many-gpus": "a GPU pod requests more GPUs than its pool's nodes have",

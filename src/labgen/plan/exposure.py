@@ -13,7 +13,6 @@ from collections.abc import Callable, Sequence
 
 from labgen.data.servers import SERVERS, Unpublished
 from labgen.errors import PathPart
-from labgen.plan.endpoints import GATEWAY_SERVICES
 from labgen.plan.model import (
     ExposedRoute,
     ExposurePlan,
@@ -125,14 +124,12 @@ def resolve_exposure(
             )
     _check_hosts(routes, error)
     name = lab.metadata.name
-    service = GATEWAY_SERVICES.get(gateway_class or "")
     keys = any(r.api_keys for r in routes)
     return ExposurePlan(
         domain=spec.domain,
         gateway_name=name,
         gateway_namespace=gateway_namespace(lab),
         gateway_class=gateway_class or "",
-        gateway_service=service.format(gateway=name) if service else None,
         issuer=issuer,
         routes=tuple(routes),
         api_key_namespace=KUADRANT_NAMESPACE if keys else None,

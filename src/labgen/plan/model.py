@@ -283,15 +283,12 @@ class ExposedRoute:
 class ExposurePlan:
     """The lab's one Gateway: an HTTPS listener per host, certificates from cert-manager,
     and (for models) Kuadrant API keys and limits. Everything outside the cluster reaches
-    the lab through ``gateway_service`` in ``gateway_namespace``."""
+    the lab through the Gateway's data plane in ``gateway_namespace``."""
 
     domain: str
     gateway_name: str
     gateway_namespace: str
     gateway_class: str
-    gateway_service: str | None
-    """The Service the Gateway implementation creates for the Gateway (None: unknown for
-    this GatewayClass)."""
     issuer: str
     """ClusterIssuer signing every listener's certificate."""
     routes: tuple[ExposedRoute, ...]
