@@ -188,6 +188,17 @@ def _check_cluster(lab: Lab, platform: Platform, errors: _Collector) -> None:
             errors.error((*at, "region"), f"has no meaning on provider {cluster.provider}")
         if cluster.zones:
             errors.error((*at, "zones"), f"have no meaning on provider {cluster.provider}")
+    _check_machinesets(lab, platform, errors)
+    _check_zones(lab, errors)
+    destination = lab.spec.gitops.destination
+    if destination.server is not None and destination.name is not None:
+        errors.error(("spec", "gitops", "destination"), "set either server or name, not both")
+
+
+def _check_machinesets(lab: Lab, platform: Platform, errors: _Collector) -> None:
+    """The fields OpenShift's MachineSets need, and only they use."""
+    cluster = lab.spec.cluster
+    at = ("spec", "cluster")
     machinesets = platform.provisioner(cluster.provider) == "machineset"
     if machinesets and cluster.infrastructureId is None:
         errors.error(
@@ -223,6 +234,12 @@ def _check_cluster(lab: Lab, platform: Platform, errors: _Collector) -> None:
         and not re.fullmatch(r"ami-[0-9a-f]{8,17}", cluster.machineImage)
     ):
         errors.error((*at, "machineImage"), "an AMI ID looks like `ami-0123456789abcdef0`")
+
+
+def _check_zones(lab: Lab, errors: _Collector) -> None:
+    """Zones of the cluster's region, each once."""
+    cluster = lab.spec.cluster
+    at = ("spec", "cluster")
     if cluster.provider in _ZONE_SHAPES and cluster.region is not None:
         shape, example = _ZONE_SHAPES[cluster.provider]
         pattern = re.compile(shape.format(region=re.escape(cluster.region)) + "$")
@@ -240,9 +257,6 @@ def _check_cluster(lab: Lab, platform: Platform, errors: _Collector) -> None:
                 )
         if len(set(cluster.zones)) != len(cluster.zones):
             errors.error((*at, "zones"), "zones must be unique")
-    destination = lab.spec.gitops.destination
-    if destination.server is not None and destination.name is not None:
-        errors.error(("spec", "gitops", "destination"), "set either server or name, not both")
 
 
 def _zone_example(provider: str, region: str) -> str:
