@@ -74,7 +74,7 @@ EVERY_CLUSTER = ("default", "kube-node-lease", "kube-public", "kube-system")
 
 
 def platform_namespaces(plan: LabPlan) -> tuple[str, ...]:
-    return EVERY_CLUSTER + PLATFORM_NAMESPACES["openshift" if plan.openshift else "kubernetes"]
+    return EVERY_CLUSTER + PLATFORM_NAMESPACES[plan.platform.name]
 
 
 def _params() -> Iterator[Any]:

@@ -12,9 +12,9 @@ from typing import get_args
 import pytest
 
 from conftest import GOLDEN, RenderedRepo
+from labgen.data.platforms import Provisioner
 from labgen.data.servers import Server
 from labgen.data.types import Platform, Provider
-from labgen.plan.model import Provisioner
 from labgen.yamlio import load_document
 from support import tree_diff, tree_files
 
@@ -43,7 +43,7 @@ def test_golden_labs_cover_every_platform_provider_server_and_provisioner(
     golden_render: RenderedRepo,
 ) -> None:
     plans = golden_render.rendered.plans
-    assert {p.platform for p in plans} == set(get_args(Platform))
+    assert {p.platform.name for p in plans} == set(get_args(Platform))
     assert {p.provider for p in plans} == set(get_args(Provider))
     assert {m.server for p in plans for m in p.models} == set(get_args(Server))
     assert {pool.provisioner for p in plans for pool in p.pools} == set(get_args(Provisioner))

@@ -359,7 +359,7 @@ def _plan_data(resolved: LabPlan, warnings: list[Diagnostic]) -> dict[str, objec
     return {
         "name": resolved.name,
         "file": resolved.spec_file,
-        "platform": resolved.platform,
+        "platform": resolved.platform.name,
         "provider": resolved.provider,
         "kubernetesVersion": resolved.kubernetes_version,
         "region": resolved.region,

@@ -8,6 +8,7 @@ in :mod:`labgen.plan`, which turns a valid spec into a resolved plan.
 from __future__ import annotations
 
 import difflib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -217,40 +218,75 @@ class GpuOperatorOptions(_Model):
     dcgmExporter: bool = Field(default=True, description="Run the DCGM exporter for GPU metrics.")
 
 
+@dataclass(frozen=True)
+class Enables:
+    """Marks a ``spec.operators`` field with the key of the component (and release, where
+    one exists) it turns on: ``plan.has(key)`` is true when the field is set."""
+
+    operator: str
+
+
 class Operators(_Model):
-    gpuOperator: GpuOperatorOptions | None = Field(default=None, description="NVIDIA GPU Operator.")
-    nfd: OperatorOptions | None = Field(default=None, description="Node Feature Discovery.")
-    certManager: OperatorOptions | None = Field(default=None, description="cert-manager.")
-    keda: OperatorOptions | None = Field(default=None, description="KEDA event-driven autoscaling.")
-    gatewayApi: OperatorOptions | None = Field(
+    # Each field names the operator component it turns on (`Enables`); no docstring here,
+    # pydantic would publish it in the spec's JSON Schema.
+    gpuOperator: Annotated[GpuOperatorOptions | None, Enables("gpu-operator")] = Field(
+        default=None, description="NVIDIA GPU Operator."
+    )
+    nfd: Annotated[OperatorOptions | None, Enables("nfd")] = Field(
+        default=None, description="Node Feature Discovery."
+    )
+    certManager: Annotated[OperatorOptions | None, Enables("cert-manager")] = Field(
+        default=None, description="cert-manager."
+    )
+    keda: Annotated[OperatorOptions | None, Enables("keda")] = Field(
+        default=None, description="KEDA event-driven autoscaling."
+    )
+    gatewayApi: Annotated[OperatorOptions | None, Enables("gateway-api")] = Field(
         default=None, description="Gateway API (CRDs on Kubernetes, a GatewayClass on OpenShift)."
     )
-    leaderWorkerSet: OperatorOptions | None = Field(
+    leaderWorkerSet: Annotated[OperatorOptions | None, Enables("leaderworkerset")] = Field(
         default=None, description="LeaderWorkerSet, for multi-node serving."
     )
-    cnpg: OperatorOptions | None = Field(default=None, description="CloudNativePG.")
-    inferenceExtension: OperatorOptions | None = Field(
+    cnpg: Annotated[OperatorOptions | None, Enables("cnpg")] = Field(
+        default=None, description="CloudNativePG."
+    )
+    inferenceExtension: Annotated[OperatorOptions | None, Enables("inference-extension")] = Field(
         default=None,
         description="Gateway API Inference Extension CRDs (InferencePool), for llm-d.",
     )
-    kserve: OperatorOptions | None = Field(
+    kserve: Annotated[OperatorOptions | None, Enables("kserve")] = Field(
         default=None,
         description="KServe (InferenceService, LLMInferenceService) in standard deployment mode.",
     )
-    monitoring: MonitoringOptions | None = Field(
+    monitoring: Annotated[MonitoringOptions | None, Enables("monitoring")] = Field(
         default=None,
         description=(
             "Metrics for lab workloads: user-workload monitoring on OpenShift, "
             "kube-prometheus-stack elsewhere."
         ),
     )
-    kueue: OperatorOptions | None = Field(
+    kueue: Annotated[OperatorOptions | None, Enables("kueue")] = Field(
         default=None, description="Kueue job queueing, for benchmark matrices."
     )
-    kuadrant: OperatorOptions | None = Field(
+    kuadrant: Annotated[OperatorOptions | None, Enables("kuadrant")] = Field(
         default=None,
         description="Kuadrant (Authorino, Limitador): API keys and limits on exposed models.",
     )
+
+    def enabled(self) -> frozenset[str]:
+        """Component keys of the operators this spec turns on."""
+        return frozenset(
+            key for name, key in OPERATOR_FIELDS.items() if getattr(self, name) is not None
+        )
+
+
+OPERATOR_FIELDS: dict[str, str] = {
+    name: meta.operator
+    for name, info in Operators.model_fields.items()
+    for meta in info.metadata
+    if isinstance(meta, Enables)
+}
+"""``spec.operators`` field -> the key of the operator component it turns on."""
 
 
 class Architecture(_Model):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import get_args
 
+from labgen.data import platforms
 from labgen.data.types import Platform, Provider
 from labgen.errors import LabgenError
 
@@ -78,6 +79,8 @@ def starter_spec(name: str, platform: str, provider: str) -> str:
 """
         + (f"    region: {region}\n" if region else ""),
     )
+    # the GPU Operator's OLM package, unlike its chart, comes without NFD
+    olm = {p.name for p in platforms.PLATFORMS.values() if p.operators_from_olm}
     nfd = "    nfd: {}                            # the GPU Operator needs it on OpenShift\n"
     return f"""\
 # yaml-language-server: $schema=../schemas/lab.schema.json
@@ -103,7 +106,7 @@ spec:
     - {_POOLS[provider]}
   operators:
     gpuOperator: {{}}
-{nfd if platform == "openshift" else ""}    certManager: {{}}
+{nfd if platform in olm else ""}    certManager: {{}}
     gatewayApi: {{}}
     monitoring: {{}}
 """

@@ -15,7 +15,7 @@ from ruamel.yaml.constructor import DuplicateKeyError
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.reader import ReaderError
 
-from labgen.errors import Diagnostic, PathPart, format_path
+from labgen.errors import Diagnostic, LabgenError, PathPart, format_path
 from labgen.limits import MAX_MANIFEST_BYTES, size_problem, structure_problem
 
 Position = tuple[int, int]
@@ -48,7 +48,7 @@ class LoadedDocument:
         return Diagnostic(self.file, line, col, format_path(parts), message)
 
 
-class YamlSyntaxError(Exception):
+class YamlSyntaxError(LabgenError):
     """The text is not a single well-formed YAML document."""
 
     def __init__(self, diagnostic: Diagnostic) -> None:

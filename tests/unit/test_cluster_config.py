@@ -8,8 +8,8 @@ from pathlib import Path
 
 import yaml
 
+from labgen.components.base import KustomizeSource
 from labgen.components.monitoring import apps as monitoring_apps
-from labgen.components.monitoring import cluster_monitoring_config
 from labgen.plan import build_plan
 from labgen.plan.describe import backup_notes, monitoring_notes
 from labgen.plan.model import LabPlan
@@ -46,7 +46,7 @@ def rendered_configmaps(plan: LabPlan) -> list[str]:
 
 def test_by_default_the_cluster_config_is_left_to_the_user() -> None:
     plan = plan_of(monitoring_spec(""))
-    assert plan.openshift
+    assert plan.platform.name == "openshift"
     assert plan.has("monitoring")
     assert plan.cluster_monitoring_config is None
     assert list(monitoring_apps(plan)) == []
@@ -59,7 +59,13 @@ def test_by_default_the_cluster_config_is_left_to_the_user() -> None:
 def test_a_lab_that_owns_it_renders_the_whole_config() -> None:
     plan = plan_of(monitoring_spec(OWNED))
     (app,) = monitoring_apps(plan)
-    config = yaml.safe_load(cluster_monitoring_config(plan)["data"]["config.yaml"])
+    assert isinstance(app.source, KustomizeSource)
+    (configmap,) = app.source.objects
+    assert configmap["metadata"] == {
+        "name": "cluster-monitoring-config",
+        "namespace": "openshift-monitoring",
+    }
+    config = yaml.safe_load(configmap["data"]["config.yaml"])
     assert config == {
         "enableUserWorkload": True,
         "prometheusK8s": {

@@ -205,7 +205,7 @@ def test_open_webui_security_context_per_platform() -> None:
     for cluster, uid in ((KUBERNETES, 1000), (OPENSHIFT, None)):
         plan = plan_of(apps=apps, cluster=cluster)
         assert plan.open_webui is not None
-        pod = open_webui.deployment(plan.open_webui, plan.openshift)["spec"]["template"]["spec"]
+        pod = open_webui.deployment(plan.open_webui, plan.platform)["spec"]["template"]["spec"]
         assert pod["securityContext"]["runAsNonRoot"] is True
         assert pod["securityContext"].get("runAsUser") == uid
 
@@ -226,5 +226,5 @@ def test_rendered_objects_are_valid(schema_set: Callable[[str], SchemaSet]) -> N
     )
     assert plan.open_webui is not None
     objects = databases.objects(plan.databases[0], monitoring=True)
-    objects += open_webui.objects(plan.open_webui, plan.openshift)
+    objects += open_webui.objects(plan.open_webui, plan.platform)
     assert not validation_errors(schema_set("1.33"), objects, "data")

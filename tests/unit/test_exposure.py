@@ -158,7 +158,7 @@ def test_kuadrant_from_olm_on_openshift_and_its_chart_elsewhere() -> None:
     openshift = _plan("openshift", "openshift-default")
     olm = _app(openshift, "kuadrant")
     assert isinstance(olm.source, KustomizeSource)
-    assert olm.source.bases == (kuadrant.OLM_BASE,)
+    assert olm.source.bases == (kuadrant.OPERATOR.olm_base,)
     assert _app(openshift, "exposure").namespace == "openshift-ingress"
     instance = _app(openshift, "kuadrant-instance")
     assert instance.wave > olm.wave

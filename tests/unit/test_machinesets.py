@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from labgen.components.gpu_pools import _openshift_objects
+from labgen.components.gpu_pools import _machineset_objects
 from labgen.plan import build_plan
 from labgen.plan.model import LabPlan
 from labgen.spec import parse_lab
@@ -22,7 +22,7 @@ def plan_of(case: str) -> LabPlan:
 
 
 def machinesets(plan: LabPlan) -> list[dict[str, Any]]:
-    return [o for o in _openshift_objects(plan) if o["kind"] == "MachineSet"]
+    return [o for o in _machineset_objects(plan) if o["kind"] == "MachineSet"]
 
 
 def test_aws_machinesets_boot_the_cluster_ami() -> None:

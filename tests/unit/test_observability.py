@@ -215,8 +215,12 @@ def test_pool_and_model_menus_come_from_the_plan() -> None:
 def test_labgen_dcgm_monitor_replaces_the_operators() -> None:
     on = plan_of()
     off = plan_of(observability="{dcgmExporter: false}")
-    assert gpu_operator.helm_values(on)["dcgmExporter"]["serviceMonitor"] == {"enabled": False}
-    assert gpu_operator.helm_values(off)["dcgmExporter"]["serviceMonitor"] == {"enabled": True}
+    assert on.gpu_operator is not None
+    assert off.gpu_operator is not None
+    values = gpu_operator.helm_values(on, on.gpu_operator)
+    assert values["dcgmExporter"]["serviceMonitor"] == {"enabled": False}
+    values = gpu_operator.helm_values(off, off.gpu_operator)
+    assert values["dcgmExporter"]["serviceMonitor"] == {"enabled": True}
     kinds = {(o["kind"], o["metadata"]["name"]) for o in observability.objects(on)}
     assert ("ServiceMonitor", "labgen-dcgm-exporter") in kinds
     assert not any(k == "ServiceMonitor" for k, _ in {

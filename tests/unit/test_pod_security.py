@@ -80,7 +80,7 @@ def test_openshift_pods_leave_uid_and_fs_group_to_the_scc(spec: Path) -> None:
     """restricted-v2 refuses a UID or fsGroup outside the namespace's range (the GuideLLM
     and matrix Jobs used to pin 1001) and assigns both itself."""
     plan = plan_of(spec)
-    if not plan.openshift:
+    if not plan.platform.assigns_pod_ids:
         pytest.skip("not an OpenShift lab")
     problems = []
     pods = list(labgen_pods(plan))
@@ -103,7 +103,7 @@ def test_kubernetes_vllm_pods_run_as_the_images_non_root_user(spec: Path) -> Non
     """The vLLM image's default user is root: without a numeric runAsUser the kubelet
     refuses runAsNonRoot."""
     plan = plan_of(spec)
-    if plan.openshift:
+    if plan.platform.assigns_pod_ids:
         pytest.skip("OpenShift assigns the UID")
     problems = []
     for where, pod in labgen_pods(plan):

@@ -10,7 +10,7 @@ import pytest
 from conftest import schemas_dir
 from labgen.data.hardware import ACCELERATORS, INSTANCE_TYPES
 from labgen.data.releases import RELEASES
-from labgen.data.types import Accelerator
+from labgen.data.types import Accelerator, HelmRelease, OlmRelease
 
 
 def test_g6e_12xlarge_has_four_gpus() -> None:
@@ -61,10 +61,10 @@ def test_releases_are_pinned() -> None:
     for key, release in RELEASES.items():
         assert release.key == key
         assert re.fullmatch(r"v\d+\.\d+\.\d+", release.version), key
-        if release.helm:
+        if isinstance(release, HelmRelease):
             assert re.fullmatch(r"v?\d+\.\d+\.\d+", release.helm.version), key
             assert release.helm.repo_url.startswith(("https://", "oci://")), key
-        if release.olm:
+        if isinstance(release, OlmRelease):
             assert release.olm.channel, key
             assert release.olm.channel != "latest", key
             if release.olm.starting_csv:

@@ -107,6 +107,8 @@ def analyze(
 ) -> Analysis:
     for key in pareto_axes:
         _known(key, "--pareto")
+    if sum(w for _, w in weights) <= 0:  # TOPSIS needs a positive total
+        raise ReportError("--weight: at least one weight must be positive")
     criteria = tuple(Criterion(k, w, k in BENEFIT) for k, w in weights)
     passing = [r for r in results if all(s.holds(r) for s in slos)]
     axes_benefit = [k in BENEFIT for k in pareto_axes]

@@ -25,6 +25,7 @@ from labgen.check.options import CheckOptions
 from labgen.check.rules import BUILTIN_GROUPS, api_group, crd_order_rule, skips_dry_run
 from labgen.data.charts import inventories
 from labgen.data.releases import RELEASES, platform_crd_groups
+from labgen.data.types import GitRelease, OlmRelease
 from labgen.desired import app_sources, chart_name
 
 
@@ -39,10 +40,10 @@ def _crd_providers() -> tuple[dict[str, set[str]], dict[str, set[str]], dict[str
         charts.setdefault(inventory.chart, set()).update(inventory.crd_groups)
     for release in RELEASES.values():
         groups = set(release.crd_groups)
-        if release.olm:
+        if isinstance(release, OlmRelease):
             packages.setdefault(release.olm.package, set()).update(groups)
-        if release.git:
-            repos.setdefault(release.git[0].removesuffix(".git"), set()).update(groups)
+        if isinstance(release, GitRelease):
+            repos.setdefault(release.git.repo_url.removesuffix(".git"), set()).update(groups)
     return charts, packages, repos
 
 

@@ -142,30 +142,3 @@ def webhook_ca_bundle_ignores() -> tuple[K8sObject, ...]:
         }
         for kind in ("MutatingWebhookConfiguration", "ValidatingWebhookConfiguration")
     )
-
-
-def helm_operator_app(
-    plan: LabPlan,
-    key: str,
-    namespace: str,
-    release_name: str,
-    values: K8sObject | None = None,
-    *,
-    ignore_differences: tuple[K8sObject, ...] | None = None,
-    extra_namespaces: tuple[str, ...] = (),
-) -> App:
-    """An operator installed from its pinned Helm chart (release ``key``) in its own
-    namespace, in the operators' wave; webhook CA bundles are ignored unless told otherwise."""
-    release = plan.releases[key]
-    assert release.helm is not None
-    return App(
-        key,
-        WAVE_OPERATORS,
-        namespace,
-        HelmSource(release.helm, release_name, values or {}),
-        create_namespace=True,
-        ignore_differences=webhook_ca_bundle_ignores()
-        if ignore_differences is None
-        else ignore_differences,
-        extra_namespaces=extra_namespaces,
-    )

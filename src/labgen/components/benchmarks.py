@@ -94,7 +94,8 @@ def objects(plan: LabPlan, bench: BenchmarkPlan) -> list[K8sObject]:
     # The name hashes the whole (immutable) Job spec, built once with a placeholder for
     # the output file that carries the name.
     placeholder = guidellm_args(bench, gen, f"{RESULTS}/<job>.json")
-    template = _job_spec(bench, image, placeholder, labels, plan.openshift)
+    ids = not plan.platform.assigns_pod_ids  # the pod names its user (Kubernetes)
+    template = _job_spec(bench, image, placeholder, labels, ids)
     job_name = f"bench-{bench.name}-{short_hash(json.dumps(template, sort_keys=True))}"
     args = guidellm_args(bench, gen, f"{RESULTS}/{job_name}.json")
     pvc = obj(
@@ -121,19 +122,19 @@ def objects(plan: LabPlan, bench: BenchmarkPlan) -> list[K8sObject]:
         bench.namespace,
         labels=labels,
         annotations={"argocd.argoproj.io/sync-wave": "1"},
-        spec=_job_spec(bench, image, args, labels, plan.openshift),
+        spec=_job_spec(bench, image, args, labels, ids),
     )
     return [pvc, job]
 
 
 def _job_spec(
-    bench: BenchmarkPlan, image: str, args: list[str], labels: dict[str, str], openshift: bool
+    bench: BenchmarkPlan, image: str, args: list[str], labels: dict[str, str], name_ids: bool
 ) -> K8sObject:
     env: list[K8sObject] = [{"name": "HF_HOME", "value": CACHE}]
     if bench.token_secret is not None:
         env.append(hf_token_env(bench.token_secret))
     restricted = container_context()
-    uid = None if openshift else UID
+    uid = UID if name_ids else None
     spec: K8sObject = {
         "backoffLimit": 1,
         "podFailurePolicy": retry_disrupted_pods(),

@@ -7,36 +7,32 @@ from collections.abc import Iterator
 
 from labgen.components.base import (
     WAVE_INSTANCES,
-    WAVE_OPERATORS,
     App,
     CatalogBase,
     Component,
-    HelmSource,
     K8sObject,
     KustomizeSource,
     obj,
     skip_dry_run,
-    webhook_ca_bundle_ignores,
 )
-from labgen.components.olm import olm_app, olm_objects
-from labgen.data.releases import RELEASES
+from labgen.components.operators import Operator
 from labgen.plan.model import LabPlan
 
-KEY = "cert-manager"
-OLM_BASE = "operators/cert-manager/olm"
-ISSUER_BASE = "operators/cert-manager/issuers"
 HELM_NAMESPACE = "cert-manager"
+OPERATOR = Operator(
+    "cert-manager",
+    olm_base="operators/cert-manager/olm",
+    olm_description="cert-manager Operator for Red Hat OpenShift from OLM",
+    helm_namespace=HELM_NAMESPACE,
+    release_name="cert-manager",
+)
+KEY = OPERATOR.key
+ISSUER_BASE = "operators/cert-manager/issuers"
 SELF_SIGNED_ISSUER = "labgen-selfsigned"
 
 
 def catalog() -> Iterator[CatalogBase]:
-    package = RELEASES[KEY].olm
-    assert package is not None
-    yield CatalogBase(
-        OLM_BASE,
-        "cert-manager Operator for Red Hat OpenShift from OLM",
-        tuple(olm_objects(package)),
-    )
+    yield OPERATOR.catalog_base()
     issuer = obj(
         "cert-manager.io/v1",
         "ClusterIssuer",
@@ -62,20 +58,7 @@ def helm_values() -> K8sObject:
 def apps(plan: LabPlan) -> Iterator[App]:
     if not plan.has(KEY):
         return
-    release = plan.releases[KEY]
-    if plan.openshift:
-        assert release.olm is not None
-        yield olm_app(KEY, release, OLM_BASE)
-    else:
-        assert release.helm is not None
-        yield App(
-            KEY,
-            WAVE_OPERATORS,
-            HELM_NAMESPACE,
-            HelmSource(release.helm, "cert-manager", helm_values()),
-            create_namespace=True,
-            ignore_differences=webhook_ca_bundle_ignores(),
-        )
+    yield OPERATOR.app(plan, helm_values())
     yield App(
         f"{KEY}-issuers", WAVE_INSTANCES, HELM_NAMESPACE, KustomizeSource(bases=(ISSUER_BASE,))
     )

@@ -4,51 +4,28 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from labgen.components.base import (
-    WAVE_OPERATORS,
-    App,
-    CatalogBase,
-    Component,
-    HelmSource,
-    webhook_ca_bundle_ignores,
-)
-from labgen.components.olm import olm_app, olm_objects
-from labgen.data.releases import RELEASES
+from labgen.components.base import App, CatalogBase, Component
+from labgen.components.operators import Operator
 from labgen.plan.model import LabPlan
 
-KEY = "cnpg"
-OLM_BASE = "operators/cnpg/olm"
-HELM_NAMESPACE = "cnpg-system"
+OPERATOR = Operator(
+    "cnpg",
+    olm_base="operators/cnpg/olm",
+    olm_description="CloudNativePG from OLM (certified-operators)",
+    helm_namespace="cnpg-system",
+    release_name="cnpg",
+)
+KEY = OPERATOR.key
 
 
 def catalog() -> Iterator[CatalogBase]:
-    package = RELEASES[KEY].olm
-    assert package is not None
-    yield CatalogBase(
-        OLM_BASE, "CloudNativePG from OLM (certified-operators)", tuple(olm_objects(package))
-    )
+    yield OPERATOR.catalog_base()
 
 
 def apps(plan: LabPlan) -> Iterator[App]:
-    if not plan.has(KEY):
-        return
-    release = plan.releases[KEY]
-    if plan.openshift:
-        assert release.olm is not None
-        yield olm_app(KEY, release, OLM_BASE)
-        return
-    assert release.helm is not None
-    yield App(
-        KEY,
-        WAVE_OPERATORS,
-        HELM_NAMESPACE,
+    if plan.has(KEY):
         # the chart sets no requests: these are the ones its values.yaml suggests
-        HelmSource(
-            release.helm, "cnpg", {"resources": {"requests": {"cpu": "100m", "memory": "100Mi"}}}
-        ),
-        create_namespace=True,
-        ignore_differences=webhook_ca_bundle_ignores(),
-    )
+        yield OPERATOR.app(plan, {"resources": {"requests": {"cpu": "100m", "memory": "100Mi"}}})
 
 
 COMPONENT = Component(KEY, catalog, apps)

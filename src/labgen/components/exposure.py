@@ -218,7 +218,7 @@ def apps(plan: LabPlan) -> Iterator[App]:
         WAVE_EXPOSURE,
         exposure.gateway_namespace,
         KustomizeSource(objects=tuple(objects(plan, exposure))),
-        create_namespace=not plan.openshift,
+        create_namespace=plan.platform.gateway is None,  # else the platform's namespace
         extra_namespaces=others,
     )
 

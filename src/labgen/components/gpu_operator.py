@@ -7,25 +7,29 @@ from typing import Any
 
 from labgen.components.base import (
     WAVE_INSTANCES,
-    WAVE_OPERATORS,
     App,
     CatalogBase,
     Component,
-    HelmSource,
     K8sObject,
     KustomizeSource,
     obj,
     skip_dry_run,
 )
-from labgen.components.olm import olm_app, olm_objects
-from labgen.data.releases import RELEASES
-from labgen.plan.model import LabPlan
+from labgen.components.operators import Operator
+from labgen.plan.model import GpuOperatorPlan, LabPlan
 
-KEY = "gpu-operator"
-OLM_BASE = "operators/gpu-operator/olm"
+HELM_NAMESPACE = "gpu-operator"
+OPERATOR = Operator(
+    "gpu-operator",
+    olm_base="operators/gpu-operator/olm",
+    olm_description="NVIDIA GPU Operator from OLM (certified-operators), pinned channel and CSV",
+    helm_namespace=HELM_NAMESPACE,
+    release_name="gpu-operator",
+    namespace_labels={"openshift.io/cluster-monitoring": "true"},
+)
+KEY = OPERATOR.key
 POLICY_BASE = "operators/gpu-operator/cluster-policy"
 POLICY_NAME = "gpu-cluster-policy"
-HELM_NAMESPACE = "gpu-operator"
 # On GKE, pods with system-node-critical priority run outside kube-system only under a quota.
 GKE_QUOTA = "gpu-operator-quota"
 GKE_DRIVER_DIR = "/home/kubernetes/bin/nvidia"
@@ -59,21 +63,13 @@ def cluster_policy() -> K8sObject:
 
 
 def catalog() -> Iterator[CatalogBase]:
-    package = RELEASES[KEY].olm
-    assert package is not None
-    yield CatalogBase(
-        OLM_BASE,
-        "NVIDIA GPU Operator from OLM (certified-operators), pinned channel and CSV",
-        tuple(olm_objects(package, {"openshift.io/cluster-monitoring": "true"})),
-    )
+    yield OPERATOR.catalog_base()
     yield CatalogBase(
         POLICY_BASE, "The GPU Operator's ClusterPolicy for OpenShift", (cluster_policy(),)
     )
 
 
-def _policy_patch(plan: LabPlan) -> K8sObject:
-    options = plan.gpu_operator
-    assert options is not None
+def _policy_patch(plan: LabPlan, options: GpuOperatorPlan) -> K8sObject:
     spec: dict[str, Any] = {
         "daemonsets": {"tolerations": plan.gpu_tolerations()},
         "mig": {"strategy": plan.mig_strategy if plan.mig_strategy != "none" else "single"},
@@ -94,9 +90,7 @@ def _operator_service_monitor(plan: LabPlan) -> bool:
     return plan.has("monitoring") and not replaced
 
 
-def helm_values(plan: LabPlan) -> K8sObject:
-    options = plan.gpu_operator
-    assert options is not None
+def helm_values(plan: LabPlan, options: GpuOperatorPlan) -> K8sObject:
     tolerations = plan.gpu_tolerations()
     values: K8sObject = {
         "daemonsets": {"tolerations": tolerations},
@@ -146,28 +140,20 @@ def gke_resource_quota() -> K8sObject:
 
 
 def apps(plan: LabPlan) -> Iterator[App]:
-    if not plan.has(KEY):
+    options = plan.gpu_operator  # set exactly when spec.operators.gpuOperator is
+    if options is None:
         return
-    release = plan.releases[KEY]
-    if plan.openshift:
-        assert release.olm is not None
-        yield olm_app(KEY, release, OLM_BASE)
-        yield App(
-            f"{KEY}-instance",
-            WAVE_INSTANCES,
-            release.olm.namespace,
-            KustomizeSource(bases=(POLICY_BASE,), patches=(_policy_patch(plan),)),
-        )
+    if not OPERATOR.from_olm(plan):
+        extra = KustomizeSource(objects=(gke_resource_quota(),)) if plan.provider == "gcp" else None
+        values = helm_values(plan, options)
+        yield OPERATOR.app(plan, values, ignore_differences=(), extra_source=extra)
         return
-    assert release.helm is not None
-    extra = KustomizeSource(objects=(gke_resource_quota(),)) if plan.provider == "gcp" else None
+    yield OPERATOR.app(plan)
     yield App(
-        KEY,
-        WAVE_OPERATORS,
-        HELM_NAMESPACE,
-        HelmSource(release.helm, "gpu-operator", helm_values(plan)),
-        create_namespace=True,
-        extra_source=extra,
+        f"{KEY}-instance",
+        WAVE_INSTANCES,
+        OPERATOR.namespace(plan),
+        KustomizeSource(bases=(POLICY_BASE,), patches=(_policy_patch(plan, options),)),
     )
 
 

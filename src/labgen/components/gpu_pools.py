@@ -193,7 +193,7 @@ def _machine_autoscaler(name: str, low: int, high: int) -> K8sObject:
     )
 
 
-def _openshift_objects(plan: LabPlan) -> Iterator[K8sObject]:
+def _machineset_objects(plan: LabPlan) -> Iterator[K8sObject]:
     for pool in plan.pools:
         lows = zone_shares(pool.min_nodes, len(pool.zones))
         highs = zone_shares(pool.max_nodes, len(pool.zones))
@@ -293,7 +293,7 @@ def apps(plan: LabPlan) -> Iterator[App]:
             MACHINE_API_NAMESPACE,
             KustomizeSource(
                 bases=(AUTOSCALER_BASE,),
-                objects=tuple(_openshift_objects(plan)),
+                objects=tuple(_machineset_objects(plan)),
                 patches=(_autoscaler_patch(plan),),
             ),
             ignore_differences=(

@@ -5,12 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from labgen.components.base import (
-    App,
-    Component,
-    helm_operator_app,
-    webhook_ca_bundle_ignores,
-)
+from labgen.components.base import App, Component, webhook_ca_bundle_ignores
+from labgen.components.operators import helm_operator_app
 from labgen.plan.model import LabPlan
 
 KEY = "keda"

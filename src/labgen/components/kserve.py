@@ -23,7 +23,9 @@ from labgen.components.base import (
     obj,
     webhook_ca_bundle_ignores,
 )
+from labgen.data.releases import release_as
 from labgen.data.serving import KSERVE, generation
+from labgen.data.types import HelmRelease
 from labgen.plan.model import LabPlan
 
 KEY = "kserve"
@@ -83,8 +85,7 @@ def _values(
 def apps(plan: LabPlan) -> Iterator[App]:
     if not plan.has(KEY):
         return
-    release = plan.releases[KEY]
-    assert release.helm is not None
+    release = release_as(plan.releases, KEY, HelmRelease)
     gen = generation(KSERVE, release.version)
     owns_gie_crds = not plan.has("inference-extension")
     by_app: dict[str, list[HelmSource]] = {}

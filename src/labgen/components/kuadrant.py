@@ -17,17 +17,21 @@ from labgen.components.base import (
     CatalogBase,
     Component,
     KustomizeSource,
-    helm_operator_app,
     obj,
     skip_dry_run,
 )
-from labgen.components.olm import olm_app, olm_objects
-from labgen.data.releases import RELEASES
+from labgen.components.operators import Operator
 from labgen.plan.exposure import KUADRANT_NAMESPACE
 from labgen.plan.model import LabPlan
 
-KEY = "kuadrant"
-OLM_BASE = "operators/kuadrant/olm"
+OPERATOR = Operator(
+    "kuadrant",
+    olm_base="operators/kuadrant/olm",
+    olm_description="Kuadrant community operator from OLM",
+    helm_namespace=KUADRANT_NAMESPACE,
+    release_name="kuadrant-operator",
+)
+KEY = OPERATOR.key
 INSTANCE_BASE = "operators/kuadrant/instance"
 INSTANCE = "kuadrant"
 CHART_CLUSTER_KINDS = (
@@ -43,9 +47,7 @@ measured (``labgen.data.charts``); the AppProject needs them all the same."""
 
 
 def catalog() -> Iterator[CatalogBase]:
-    package = RELEASES[KEY].olm
-    assert package is not None
-    yield CatalogBase(OLM_BASE, "Kuadrant community operator from OLM", tuple(olm_objects(package)))
+    yield OPERATOR.catalog_base()
     instance = obj(
         "kuadrant.io/v1beta1",
         "Kuadrant",
@@ -60,12 +62,10 @@ def catalog() -> Iterator[CatalogBase]:
 def apps(plan: LabPlan) -> Iterator[App]:
     if not plan.has(KEY):
         return
-    release = plan.releases[KEY]
-    if plan.openshift:
-        yield olm_app(KEY, release, OLM_BASE)
-    else:
-        operator = helm_operator_app(plan, KEY, KUADRANT_NAMESPACE, "kuadrant-operator")
-        yield dataclasses.replace(operator, chart_cluster_kinds=CHART_CLUSTER_KINDS)
+    operator = OPERATOR.app(plan)
+    if not OPERATOR.from_olm(plan):
+        operator = dataclasses.replace(operator, chart_cluster_kinds=CHART_CLUSTER_KINDS)
+    yield operator
     yield App(
         f"{KEY}-instance",
         WAVE_INSTANCES,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from labgen.components.base import App, Component, helm_operator_app
+from labgen.components.base import App, Component
+from labgen.components.operators import helm_operator_app
 from labgen.plan.model import LabPlan
 
 KEY = "kueue"

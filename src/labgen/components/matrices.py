@@ -376,7 +376,7 @@ def _job_spec(
             },
         },
     }
-    if plan.openshift:
+    if plan.platform.assigns_pod_ids:
         without_assigned_ids(spec["template"]["spec"])
     return spec
 

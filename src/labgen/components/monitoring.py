@@ -16,33 +16,25 @@ from labgen.components.base import (
     App,
     CatalogBase,
     Component,
-    HelmSource,
     K8sObject,
     KustomizeSource,
     obj,
-    webhook_ca_bundle_ignores,
 )
+from labgen.components.operators import helm_operator_app
 from labgen.data.observability import GRAFANA_DASHBOARD_LABEL
 from labgen.plan.model import LabPlan
 
 KEY = "monitoring"
-OPENSHIFT_NAMESPACE = "openshift-monitoring"
-HELM_NAMESPACE = "monitoring"
+CHART = "kube-prometheus-stack"
 
 
 def catalog() -> Iterator[CatalogBase]:
     yield from ()
 
 
-def cluster_monitoring_config(plan: LabPlan) -> K8sObject:
-    assert plan.cluster_monitoring_config is not None
-    return obj(
-        "v1",
-        "ConfigMap",
-        "cluster-monitoring-config",
-        OPENSHIFT_NAMESPACE,
-        data={"config.yaml": plan.cluster_monitoring_config},
-    )
+def cluster_monitoring_config(namespace: str, name: str, config: str) -> K8sObject:
+    """The platform stack's settings ConfigMap with the ``config.yaml`` the spec owns."""
+    return obj("v1", "ConfigMap", name, namespace, data={"config.yaml": config})
 
 
 def helm_values(plan: LabPlan) -> dict[str, object]:
@@ -100,22 +92,22 @@ def grafana_values(plan: LabPlan) -> dict[str, object]:
 def apps(plan: LabPlan) -> Iterator[App]:
     if not plan.has(KEY):
         return
-    if plan.openshift:
-        if plan.cluster_monitoring_config is not None:
-            source = KustomizeSource(objects=(cluster_monitoring_config(plan),))
-            yield App(KEY, WAVE_OPERATORS, OPENSHIFT_NAMESPACE, source)
+    stack = plan.platform.monitoring
+    if stack.installed_by_labgen:
+        yield helm_operator_app(
+            plan,
+            CHART,
+            stack.namespace,
+            CHART,
+            helm_values(plan),
+            extra_namespaces=("kube-system",),
+            component=KEY,
+        )
         return
-    release = plan.releases["kube-prometheus-stack"]
-    assert release.helm is not None
-    yield App(
-        KEY,
-        WAVE_OPERATORS,
-        HELM_NAMESPACE,
-        HelmSource(release.helm, "kube-prometheus-stack", helm_values(plan)),
-        create_namespace=True,
-        ignore_differences=webhook_ca_bundle_ignores(),
-        extra_namespaces=("kube-system",),
-    )
+    config = plan.cluster_monitoring_config
+    if stack.config_map is not None and config is not None:
+        objects = (cluster_monitoring_config(stack.namespace, stack.config_map, config),)
+        yield App(KEY, WAVE_OPERATORS, stack.namespace, KustomizeSource(objects=objects))
 
 
 COMPONENT = Component(KEY, catalog, apps)

@@ -6,46 +6,43 @@ from collections.abc import Iterator
 
 from labgen.components.base import (
     WAVE_INSTANCES,
-    WAVE_OPERATORS,
     App,
     CatalogBase,
     Component,
-    HelmSource,
     K8sObject,
     KustomizeSource,
     obj,
     skip_dry_run,
 )
-from labgen.components.olm import olm_app, olm_objects
-from labgen.data.releases import RELEASES
+from labgen.components.operators import Operator
+from labgen.data.releases import RELEASES, release_as
+from labgen.data.types import OlmRelease
 from labgen.plan.model import LabPlan
 
-KEY = "nfd"
-OLM_BASE = "operators/nfd/olm"
+OPERATOR = Operator(
+    "nfd",
+    olm_base="operators/nfd/olm",
+    olm_description="Node Feature Discovery Operator from OLM (redhat-operators)",
+    helm_namespace="node-feature-discovery",
+    release_name="node-feature-discovery",
+)
+KEY = OPERATOR.key
 INSTANCE_BASE = "operators/nfd/instance"
 INSTANCE_NAME = "nfd-instance"
-HELM_NAMESPACE = "node-feature-discovery"
 
 
-def _namespace() -> str:
-    package = RELEASES[KEY].olm
-    assert package is not None
-    return package.namespace
+def _olm_namespace() -> str:
+    """The OLM install's namespace, where the NodeFeatureDiscovery instance lives."""
+    return release_as(RELEASES, KEY, OlmRelease).olm.namespace
 
 
 def catalog() -> Iterator[CatalogBase]:
-    package = RELEASES[KEY].olm
-    assert package is not None
-    yield CatalogBase(
-        OLM_BASE,
-        "Node Feature Discovery Operator from OLM (redhat-operators)",
-        tuple(olm_objects(package)),
-    )
+    yield OPERATOR.catalog_base()
     instance = obj(
         "nfd.openshift.io/v1",
         "NodeFeatureDiscovery",
         INSTANCE_NAME,
-        package.namespace,
+        _olm_namespace(),
         annotations=skip_dry_run(),
         spec={
             # No operand image: the operator fills in the one it was released with, which
@@ -61,7 +58,7 @@ def _instance_patch(plan: LabPlan) -> K8sObject:
         "nfd.openshift.io/v1",
         "NodeFeatureDiscovery",
         INSTANCE_NAME,
-        _namespace(),
+        _olm_namespace(),
         spec={"operand": {"workerTolerations": plan.gpu_tolerations()}},
     )
 
@@ -69,26 +66,17 @@ def _instance_patch(plan: LabPlan) -> K8sObject:
 def apps(plan: LabPlan) -> Iterator[App]:
     if not plan.has(KEY):
         return
-    release = plan.releases[KEY]
-    if plan.openshift:
-        assert release.olm is not None
-        yield olm_app(KEY, release, OLM_BASE)
-        patches = (_instance_patch(plan),) if plan.pools else ()
-        yield App(
-            f"{KEY}-instance",
-            WAVE_INSTANCES,
-            release.olm.namespace,
-            KustomizeSource(bases=(INSTANCE_BASE,), patches=patches),
-        )
+    if not OPERATOR.from_olm(plan):
+        values = {"worker": {"tolerations": plan.gpu_tolerations()}} if plan.pools else {}
+        yield OPERATOR.app(plan, values, ignore_differences=())
         return
-    assert release.helm is not None
-    values: K8sObject = {"worker": {"tolerations": plan.gpu_tolerations()}} if plan.pools else {}
+    yield OPERATOR.app(plan)
+    patches = (_instance_patch(plan),) if plan.pools else ()
     yield App(
-        KEY,
-        WAVE_OPERATORS,
-        HELM_NAMESPACE,
-        HelmSource(release.helm, "node-feature-discovery", values),
-        create_namespace=True,
+        f"{KEY}-instance",
+        WAVE_INSTANCES,
+        OPERATOR.namespace(plan),
+        KustomizeSource(bases=(INSTANCE_BASE,), patches=patches),
     )
 
 

@@ -10,8 +10,8 @@ the very first install of a GitOps sync until someone approves it by hand.
 from __future__ import annotations
 
 from labgen.components.base import WAVE_OPERATORS, App, K8sObject, KustomizeSource, obj
-from labgen.data.releases import RELEASES
-from labgen.data.types import OlmPackage, Release
+from labgen.data.releases import RELEASES, release_as
+from labgen.data.types import OlmPackage, OlmRelease
 
 GLOBAL_OPERATORS_NAMESPACE = "openshift-operators"
 
@@ -71,12 +71,10 @@ def subscription_patch(default: OlmPackage, chosen: OlmPackage) -> K8sObject | N
     )
 
 
-def olm_app(key: str, chosen: Release, base: str) -> App:
+def olm_app(key: str, chosen: OlmRelease, base: str) -> App:
     """The Application installing ``key`` from its catalog OLM base, moved to the lab's
     channel/CSV by a patch when ``spec.versions`` overrides them."""
-    default = RELEASES[key].olm
-    assert default is not None
-    assert chosen.olm is not None
+    default = release_as(RELEASES, key, OlmRelease).olm
     patch = subscription_patch(default, chosen.olm)
     return App(
         key,

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 
 from labgen.components.base import WAVE_APPS, App, Component, K8sObject, KustomizeSource, obj
 from labgen.components.podsecurity import without_api_token
+from labgen.data.platforms import Platform
 from labgen.plan.model import LabPlan, OpenWebUIPlan
 
 KEY = "open-webui"
@@ -97,10 +98,10 @@ def access_env(ui: OpenWebUIPlan) -> list[K8sObject]:
     return out
 
 
-def deployment(ui: OpenWebUIPlan, openshift: bool) -> K8sObject:
+def deployment(ui: OpenWebUIPlan, platform: Platform) -> K8sObject:
     health = {"path": "/health", "port": "http"}
     pod_security: K8sObject = {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}}
-    if not openshift:  # OpenShift's restricted SCC picks the UID and fsGroup itself
+    if not platform.assigns_pod_ids:  # else OpenShift's restricted SCC picks them itself
         pod_security.update({"runAsUser": UID, "runAsGroup": 0, "fsGroup": 0})
     container: K8sObject = {
         "name": NAME,
@@ -142,7 +143,7 @@ def deployment(ui: OpenWebUIPlan, openshift: bool) -> K8sObject:
     )
 
 
-def objects(ui: OpenWebUIPlan, openshift: bool) -> list[K8sObject]:
+def objects(ui: OpenWebUIPlan, platform: Platform) -> list[K8sObject]:
     claim: K8sObject = {
         "accessModes": ["ReadWriteOnce"],
         "resources": {"requests": {"storage": ui.storage}},
@@ -153,7 +154,7 @@ def objects(ui: OpenWebUIPlan, openshift: bool) -> list[K8sObject]:
     return [
         # uploads and caches outlive the Application
         obj("v1", "PersistentVolumeClaim", NAME, ui.namespace, LABELS, KEEP, spec=claim),
-        deployment(ui, openshift),
+        deployment(ui, platform),
         obj(
             "v1",
             "Service",
@@ -176,7 +177,7 @@ def apps(plan: LabPlan) -> Iterator[App]:
         KEY,
         WAVE_APPS,
         ui.namespace,
-        KustomizeSource(objects=tuple(objects(ui, plan.openshift))),
+        KustomizeSource(objects=tuple(objects(ui, plan.platform))),
         create_namespace=True,
     )
 

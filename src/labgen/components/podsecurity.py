@@ -8,7 +8,8 @@ the Kubernetes API) mount no service-account token. On Kubernetes the pod runs a
 image's non-root user, named by number (the kubelet can only verify ``runAsNonRoot``
 against a numeric user, and the vLLM image's default user is root). OpenShift's
 restricted-v2 SCC refuses any UID or fsGroup outside the namespace's range and assigns
-both itself, so there the pod names none (`for_openshift`); the images labgen runs are
+both itself, so there the pod names none (`without_pod_ids`, where the platform's
+``assigns_pod_ids``); the images labgen runs are
 built for arbitrary UIDs in group 0, and every path they write is a mounted volume.
 """
 
@@ -74,8 +75,9 @@ def without_assigned_ids(pod: K8sObject) -> None:
                 context.pop(field, None)
 
 
-def for_openshift(objects: list[K8sObject]) -> list[K8sObject]:
-    """``objects`` with every pod template left for restricted-v2 to assign IDs."""
+def without_pod_ids(objects: list[K8sObject]) -> list[K8sObject]:
+    """``objects`` with every pod template left for the platform (OpenShift's
+    restricted-v2 SCC) to assign IDs."""
     for item in objects:
         for pod in pod_specs(item):
             without_assigned_ids(pod)

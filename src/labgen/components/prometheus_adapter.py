@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from labgen.components.base import App, Component, helm_operator_app
+from labgen.components.base import App, Component
+from labgen.components.operators import helm_operator_app
 from labgen.components.serving.autoscaling import PROMETHEUS_PORT, PROMETHEUS_URL, custom_metric
 from labgen.components.serving.common import Versions
 from labgen.plan.model import LabPlan

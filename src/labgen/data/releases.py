@@ -13,7 +13,22 @@ cluster's own catalog index, which is versioned with OpenShift itself.
 
 from __future__ import annotations
 
-from labgen.data.types import HelmChart, OlmPackage, Release
+from collections.abc import Mapping
+from typing import TypeVar
+
+from labgen.data.platforms import PLATFORMS
+from labgen.data.types import (
+    GitManifests,
+    GitRelease,
+    HelmChart,
+    HelmRelease,
+    OlmPackage,
+    OlmRelease,
+    Release,
+)
+from labgen.data.types import Platform as PlatformName
+
+R = TypeVar("R", bound=Release)
 
 DEFAULT_KUBERNETES_VERSION = "1.33"
 """Kubernetes minor whose core schemas are used where no lab spec names one."""
@@ -21,7 +36,7 @@ DEFAULT_KUBERNETES_VERSION = "1.33"
 RELEASES: dict[str, Release] = {
     r.key: r
     for r in (
-        Release(
+        OlmRelease(
             "gpu-operator",
             "v26.7.0",
             helm=HelmChart("https://helm.ngc.nvidia.com/nvidia", "gpu-operator", "v26.7.0"),
@@ -36,7 +51,7 @@ RELEASES: dict[str, Release] = {
             crd_groups=("nvidia.com",),
             source="https://docs.nvidia.com/datacenter/cloud-native/openshift/latest/install-gpu-ocp.html",
         ),
-        Release(
+        OlmRelease(
             "nfd",
             "v0.19.0",
             helm=HelmChart(
@@ -55,7 +70,7 @@ RELEASES: dict[str, Release] = {
             crd_groups=("nfd.k8s-sigs.io", "nfd.openshift.io"),
             source="https://kubernetes-sigs.github.io/node-feature-discovery/v0.19/deployment/helm.html",
         ),
-        Release(
+        OlmRelease(
             "cert-manager",
             "v1.21.1",
             helm=HelmChart("https://charts.jetstack.io", "cert-manager", "v1.21.1"),
@@ -70,16 +85,16 @@ RELEASES: dict[str, Release] = {
             crd_groups=("cert-manager.io", "acme.cert-manager.io"),
             source="https://cert-manager.io/docs/installation/helm/",
         ),
-        Release(
+        HelmRelease(
             "keda",
             "v2.20.2",
             helm=HelmChart("https://kedacore.github.io/charts", "keda", "2.20.2"),
             source="https://keda.sh/docs/2.20/deploy/#helm",
         ),
-        Release(
+        GitRelease(
             "gateway-api",
             "v1.6.1",
-            git=(
+            git=GitManifests(
                 "https://github.com/kubernetes-sigs/gateway-api.git",
                 "config/crd/standard",
                 "v1.6.1",
@@ -87,13 +102,13 @@ RELEASES: dict[str, Release] = {
             crd_groups=("gateway.networking.k8s.io",),
             source="https://gateway-api.sigs.k8s.io/guides/#installing-gateway-api",
         ),
-        Release(
+        HelmRelease(
             "leaderworkerset",
             "v0.10.0",
             helm=HelmChart("oci://registry.k8s.io/lws/charts", "lws", "0.10.0"),
             source="https://lws.sigs.k8s.io/docs/installation/#install-by-helm",
         ),
-        Release(
+        OlmRelease(
             "cnpg",
             "v1.30.0",
             helm=HelmChart("https://cloudnative-pg.github.io/charts", "cloudnative-pg", "0.29.0"),
@@ -120,13 +135,13 @@ RELEASES: dict[str, Release] = {
             crd_groups=("postgresql.cnpg.io",),
             source="https://cloudnative-pg.io/documentation/current/installation_upgrade/",
         ),
-        Release(
+        HelmRelease(
             "kueue",
             "v0.19.2",
             helm=HelmChart("oci://registry.k8s.io/kueue/charts", "kueue", "0.19.2"),
             source="https://kueue.sigs.k8s.io/docs/installation/#install-by-helm",
         ),
-        Release(
+        HelmRelease(
             "kube-prometheus-stack",
             "v0.93.0",
             helm=HelmChart(
@@ -136,7 +151,7 @@ RELEASES: dict[str, Release] = {
             ),
             source="https://github.com/prometheus-community/helm-charts/pull/7152",
         ),
-        Release(
+        HelmRelease(
             "prometheus-adapter",
             "v0.12.0",
             helm=HelmChart(
@@ -146,10 +161,10 @@ RELEASES: dict[str, Release] = {
             ),
             source="https://github.com/prometheus-community/helm-charts/tree/main/charts/prometheus-adapter",
         ),
-        Release(
+        GitRelease(
             "inference-extension",
             "v1.6.0",
-            git=(
+            git=GitManifests(
                 "https://github.com/kubernetes-sigs/gateway-api-inference-extension.git",
                 "config/crd/bases",
                 "v1.6.0",
@@ -157,7 +172,7 @@ RELEASES: dict[str, Release] = {
             crd_groups=("inference.networking.k8s.io",),
             source="https://github.com/kubernetes-sigs/gateway-api-inference-extension/releases/tag/v1.6.0",
         ),
-        Release(
+        HelmRelease(
             "kserve",
             "v0.20.0",
             helm=HelmChart("oci://ghcr.io/kserve/charts", "kserve-crd", "v0.20.0"),
@@ -186,7 +201,7 @@ RELEASES: dict[str, Release] = {
             "v0.10.0",
             source="https://github.com/llm-d/llm-d-router/releases/tag/v0.10.0",
         ),
-        Release(
+        OlmRelease(
             "kuadrant",
             "v1.5.2",
             # The chart bundles its dependencies (Authorino, Limitador and DNS operators,
@@ -217,32 +232,24 @@ RELEASES: dict[str, Release] = {
 }
 
 
-_OPENSHIFT_CRD_GROUPS = frozenset(
-    {
-        "config.openshift.io",
-        "console.openshift.io",
-        "machine.openshift.io",
-        "autoscaling.openshift.io",
-        "operator.openshift.io",
-        "operators.coreos.com",
-        "route.openshift.io",
-        "security.openshift.io",
-        # cluster monitoring ships the Prometheus Operator's CRDs; the Ingress Operator
-        # installs the standard Gateway API CRDs from OpenShift 4.19 on
-        "monitoring.coreos.com",
-        "gateway.networking.k8s.io",
-    }
-)
+def platform_crd_groups(platform: PlatformName, provider: str) -> frozenset[str]:
+    """API groups whose CRDs a lab's cluster has before Argo CD syncs anything: the
+    platform's own operators; where Karpenter makes the GPU nodes (EKS), Karpenter's
+    (installed with the cluster, not by labgen)."""
+    known = PLATFORMS[platform]
+    karpenter = {where for where, how in known.provisioners.items() if how == "karpenter"}
+    if provider in karpenter:
+        return known.crd_groups | frozenset(RELEASES["karpenter"].crd_groups)
+    return known.crd_groups
 
 
-def platform_crd_groups(platform: str, provider: str) -> frozenset[str]:
-    """API groups whose CRDs a lab's cluster has before Argo CD syncs anything: OpenShift's
-    own operators; on EKS, Karpenter (installed with the cluster, not by labgen)."""
-    if platform == "openshift":
-        return _OPENSHIFT_CRD_GROUPS
-    if provider == "aws":
-        return frozenset(RELEASES["karpenter"].crd_groups)
-    return frozenset()
+def release_as(releases: Mapping[str, Release], key: str, kind: type[R]) -> R:
+    """Row ``key`` of ``releases`` as the kind of release its user needs (a Helm chart, an
+    OLM package, a git path); a row of another kind is a bug in labgen's tables."""
+    release = releases[key]
+    if not isinstance(release, kind):
+        raise TypeError(f"release {key} is a {type(release).__name__}, not a {kind.__name__}")
+    return release
 
 
 ISTIO_CRD_GROUPS = frozenset({"networking.istio.io"})
@@ -259,4 +266,5 @@ def pinned_crd_groups() -> frozenset[str]:
 
     groups = {group for release in RELEASES.values() for group in release.crd_groups}
     groups |= {group for chart in inventories().values() for group in chart.crd_groups}
-    return frozenset(groups | _OPENSHIFT_CRD_GROUPS | ISTIO_CRD_GROUPS)
+    platforms = {group for p in PLATFORMS.values() for group in p.crd_groups}
+    return frozenset(groups | platforms | ISTIO_CRD_GROUPS)

@@ -114,17 +114,27 @@ class OlmPackage:
 
 
 @dataclass(frozen=True)
+class GitManifests:
+    """Plain manifests at a path of a git repository, pinned to a tag."""
+
+    repo_url: str
+    path: str
+    ref: str
+
+
+@dataclass(frozen=True)
 class Release:
-    """One row of the pinned release table."""
+    """One row of the pinned release table: an image or version-only release (a server,
+    a benchmark tool); the subclasses below say how an operator is installed.
+
+    Code that needs a chart, an OLM package or a git path narrows the row with
+    ``isinstance``/``match`` (or :func:`labgen.data.releases.release_as`), so mypy proves
+    the field is there and a wrong row fails loudly, also under ``python -O``."""
 
     key: str
     """Release key users override in ``spec.versions`` (e.g. ``gpu-operator``)."""
     version: str
     """Upstream application version (the tag whose CRDs labgen validates against)."""
-    helm: HelmChart | None = None
-    olm: OlmPackage | None = None
-    git: tuple[str, str, str] | None = None
-    """(repoURL, path, tag) for components shipped as plain manifests in a git repo."""
     images: dict[str, str] = field(default_factory=dict)
     """Pinned images by role."""
     crd_groups: tuple[str, ...] = ()
@@ -132,3 +142,25 @@ class Release:
     check`` uses them to order custom resources after the Application that provides their
     CRDs). A Helm chart's are measured: ``labgen.data.charts``."""
     source: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class HelmRelease(Release):
+    """Installed from its pinned Helm chart."""
+
+    helm: HelmChart
+
+
+@dataclass(frozen=True, kw_only=True)
+class OlmRelease(HelmRelease):
+    """An operator installed through OLM where the platform has it (OpenShift), from its
+    Helm chart elsewhere."""
+
+    olm: OlmPackage
+
+
+@dataclass(frozen=True, kw_only=True)
+class GitRelease(Release):
+    """Plain manifests (CRDs) applied from a git repository."""
+
+    git: GitManifests

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from labgen.data.servers import SERVERS
+from labgen.data.types import GitRelease, HelmRelease, OlmRelease, Release
 from labgen.plan.exposure import SELF_SIGNED_ISSUER
 from labgen.plan.model import LabPlan, PoolPlan
 
@@ -213,18 +214,20 @@ def versions_table(plan: LabPlan) -> Table:
     rows = []
     for key in used_releases(plan):
         release = plan.releases[key]
-        how = []
-        if plan.openshift and release.olm:
-            how.append(
-                f"OLM {release.olm.package} channel {release.olm.channel}"
-                + (f" from {release.olm.starting_csv}" if release.olm.starting_csv else "")
-            )
-        elif release.helm:
-            how.append(f"chart {release.helm.chart} {release.helm.version}")
-        if release.git:
-            how.append(f"git {release.git[0]} {release.git[1]}@{release.git[2]}")
-        rows.append((key, release.version, "; ".join(how) or "-"))
+        rows.append((key, release.version, _installed_as(plan, release)))
     return Table("Pinned versions", ("release", "version", "installed as"), tuple(rows))
+
+
+def _installed_as(plan: LabPlan, release: Release) -> str:
+    match release:
+        case OlmRelease(olm=olm) if plan.platform.operators_from_olm:
+            csv = f" from {olm.starting_csv}" if olm.starting_csv else ""
+            return f"OLM {olm.package} channel {olm.channel}{csv}"
+        case HelmRelease(helm=chart):
+            return f"chart {chart.chart} {chart.version}"
+        case GitRelease(git=git):
+            return f"git {git.repo_url} {git.path}@{git.ref}"
+    return "-"
 
 
 def matrix_tables(plan: LabPlan) -> list[Table]:
@@ -275,7 +278,8 @@ def matrix_tables(plan: LabPlan) -> list[Table]:
 def monitoring_notes(plan: LabPlan) -> list[str]:
     """What the user must set on OpenShift when the spec leaves
     ``cluster-monitoring-config`` to them (labgen would replace its whole content)."""
-    if not (plan.openshift and plan.has("monitoring")) or plan.cluster_monitoring_config:
+    own_stack = plan.platform.monitoring.config_map is not None  # OpenShift's
+    if not (own_stack and plan.has("monitoring")) or plan.cluster_monitoring_config:
         return []
     return [
         "OpenShift user-workload monitoring must be on for the lab's ServiceMonitors, "

@@ -3,6 +3,7 @@ server, shared by everything that talks to models (benchmarks, Open WebUI)."""
 
 from __future__ import annotations
 
+from labgen.data.platforms import PLATFORMS
 from labgen.data.releases import ISTIO_CRD_GROUPS
 from labgen.data.servers import SERVERS, Service, Unpublished, ViaGateway
 from labgen.plan.model import ModelPlan
@@ -25,10 +26,11 @@ ISTIO_GATEWAY_CLASSES = frozenset({"istio", "openshift-default"})
 
 
 def gateway_class_of(lab: Lab) -> str | None:
-    """The lab's GatewayClass: the spec's, else OpenShift's default class."""
+    """The lab's GatewayClass: the spec's, else the platform's own (OpenShift's)."""
     if lab.spec.gateway.className is not None:
         return lab.spec.gateway.className
-    return "openshift-default" if lab.spec.cluster.platform == "openshift" else None
+    builtin = PLATFORMS[lab.spec.cluster.platform].gateway
+    return builtin.class_name if builtin is not None else None
 
 
 def gateway_crd_groups(gateway_class: str | None) -> frozenset[str]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable, Sequence
 
+from labgen.data.platforms import PLATFORMS
 from labgen.data.servers import SERVERS, Unpublished
 from labgen.errors import PathPart
 from labgen.plan.model import (
@@ -26,9 +27,6 @@ Report = Callable[[tuple[PathPart, ...], str], None]
 
 SELF_SIGNED_ISSUER = "labgen-selfsigned"
 """The self-signed ClusterIssuer of labgen's cert-manager catalog base."""
-OPENSHIFT_GATEWAY_NAMESPACE = "openshift-ingress"
-"""Where OpenShift's Gateway API documentation puts Gateways of `openshift-default` and
-their certificate Secrets."""
 KUADRANT_NAMESPACE = "kuadrant-system"
 """Namespace of the Kuadrant operator and instance; Authorino reads API key Secrets there."""
 API_KEY_LABEL = "labgen.dev/api-key"
@@ -38,17 +36,14 @@ USER_ANNOTATION = "secret.kuadrant.io/user-id"
 GRAFANA_SERVICE = "kube-prometheus-stack-grafana"
 """kube-prometheus-stack's Grafana Service (release `kube-prometheus-stack`), port 80 ->
 3000 (grafana chart values `service.port`/`targetPort`)."""
-GRAFANA_NAMESPACE = "monitoring"
 UI_HOST = "chat"
 GRAFANA_HOST = "grafana"
-OPENSHIFT_GATEWAY_API = (1, 32)
-"""OpenShift 4.19, the first with Gateway API (Kubernetes 1.32)."""
 
 
 def gateway_namespace(lab: Lab) -> str:
-    if lab.spec.cluster.platform == "openshift":
-        return OPENSHIFT_GATEWAY_NAMESPACE
-    return f"{lab.metadata.name}-gateway"
+    """The platform's Gateway namespace, else one of the lab's own."""
+    builtin = PLATFORMS[lab.spec.cluster.platform].gateway
+    return builtin.namespace if builtin else f"{lab.metadata.name}-gateway"
 
 
 def resolve_exposure(
@@ -64,7 +59,8 @@ def resolve_exposure(
     if spec is None:
         return None
     at: tuple[PathPart, ...] = ("spec", "exposure")
-    openshift = lab.spec.cluster.platform == "openshift"
+    platform = PLATFORMS[lab.spec.cluster.platform]
+    monitoring = platform.monitoring
     _check_requirements(lab, operators, gateway_class, error)
     tls = spec.tls
     if (tls.clusterIssuer is None) == (not tls.selfSigned):
@@ -101,10 +97,11 @@ def resolve_exposure(
                 )
             )
     if spec.grafana:
-        if openshift:
+        if not monitoring.installed_by_labgen:
             error(
                 (*at, "grafana"),
-                "labgen installs no Grafana on OpenShift (its dashboards are ConfigMaps to import)",
+                f"labgen installs no Grafana on {platform.title} "
+                "(its dashboards are ConfigMaps to import)",
             )
         elif observability is None or not observability.grafana:
             error((*at, "grafana"), "needs spec.observability with grafana: true")
@@ -114,7 +111,7 @@ def resolve_exposure(
                     name="grafana",
                     kind="grafana",
                     host=f"{GRAFANA_HOST}.{spec.domain}",
-                    namespace=GRAFANA_NAMESPACE,
+                    namespace=monitoring.namespace,
                     backend_group="",
                     backend_kind="Service",
                     backend_name=GRAFANA_SERVICE,
@@ -159,7 +156,8 @@ def _check_requirements(
             "the lab's Gateway needs a GatewayClass: set spec.gateway.className (e.g. istio)",
         )
     major, minor = (int(x) for x in cluster.kubernetesVersion.split("."))
-    if cluster.platform == "openshift" and (major, minor) < OPENSHIFT_GATEWAY_API:
+    builtin = PLATFORMS[cluster.platform].gateway
+    if builtin is not None and (major, minor) < builtin.since_kubernetes:
         error(
             ("spec", "cluster", "kubernetesVersion"),
             "exposure needs Gateway API, which OpenShift has from 4.19 (Kubernetes 1.32); "

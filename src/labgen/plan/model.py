@@ -7,11 +7,10 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from labgen.data.models import ModelArch
+from labgen.data.platforms import Platform, Provisioner
 from labgen.data.servers import Server
-from labgen.data.types import Accelerator, InstanceType, Platform, Provider, Release
+from labgen.data.types import Accelerator, InstanceType, Provider, Release
 from labgen.plan.fit import Fit
-
-Provisioner = Literal["machineset", "karpenter", "external"]
 
 GPU_RESOURCE = "nvidia.com/gpu"
 POOL_LABEL = "labgen.dev/gpu-pool"
@@ -317,6 +316,7 @@ class LabPlan:
     description: str | None
     spec_file: str
     platform: Platform
+    """What differs on the lab's platform (operators from OLM, pod IDs, monitoring...)."""
     provider: Provider
     kubernetes_version: str
     region: str | None
@@ -342,10 +342,6 @@ class LabPlan:
     cluster_monitoring_config: str | None = None
     """OpenShift: the ``config.yaml`` labgen owns in ``cluster-monitoring-config`` (None:
     the ConfigMap is the user's, see :func:`labgen.plan.describe.monitoring_notes`)."""
-
-    @property
-    def openshift(self) -> bool:
-        return self.platform == "openshift"
 
     def has(self, operator: str) -> bool:
         return operator in self.operators

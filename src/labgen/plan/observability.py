@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from labgen.data.platforms import PLATFORMS
 from labgen.errors import PathPart
 from labgen.plan.model import ObservabilityPlan
 from labgen.spec import Lab
@@ -42,7 +43,8 @@ def resolve_observability(
             (*at, "logs"),
             "loki is not supported yet (labgen does not install a log store); use `none`",
         )
-    if spec.grafanaAdminSecret is not None and lab.spec.cluster.platform == "openshift":
+    chart = PLATFORMS[lab.spec.cluster.platform].monitoring.installed_by_labgen
+    if spec.grafanaAdminSecret is not None and not chart:  # the chart's Grafana
         error(
             (*at, "grafanaAdminSecret"),
             "only used on Kubernetes (kube-prometheus-stack's Grafana); OpenShift gets the "
@@ -66,7 +68,7 @@ def resolve_cluster_monitoring_config(lab: Lab, error: Report) -> str | None:
         return None
     at: tuple[PathPart, ...] = ("spec", "operators", "monitoring", "clusterMonitoringConfig")
     config = options.clusterMonitoringConfig
-    if lab.spec.cluster.platform != "openshift":
+    if PLATFORMS[lab.spec.cluster.platform].monitoring.config_map is None:
         error(at, "only OpenShift has cluster-monitoring-config: drop this field")
     elif config.get("enableUserWorkload") is not True:
         error(

@@ -13,20 +13,28 @@ from typing import Any, Literal
 
 from labgen.data.benchmarks import GUIDELLM
 from labgen.data.hardware import ACCELERATORS, INSTANCE_TYPES
+from labgen.data.platforms import PLATFORMS, Platform, Provisioner
 from labgen.data.releases import RELEASES
 from labgen.data.rules import RULES
 from labgen.data.serving import EPP, KSERVE, VLLM, generation
-from labgen.data.types import InstanceType, OlmPackage, Release
+from labgen.data.types import (
+    Accelerator,
+    GitRelease,
+    HelmRelease,
+    InstanceType,
+    OlmRelease,
+    Release,
+)
 from labgen.errors import Diagnostic, PathPart, SpecError
 from labgen.plan.benchmarks import resolve_benchmarks
 from labgen.plan.data import resolve_databases, resolve_open_webui
 from labgen.plan.endpoints import gateway_class_of
 from labgen.plan.exposure import resolve_exposure
 from labgen.plan.matrix import gpu_budgets, resolve_matrices
-from labgen.plan.model import GitOpsPlan, GpuOperatorPlan, LabPlan, PoolPlan, Provisioner, Taint
+from labgen.plan.model import GitOpsPlan, GpuOperatorPlan, LabPlan, PoolPlan, Taint
 from labgen.plan.observability import resolve_cluster_monitoring_config, resolve_observability
 from labgen.plan.serving import resolve_models
-from labgen.spec import GpuPool, Lab, LoadedLab
+from labgen.spec import OPERATOR_FIELDS, GpuPool, Lab, LoadedLab
 
 # Longest suffix labgen appends to the lab name for an Application (see components).
 LONGEST_APP_SUFFIX = "-gpu-operator-instance"
@@ -45,22 +53,8 @@ _VERSIONED: dict[str, Sequence[Any]] = {
     "kserve": KSERVE,
     "guidellm": GUIDELLM,
 }
-_OPERATOR_KEYS = {
-    "gpuOperator": "gpu-operator",
-    "nfd": "nfd",
-    "certManager": "cert-manager",
-    "keda": "keda",
-    "gatewayApi": "gateway-api",
-    "leaderWorkerSet": "leaderworkerset",
-    "cnpg": "cnpg",
-    "inferenceExtension": "inference-extension",
-    "kserve": "kserve",
-    "monitoring": "monitoring",
-    "kueue": "kueue",
-    "kuadrant": "kuadrant",
-}
-OPERATORS = frozenset(_OPERATOR_KEYS.values())
-"""Release keys of the operators a spec can enable (each cluster-wide)."""
+OPERATORS = frozenset(OPERATOR_FIELDS.values())
+"""Keys of the operators a spec can enable (each cluster-wide)."""
 
 
 class _Collector:
@@ -76,26 +70,24 @@ def build_plan(loaded: LoadedLab, spec_file: str) -> LabPlan:
     """Resolve a shape-valid spec into a plan, or raise SpecError with every problem."""
     lab = loaded.lab
     errors = _Collector(loaded)
-    _check_cluster(lab, errors)
+    cluster = lab.spec.cluster
+    platform = PLATFORMS[cluster.platform]
+    _check_cluster(lab, platform, errors)
     releases = _releases(lab, errors)
-    pools = tuple(_pool(lab, i, pool, errors) for i, pool in enumerate(lab.spec.gpuPools))
-    _check_pools(lab, pools, errors)
-    operators = frozenset(
-        key
-        for field, key in _OPERATOR_KEYS.items()
-        if getattr(lab.spec.operators, field) is not None
+    checked = tuple(
+        _pool(lab, platform, i, pool, errors) for i, pool in enumerate(lab.spec.gpuPools)
     )
-    _check_operators(lab, operators, errors)
-    models = resolve_models(
-        lab, [p for p in pools if p is not None], operators, releases, errors.error
-    )
+    _check_pools(lab, checked, errors)
+    pools = tuple(p for p in checked if p is not None)
+    operators = lab.spec.operators.enabled()
+    _check_operators(lab, platform, operators, errors)
+    models = resolve_models(lab, list(pools), operators, releases, errors.error)
     if any(m.autoscaling is not None and m.autoscaling.engine == "hpa" for m in models):
         operators |= {"prometheus-adapter"}  # serves vLLM metrics to the HPAs
     gateway_class = gateway_class_of(lab)
     benchmarks = resolve_benchmarks(lab, models, gateway_class, errors.error)
-    live_pools = [p for p in pools if p is not None]
     pinned = {key: releases[key].version for key in ("vllm", "guidellm") if key in releases}
-    matrices = resolve_matrices(lab, live_pools, models, operators, pinned, errors.error)
+    matrices = resolve_matrices(lab, list(pools), models, operators, pinned, errors.error)
     observability = resolve_observability(lab, operators, errors.error)
     monitoring_config = resolve_cluster_monitoring_config(lab, errors.error)
     databases = resolve_databases(lab, operators, releases, errors.error)
@@ -112,33 +104,15 @@ def build_plan(loaded: LoadedLab, spec_file: str) -> LabPlan:
             "OIDC login redirects to the UI's public URL: expose it with "
             "spec.exposure.openWebUI: true",
         )
-    for i, waiver in enumerate(lab.spec.check.disable):
-        if waiver.rule not in RULES:
-            errors.error(
-                ("spec", "check", "disable", i, "rule"),
-                f"unknown rule {waiver.rule!r}{_hint(waiver.rule, list(RULES))}",
-            )
-    if len(lab.metadata.name) + len(LONGEST_APP_SUFFIX) > MAX_APP_NAME:
-        errors.error(
-            ("metadata", "name"),
-            f"too long: Application names are '<lab>{LONGEST_APP_SUFFIX}' and must fit in "
-            f"{MAX_APP_NAME} characters, so the lab name may have at most "
-            f"{MAX_APP_NAME - len(LONGEST_APP_SUFFIX)}",
-        )
+    _check_waivers(lab, errors)
+    _check_name(lab, errors)
     if errors.diagnostics:
         raise SpecError(errors.diagnostics)
-    cluster = lab.spec.cluster
-    gitops = lab.spec.gitops
-    options = lab.spec.operators.gpuOperator
-    # GKE nodes and EKS accelerated AMIs (which Karpenter picks for GPU instances) come
-    # with the NVIDIA driver; EKS's also with the container toolkit.
-    eks = cluster.platform == "kubernetes" and cluster.provider == "aws"
-    host_driver = cluster.provider == "gcp" or eks
     return LabPlan(
         name=lab.metadata.name,
         description=lab.metadata.description,
         spec_file=spec_file,
-        platform=cluster.platform,
+        platform=platform,
         provider=cluster.provider,
         kubernetes_version=cluster.kubernetesVersion,
         region=cluster.region,
@@ -146,30 +120,16 @@ def build_plan(loaded: LoadedLab, spec_file: str) -> LabPlan:
         infrastructure_id=cluster.infrastructureId,
         cluster_name=cluster.clusterName or lab.metadata.name,
         machine_image=cluster.machineImage,
-        gitops=GitOpsPlan(
-            repo_url=gitops.repoURL,
-            target_revision=gitops.targetRevision,
-            argocd_namespace=gitops.argocdNamespace
-            or ("openshift-gitops" if cluster.platform == "openshift" else "argocd"),
-            destination_server=gitops.destination.server,
-            destination_name=gitops.destination.name,
-            project=lab.metadata.name,
-        ),
+        gitops=_gitops(lab, platform),
         releases=releases,
-        pools=tuple(p for p in pools if p is not None),
+        pools=pools,
         operators=operators,
-        gpu_operator=None
-        if options is None
-        else GpuOperatorPlan(
-            driver=options.driver if options.driver is not None else not host_driver,
-            toolkit=not eks,
-            dcgm_exporter=options.dcgmExporter,
-        ),
+        gpu_operator=_gpu_operator(lab, platform),
         models=models,
         gateway_class=gateway_class,
         benchmarks=benchmarks,
         matrices=matrices,
-        gpu_budgets=gpu_budgets(live_pools, models),
+        gpu_budgets=gpu_budgets(list(pools), models),
         observability=observability,
         databases=databases,
         open_webui=open_webui,
@@ -178,11 +138,63 @@ def build_plan(loaded: LoadedLab, spec_file: str) -> LabPlan:
     )
 
 
-def _check_cluster(lab: Lab, errors: _Collector) -> None:
+def _check_waivers(lab: Lab, errors: _Collector) -> None:
+    for i, waiver in enumerate(lab.spec.check.disable):
+        if waiver.rule not in RULES:
+            errors.error(
+                ("spec", "check", "disable", i, "rule"),
+                f"unknown rule {waiver.rule!r}{_hint(waiver.rule, list(RULES))}",
+            )
+
+
+def _check_name(lab: Lab, errors: _Collector) -> None:
+    if len(lab.metadata.name) + len(LONGEST_APP_SUFFIX) > MAX_APP_NAME:
+        errors.error(
+            ("metadata", "name"),
+            f"too long: Application names are '<lab>{LONGEST_APP_SUFFIX}' and must fit in "
+            f"{MAX_APP_NAME} characters, so the lab name may have at most "
+            f"{MAX_APP_NAME - len(LONGEST_APP_SUFFIX)}",
+        )
+
+
+def _gitops(lab: Lab, platform: Platform) -> GitOpsPlan:
+    gitops = lab.spec.gitops
+    return GitOpsPlan(
+        repo_url=gitops.repoURL,
+        target_revision=gitops.targetRevision,
+        argocd_namespace=gitops.argocdNamespace or platform.argocd_namespace,
+        destination_server=gitops.destination.server,
+        destination_name=gitops.destination.name,
+        project=lab.metadata.name,
+    )
+
+
+def _gpu_operator(lab: Lab, platform: Platform) -> GpuOperatorPlan | None:
+    """The GPU Operator's switches: its driver and toolkit stay off where the node image
+    brings them (the platform's table, by provider)."""
+    options = lab.spec.operators.gpuOperator
+    if options is None:
+        return None
+    provider = lab.spec.cluster.provider
+    return GpuOperatorPlan(
+        driver=options.driver
+        if options.driver is not None
+        else provider not in platform.host_driver,
+        toolkit=provider not in platform.host_toolkit,
+        dcgm_exporter=options.dcgmExporter,
+    )
+
+
+def _check_cluster(lab: Lab, platform: Platform, errors: _Collector) -> None:
     cluster = lab.spec.cluster
     at = ("spec", "cluster")
-    if cluster.platform == "openshift" and cluster.provider == "kind":
-        errors.error((*at, "provider"), "OpenShift does not run on kind; use platform: kubernetes")
+    if cluster.provider not in platform.providers:
+        elsewhere = [p.name for p in PLATFORMS.values() if cluster.provider in p.providers]
+        errors.error(
+            (*at, "provider"),
+            f"{platform.title} does not run on {cluster.provider}; use platform: "
+            f"{' or '.join(elsewhere)}",
+        )
     if cluster.provider in _CLOUDS and cluster.region is None:
         errors.error((*at, "region"), f"required on provider {cluster.provider}")
     if cluster.provider not in _CLOUDS:
@@ -190,7 +202,18 @@ def _check_cluster(lab: Lab, errors: _Collector) -> None:
             errors.error((*at, "region"), f"has no meaning on provider {cluster.provider}")
         if cluster.zones:
             errors.error((*at, "zones"), f"have no meaning on provider {cluster.provider}")
-    machinesets = cluster.platform == "openshift" and cluster.provider in ("aws", "ibmcloud")
+    _check_machinesets(lab, platform, errors)
+    _check_zones(lab, errors)
+    destination = lab.spec.gitops.destination
+    if destination.server is not None and destination.name is not None:
+        errors.error(("spec", "gitops", "destination"), "set either server or name, not both")
+
+
+def _check_machinesets(lab: Lab, platform: Platform, errors: _Collector) -> None:
+    """The fields OpenShift's MachineSets need, and only they use."""
+    cluster = lab.spec.cluster
+    at = ("spec", "cluster")
+    machinesets = platform.provisioner(cluster.provider) == "machineset"
     if machinesets and cluster.infrastructureId is None:
         errors.error(
             (*at, "infrastructureId"),
@@ -225,6 +248,12 @@ def _check_cluster(lab: Lab, errors: _Collector) -> None:
         and not re.fullmatch(r"ami-[0-9a-f]{8,17}", cluster.machineImage)
     ):
         errors.error((*at, "machineImage"), "an AMI ID looks like `ami-0123456789abcdef0`")
+
+
+def _check_zones(lab: Lab, errors: _Collector) -> None:
+    """Zones of the cluster's region, each once."""
+    cluster = lab.spec.cluster
+    at = ("spec", "cluster")
     if cluster.provider in _ZONE_SHAPES and cluster.region is not None:
         shape, example = _ZONE_SHAPES[cluster.provider]
         pattern = re.compile(shape.format(region=re.escape(cluster.region)) + "$")
@@ -242,9 +271,6 @@ def _check_cluster(lab: Lab, errors: _Collector) -> None:
                 )
         if len(set(cluster.zones)) != len(cluster.zones):
             errors.error((*at, "zones"), "zones must be unique")
-    destination = lab.spec.gitops.destination
-    if destination.server is not None and destination.name is not None:
-        errors.error(("spec", "gitops", "destination"), "set either server or name, not both")
 
 
 def _zone_example(provider: str, region: str) -> str:
@@ -264,69 +290,67 @@ def _releases(lab: Lab, errors: _Collector) -> Mapping[str, Release]:
             )
             continue
         if override.chartVersion is not None:
-            if release.helm is None:
-                errors.error((*at, "chartVersion"), f"{key} is not installed from a Helm chart")
+            if isinstance(release, HelmRelease):
+                chart = dataclasses.replace(release.helm, version=override.chartVersion)
+                release = dataclasses.replace(release, helm=chart)
             else:
-                release = dataclasses.replace(
-                    release, helm=dataclasses.replace(release.helm, version=override.chartVersion)
-                )
+                errors.error((*at, "chartVersion"), f"{key} is not installed from a Helm chart")
         if override.channel is not None or override.startingCSV is not None:
-            if release.olm is None:
+            if isinstance(release, OlmRelease):
+                olm = dataclasses.replace(
+                    release.olm,
+                    channel=override.channel or release.olm.channel,
+                    starting_csv=override.startingCSV or release.olm.starting_csv,
+                )
+                release = dataclasses.replace(release, olm=olm)
+            else:
                 field = "channel" if override.channel is not None else "startingCSV"
                 errors.error((*at, field), f"{key} is not installed through OLM")
-            else:
-                olm: OlmPackage = release.olm
-                release = dataclasses.replace(
-                    release,
-                    olm=dataclasses.replace(
-                        olm,
-                        channel=override.channel or olm.channel,
-                        starting_csv=override.startingCSV or olm.starting_csv,
-                    ),
-                )
         if override.version is not None:
-            table = _VERSIONED.get(key)
-            known = True
-            if table is not None:
-                try:
-                    generation(table, override.version)
-                except ValueError as exc:
-                    errors.error((*at, "version"), f"{key}: {exc}")
-                    known = False
-            if table is None:
-                errors.error(
-                    (*at, "version"),
-                    f"{key} is pinned by chart, channel or git ref, not by `version`; "
-                    f"versionable: {', '.join(sorted(_VERSIONED))}",
-                )
-            elif known:
-                helm = release.helm
-                if helm is not None:  # KServe's charts are versioned with KServe
-                    helm = dataclasses.replace(helm, version=override.version)
-                release = dataclasses.replace(release, version=override.version, helm=helm)
+            release = _versioned(release, override.version, at, errors)
         if override.gitRef is not None:
-            if release.git is None:
-                errors.error((*at, "gitRef"), f"{key} is not installed from git")
+            if isinstance(release, GitRelease):
+                git = dataclasses.replace(release.git, ref=override.gitRef)
+                release = dataclasses.replace(release, git=git)
             else:
-                repo, path, _ = release.git
-                release = dataclasses.replace(release, git=(repo, path, override.gitRef))
+                errors.error((*at, "gitRef"), f"{key} is not installed from git")
         resolved[key] = release
     return resolved
 
 
-def _provisioner(lab: Lab) -> Provisioner:
-    cluster = lab.spec.cluster
-    if cluster.platform == "openshift" and cluster.provider in ("aws", "ibmcloud"):
-        return "machineset"
-    if cluster.platform == "kubernetes" and cluster.provider == "aws":
-        return "karpenter"
-    return "external"
+def _versioned(
+    release: Release, version: str, at: tuple[PathPart, ...], errors: _Collector
+) -> Release:
+    """``release`` at the ``version`` a spec asks for, where labgen knows that version's
+    facts (``labgen.data.serving``); unchanged with an error otherwise."""
+    key = release.key
+    table = _VERSIONED.get(key)
+    if table is None:
+        errors.error(
+            (*at, "version"),
+            f"{key} is pinned by chart, channel or git ref, not by `version`; "
+            f"versionable: {', '.join(sorted(_VERSIONED))}",
+        )
+        return release
+    try:
+        generation(table, version)
+    except ValueError as exc:
+        errors.error((*at, "version"), f"{key}: {exc}")
+        return release
+    if isinstance(release, HelmRelease):  # KServe's charts are versioned with KServe
+        chart = dataclasses.replace(release.helm, version=version)
+        return dataclasses.replace(release, version=version, helm=chart)
+    return dataclasses.replace(release, version=version)
 
 
-def _pool(lab: Lab, index: int, pool: GpuPool, errors: _Collector) -> PoolPlan | None:
+def _pool(
+    lab: Lab, platform: Platform, index: int, pool: GpuPool, errors: _Collector
+) -> PoolPlan | None:
+    """One GPU pool resolved (instance type, MIG, zones), or None when it has errors."""
     at: tuple[PathPart, ...] = ("spec", "gpuPools", index)
     cluster = lab.spec.cluster
     accelerator = ACCELERATORS[pool.accelerator]
+    provisioner = platform.provisioner(cluster.provider)
     ok = True
     if pool.nodes.min > pool.nodes.max:
         errors.error(
@@ -336,61 +360,12 @@ def _pool(lab: Lab, index: int, pool: GpuPool, errors: _Collector) -> PoolPlan |
     instance = _instance_type(cluster.provider, pool, at, errors)
     if cluster.provider in _CLOUDS and instance is None:
         ok = False
-    strategy: Literal["none", "single", "mixed"] = "none"
-    profile: str | None = None
-    if pool.mig != "none":
-        if not accelerator.mig_profiles:
-            errors.error((*at, "mig"), f"{accelerator.id} is not MIG-capable; use mig: none")
-            ok = False
-        elif pool.mig == "mixed":
-            strategy = "mixed"
-            if cluster.provider == "gcp":
-                errors.error(
-                    (*at, "mig"),
-                    "GKE partitions GPUs with a single profile per node "
-                    "pool; use mig: single:<profile>",
-                )
-                ok = False
-        else:
-            profile = pool.mig.split(":", 1)[1]
-            strategy = "single"
-            if profile not in accelerator.mig_profiles:
-                errors.error(
-                    (*at, "mig"),
-                    f"{accelerator.id} has no MIG profile {profile!r}"
-                    f"{_hint(profile, list(accelerator.mig_profiles))}; it has "
-                    f"{', '.join(accelerator.mig_profiles)}",
-                )
-                ok = False
-    zones = tuple(pool.zones) if pool.zones is not None else tuple(cluster.zones)
-    for i, zone in enumerate(pool.zones or ()):
-        if zone not in cluster.zones:
-            errors.error(
-                (*at, "zones", i),
-                f"{zone!r} is not in spec.cluster.zones "
-                f"({', '.join(cluster.zones) or 'none listed'})",
-            )
-            ok = False
-    if pool.zones is not None and not pool.zones:
-        errors.error((*at, "zones"), "list at least one zone, or omit the field for all zones")
-        ok = False
-    if _provisioner(lab) == "machineset" and zones and pool.nodes.max < len(zones):
-        errors.error(
-            (*at, "nodes", "max"),
-            f"a pool spread over {len(zones)} zones needs max "
-            f">= {len(zones)} (one MachineSet per zone); raise max or list fewer "
-            "zones in the pool's `zones`",
-        )
-        ok = False
-    if _provisioner(lab) == "karpenter" and pool.nodes.min > 0:
-        errors.error(
-            (*at, "nodes", "min"),
-            "Karpenter launches GPU nodes when pods need them and keeps no minimum; "
-            "set min: 0 (max still caps the pool through the NodePool's GPU limit)",
-        )
-        ok = False
-    if not ok:
+    mig = _mig(pool, accelerator, cluster.provider, at, errors)
+    zones, zones_ok = _pool_zones(lab, pool, at, errors)
+    sized = _check_size(provisioner, pool, zones, at, errors)
+    if not (ok and zones_ok and sized and mig is not None):
         return None
+    strategy, profile = mig
     return PoolPlan(
         name=pool.name,
         accelerator=accelerator,
@@ -406,8 +381,92 @@ def _pool(lab: Lab, index: int, pool: GpuPool, errors: _Collector) -> PoolPlan |
             value=pool.taint.value if pool.taint.value is not None else accelerator.id,
             effect=pool.taint.effect,
         ),
-        provisioner=_provisioner(lab),
+        provisioner=provisioner,
     )
+
+
+MigStrategy = Literal["none", "single", "mixed"]
+
+
+def _mig(
+    pool: GpuPool,
+    accelerator: Accelerator,
+    provider: str,
+    at: tuple[PathPart, ...],
+    errors: _Collector,
+) -> tuple[MigStrategy, str | None] | None:
+    """The pool's MIG strategy and single profile, or None when ``mig`` is wrong."""
+    if pool.mig == "none":
+        return "none", None
+    if not accelerator.mig_profiles:
+        errors.error((*at, "mig"), f"{accelerator.id} is not MIG-capable; use mig: none")
+        return None
+    if pool.mig == "mixed":
+        if provider == "gcp":
+            errors.error(
+                (*at, "mig"),
+                "GKE partitions GPUs with a single profile per node "
+                "pool; use mig: single:<profile>",
+            )
+            return None
+        return "mixed", None
+    profile = pool.mig.split(":", 1)[1]
+    if profile not in accelerator.mig_profiles:
+        errors.error(
+            (*at, "mig"),
+            f"{accelerator.id} has no MIG profile {profile!r}"
+            f"{_hint(profile, list(accelerator.mig_profiles))}; it has "
+            f"{', '.join(accelerator.mig_profiles)}",
+        )
+        return None
+    return "single", profile
+
+
+def _pool_zones(
+    lab: Lab, pool: GpuPool, at: tuple[PathPart, ...], errors: _Collector
+) -> tuple[tuple[str, ...], bool]:
+    """The pool's zones: its own or all of the cluster's; and False when its own are
+    wrong (not the cluster's, or none)."""
+    cluster_zones = lab.spec.cluster.zones
+    ok = True
+    for i, zone in enumerate(pool.zones or ()):
+        if zone not in cluster_zones:
+            errors.error(
+                (*at, "zones", i),
+                f"{zone!r} is not in spec.cluster.zones "
+                f"({', '.join(cluster_zones) or 'none listed'})",
+            )
+            ok = False
+    if pool.zones is not None and not pool.zones:
+        errors.error((*at, "zones"), "list at least one zone, or omit the field for all zones")
+        ok = False
+    return (tuple(pool.zones) if pool.zones is not None else tuple(cluster_zones)), ok
+
+
+def _check_size(
+    provisioner: Provisioner,
+    pool: GpuPool,
+    zones: tuple[str, ...],
+    at: tuple[PathPart, ...],
+    errors: _Collector,
+) -> bool:
+    """What the way the pool's nodes are made asks of its size; False on an error."""
+    if provisioner == "machineset" and zones and pool.nodes.max < len(zones):
+        errors.error(
+            (*at, "nodes", "max"),
+            f"a pool spread over {len(zones)} zones needs max "
+            f">= {len(zones)} (one MachineSet per zone); raise max or list fewer "
+            "zones in the pool's `zones`",
+        )
+        return False
+    if provisioner == "karpenter" and pool.nodes.min > 0:
+        errors.error(
+            (*at, "nodes", "min"),
+            "Karpenter launches GPU nodes when pods need them and keeps no minimum; "
+            "set min: 0 (max still caps the pool through the NodePool's GPU limit)",
+        )
+        return False
+    return True
 
 
 def _instance_type(
@@ -475,10 +534,12 @@ def _check_pools(lab: Lab, pools: tuple[PoolPlan | None, ...], errors: _Collecto
         )
 
 
-def _check_operators(lab: Lab, operators: frozenset[str], errors: _Collector) -> None:
+def _check_operators(
+    lab: Lab, platform: Platform, operators: frozenset[str], errors: _Collector
+) -> None:
     at = ("spec", "operators")
-    openshift = lab.spec.cluster.platform == "openshift"
-    if openshift and "gpu-operator" in operators and "nfd" not in operators:
+    # the GPU Operator's chart bundles NFD; its OLM package does not
+    if platform.operators_from_olm and "gpu-operator" in operators and "nfd" not in operators:
         errors.error(
             (*at, "gpuOperator"),
             "on OpenShift the GPU Operator needs Node Feature Discovery: add `nfd: {}`",

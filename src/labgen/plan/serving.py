@@ -7,6 +7,7 @@ import difflib
 from collections.abc import Callable, Mapping, Sequence
 
 from labgen.data.models import ModelArch, find_model, model_names
+from labgen.data.platforms import PLATFORMS
 from labgen.data.servers import SERVERS, ServerTraits, ViaGateway
 from labgen.data.serving import VLLM, generation
 from labgen.data.types import Release
@@ -20,7 +21,7 @@ from labgen.plan.model import (
     PrefillPlan,
     Routing,
 )
-from labgen.spec import Architecture, Autoscaling, Lab, ServedModel
+from labgen.spec import OPERATOR_FIELDS, Architecture, Autoscaling, Lab, ServedModel
 
 Report = Callable[[tuple[PathPart, ...], str], None]
 
@@ -28,7 +29,7 @@ APP_PREFIX = "serve-"
 MAX_APP_NAME = 63
 DEFAULT_TARGETS = {"queue-depth": 5.0, "kv-cache-usage": 0.8}
 # The spec.operators key of each operator a server can need.
-_SPEC_KEYS = {"kserve": "kserve", "inference-extension": "inferenceExtension"}
+_SPEC_KEYS = {key: field for field, key in OPERATOR_FIELDS.items()}
 
 
 def resolve_models(
@@ -167,7 +168,8 @@ def _gateway_rules(lab: Lab, server: str, operators: frozenset[str], fail: Repor
     """A server reached through a Gateway needs Gateway API and an implementation."""
     if "gateway-api" not in operators:
         fail(("server",), f"server {server} routes through a Gateway: add `gatewayApi: {{}}`")
-    if lab.spec.cluster.platform != "openshift" and not lab.spec.gateway.className:
+    builtin = PLATFORMS[lab.spec.cluster.platform].gateway  # OpenShift's default class
+    if builtin is None and not lab.spec.gateway.className:
         fail(
             ("server",),
             f"server {server} needs a Gateway implementation that supports InferencePool: set "
@@ -197,7 +199,7 @@ def _autoscaling_rules(
             fail(("autoscaling",), "autoscaling uses KEDA: add spec.operators.keda: {}")
         return
     at: tuple[PathPart, ...] = ("autoscaling", "engine")
-    if lab.spec.cluster.platform == "openshift":
+    if not PLATFORMS[lab.spec.cluster.platform].monitoring.installed_by_labgen:
         fail(
             at,
             "hpa is not rendered on OpenShift (prometheus-adapter's chart runs as a fixed UID "

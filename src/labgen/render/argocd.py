@@ -29,7 +29,6 @@ RESOURCES_FINALIZER = "resources-finalizer.argocd.argoproj.io"
 SYNC_WAVE = "argocd.argoproj.io/sync-wave"
 IN_CLUSTER = "https://kubernetes.default.svc"
 CLUSTER_SCOPED_NAMESPACE = "default"
-OPENSHIFT_GITOPS_NAMESPACE = "openshift-gitops"
 LAB_LABEL = "labgen.dev/lab"
 COMPONENT_LABEL = "labgen.dev/component"
 
@@ -246,7 +245,7 @@ def health_customization(plan: LabPlan) -> K8sObject:
 
 def uses_openshift_gitops(plan: LabPlan) -> bool:
     """The lab is driven by OpenShift GitOps' default instance (named like its namespace)."""
-    return plan.openshift and plan.gitops.argocd_namespace == OPENSHIFT_GITOPS_NAMESPACE
+    return plan.gitops.argocd_namespace == plan.platform.argocd_operator_instance
 
 
 def openshift_gitops_controller_binding(plan: LabPlan) -> K8sObject:

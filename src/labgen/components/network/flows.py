@@ -25,9 +25,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from labgen.components import kserve, monitoring
+from labgen.components import cnpg, kserve
 from labgen.components.benchmarks import BENCHMARK_LABEL
-from labgen.components.cnpg import HELM_NAMESPACE as CNPG_HELM_NAMESPACE
 from labgen.components.databases import CLUSTER_LABEL, POOLER_LABEL
 from labgen.components.open_webui import LABELS as OPEN_WEBUI_LABELS
 from labgen.components.serving.common import COMPONENT_LABEL, MODEL_LABEL, NAME_LABEL, VLLM_PORT
@@ -52,7 +51,6 @@ may map it to another container port, so their clients are allowed every port.""
 PROMETHEUS_LABELS: Labels = (("app.kubernetes.io/name", "prometheus"),)
 """prometheus-operator's label on every Prometheus pod (kube-prometheus-stack's, and
 OpenShift's user-workload monitoring's ``prometheus-user-workload``)."""
-OPENSHIFT_USER_WORKLOAD_MONITORING = "openshift-user-workload-monitoring"
 CNPG_OPERATOR_LABELS: Labels = (("app.kubernetes.io/name", "cloudnative-pg"),)
 """The CloudNativePG operator's pods, from its chart and from its OLM bundle."""
 CNPG_STATUS_PORT = 8000
@@ -249,9 +247,7 @@ def _exposure(plan: LabPlan) -> Iterator[Flow]:
 
 
 def _cnpg_operator(plan: LabPlan) -> Pods:
-    release = plan.releases["cnpg"]
-    namespace = release.olm.namespace if plan.openshift and release.olm else CNPG_HELM_NAMESPACE
-    return _pods(namespace, "cnpg-operator", CNPG_OPERATOR_LABELS)
+    return _pods(cnpg.OPERATOR.namespace(plan), "cnpg-operator", CNPG_OPERATOR_LABELS)
 
 
 def _databases(plan: LabPlan) -> Iterator[Flow]:
@@ -268,8 +264,7 @@ def _databases(plan: LabPlan) -> Iterator[Flow]:
 
 def prometheus_pods(plan: LabPlan) -> Pods:
     """The Prometheus that scrapes the lab's monitors."""
-    namespace = OPENSHIFT_USER_WORKLOAD_MONITORING if plan.openshift else monitoring.HELM_NAMESPACE
-    return _pods(namespace, "prometheus", PROMETHEUS_LABELS)
+    return _pods(plan.platform.monitoring.scraper_namespace, "prometheus", PROMETHEUS_LABELS)
 
 
 def _metrics(plan: LabPlan) -> Iterator[Flow]:

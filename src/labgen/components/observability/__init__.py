@@ -46,8 +46,9 @@ def objects(plan: LabPlan) -> list[K8sObject]:
     out: list[K8sObject] = []
     if obs.gpu_metrics:
         out.append(targets.dcgm_monitor(plan))
-        if plan.openshift:
-            out += targets.openshift_prometheus_access(plan)
+        account = plan.platform.monitoring.prometheus_account
+        if account is not None:
+            out += targets.prometheus_access(plan, account)
     # A lab's own databases carry a PodMonitor per cluster and pooler (databases.py); the
     # role-wide monitors are for CloudNativePG clusters made outside labgen, and would
     # scrape those twice.
@@ -74,7 +75,8 @@ def apps(plan: LabPlan) -> Iterator[App]:
         WAVE_OBSERVABILITY,
         home,
         KustomizeSource(objects=tuple(items)),
-        create_namespace=plan.openshift,
+        # the chart's namespace is its Application's; a namespace of labgen's own is ours
+        create_namespace=home != plan.platform.monitoring.namespace,
         extra_namespaces=tuple(others),
     )
 

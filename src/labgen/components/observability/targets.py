@@ -9,7 +9,7 @@ KServe models have no monitor yet, so no dashboard row or alert either.
 
 from __future__ import annotations
 
-from labgen.components import gpu_operator, monitoring
+from labgen.components import gpu_operator
 from labgen.components.base import K8sObject, obj
 from labgen.components.serving import kinds
 from labgen.components.serving.common import Versions
@@ -68,22 +68,13 @@ def matrix_only_namespaces(plan: LabPlan) -> list[str]:
 
 
 def gpu_operator_namespace(plan: LabPlan) -> str:
-    if plan.openshift:
-        olm = plan.releases[gpu_operator.KEY].olm
-        assert olm is not None
-        return olm.namespace
-    return gpu_operator.HELM_NAMESPACE
+    return gpu_operator.OPERATOR.namespace(plan)
 
 
 def dashboard_namespace(plan: LabPlan) -> str:
     """Where dashboards (and the Application's destination) live: kube-prometheus-stack's
     namespace, whose Grafana loads them, or labgen's own namespace on OpenShift."""
-    return OPENSHIFT_NAMESPACE if plan.openshift else monitoring.HELM_NAMESPACE
-
-
-OPENSHIFT_NAMESPACE = "labgen-observability"
-PROMETHEUS_NS = "openshift-monitoring"
-PROMETHEUS_SA = "prometheus-k8s"
+    return plan.platform.monitoring.dashboards_namespace
 
 
 def dcgm_monitor(plan: LabPlan) -> K8sObject:
@@ -121,12 +112,14 @@ def dcgm_monitor(plan: LabPlan) -> K8sObject:
     )
 
 
-def openshift_prometheus_access(plan: LabPlan) -> list[K8sObject]:
-    """Rights platform Prometheus needs for labgen's DCGM ServiceMonitor, granted by labgen
-    rather than assumed from the GPU Operator (which grants the namespace part for its own
-    monitor): endpoints in the operator's namespace, and nodes for ``attachMetadata``."""
+def prometheus_access(plan: LabPlan, account: tuple[str, str]) -> list[K8sObject]:
+    """Rights the platform's Prometheus (ServiceAccount ``account``: namespace, name) needs
+    for labgen's DCGM ServiceMonitor, granted by labgen rather than assumed from the GPU
+    Operator (which grants the namespace part for its own monitor): endpoints in the
+    operator's namespace, and nodes for ``attachMetadata``."""
     ns = gpu_operator_namespace(plan)
-    subject = {"kind": "ServiceAccount", "name": PROMETHEUS_SA, "namespace": PROMETHEUS_NS}
+    account_ns, account_name = account
+    subject = {"kind": "ServiceAccount", "name": account_name, "namespace": account_ns}
     read = ["get", "list", "watch"]
     role = obj(
         "rbac.authorization.k8s.io/v1",
@@ -175,7 +168,8 @@ def cnpg_monitors(plan: LabPlan) -> list[K8sObject]:
         "selector": {"matchLabels": {key: value}},
         "podMetricsEndpoints": [{"port": CNPG_METRICS_PORT, "interval": INTERVAL}],
     }
-    if plan.openshift:
+    stack = plan.platform.monitoring
+    if not stack.cluster_wide_monitors:
         return [
             obj("monitoring.coreos.com/v1", "PodMonitor", f"{CNPG_MONITOR}-{ns}", ns, spec=spec)
             for ns in lab_namespaces(plan)
@@ -186,7 +180,7 @@ def cnpg_monitors(plan: LabPlan) -> list[K8sObject]:
             "monitoring.coreos.com/v1",
             "PodMonitor",
             CNPG_MONITOR,
-            monitoring.HELM_NAMESPACE,
+            stack.namespace,
             spec=spec,
         )
     ]

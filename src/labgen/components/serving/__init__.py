@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from labgen.components.base import WAVE_SERVING, App, Component, K8sObject
-from labgen.components.podsecurity import for_openshift
+from labgen.components.podsecurity import without_pod_ids
 from labgen.components.serving import autoscaling
 from labgen.components.serving.catalog import catalog, docs, overlay
 from labgen.components.serving.common import Versions
@@ -32,8 +32,8 @@ def apps(plan: LabPlan) -> Iterator[App]:
     versions = Versions.of(plan)
     for model in plan.models:
         objects, scaled = model_objects(plan, model, versions)
-        if plan.openshift:
-            objects = for_openshift(objects)
+        if plan.platform.assigns_pod_ids:
+            objects = without_pod_ids(objects)
         ignores: tuple[K8sObject, ...] = ()
         if scaled is not None:
             objects += autoscaling.objects(plan, model, versions, scaled)

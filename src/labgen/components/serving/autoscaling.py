@@ -45,7 +45,7 @@ def objects(
     metadata = {"query": query, "threshold": _number(scaling.target)}
     out: list[K8sObject] = []
     trigger: K8sObject = {"type": "prometheus", "metricType": metric_type, "metadata": metadata}
-    if plan.openshift:
+    if plan.platform.monitoring.queries_need_token:
         name = f"{model.name}-keda-metrics"
         metadata.update({"serverAddress": THANOS_TENANCY, "namespace": ns, "authModes": "bearer"})
         trigger["authenticationRef"] = {"name": name}
