@@ -350,7 +350,7 @@ def _lab_pins(objects: list[K8sObject]) -> tuple[tuple[str, str], ...]:
     """The catalog's image pins a lab's objects can take from ``IMAGES``: those its images
     use, unless an image of the same name has another tag (a lab that overrides the vLLM
     version keeps its own tags, which ``images:`` would overwrite)."""
-    used = {i.rpartition(":")[::2] for i in _images(objects)}
+    used = {i.rpartition(":")[::2] for i in find_images(objects)}
     pins = pinned_images(_versions())
     names = {name for name, _ in pins}
     if any(name in names and (name, tag) not in pins for name, tag in used):
@@ -358,16 +358,16 @@ def _lab_pins(objects: list[K8sObject]) -> tuple[tuple[str, str], ...]:
     return tuple(pin for pin in pins if pin in used)
 
 
-def _images(value: Any) -> Iterator[str]:
+def find_images(value: Any) -> Iterator[str]:
     if isinstance(value, dict):
         for key, item in value.items():
             if key == "image" and isinstance(item, str):
                 yield item
             else:
-                yield from _images(item)
+                yield from find_images(item)
     elif isinstance(value, list):
         for item in value:
-            yield from _images(item)
+            yield from find_images(item)
 
 
 README = jinja2.Template(
