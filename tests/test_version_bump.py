@@ -36,12 +36,7 @@ def _render(root: Path) -> dict[str, str]:
     rendered = render_repo(root, [])
     write_tree(root, rendered.tree, rendered.scopes)
     clear_caches()
-    return {
-        str(p.relative_to(root)): p.read_text()
-        for top in ("catalog", "overlays", "apps", "schemas", ".labgen")
-        for p in sorted((root / top).rglob("*"))
-        if p.is_file()
-    }
+    return _files(root)
 
 
 def _without_version(text: str) -> str:

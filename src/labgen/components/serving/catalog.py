@@ -62,24 +62,28 @@ def path_of(server: str, arch: ModelArch, accelerator: Accelerator, gpus: int) -
     return f"{ROOT}/{server}/{arch.slug}/{accelerator.id.lower()}-x{gpus}"
 
 
+def _fit(arch: ModelArch, accelerator: Accelerator, gpus: int) -> Fit:
+    """The fit of a catalog configuration: native dtype, one node, the catalog context."""
+    return Fit(
+        arch,
+        arch.native_dtype,
+        "auto",
+        gpus,
+        1,
+        Device(accelerator.id, accelerator.cuda_memory_mib / 1024),
+        DEFAULT_GPU_MEMORY_UTILIZATION,
+        min(arch.max_context, CATALOG_CONTEXT),
+    )
+
+
 def entries() -> list[Entry]:
     out = []
     for arch in MODELS.values():
         for accelerator in ACCELERATORS.values():
-            device = Device(accelerator.id, accelerator.cuda_memory_mib / 1024)
             for gpus in tp_candidates(MAX_GPUS):
                 if tp_problem(arch, gpus) is not None:
                     continue
-                fit = Fit(
-                    arch,
-                    arch.native_dtype,
-                    "auto",
-                    gpus,
-                    1,
-                    device,
-                    DEFAULT_GPU_MEMORY_UTILIZATION,
-                    min(arch.max_context, CATALOG_CONTEXT),
-                )
+                fit = _fit(arch, accelerator, gpus)
                 if fit.fits:
                     out += [
                         Entry(server, path_of(server, arch, accelerator, gpus), fit)
@@ -165,18 +169,7 @@ def _built(
 ) -> tuple[K8sObject, ...]:
     """The standalone objects serving ``arch`` on ``gpus`` x ``accelerator`` (what an entry
     point builds to), named after the model's slug or ``name``."""
-    device = Device(accelerator.id, accelerator.cuda_memory_mib / 1024)
-    fit = Fit(
-        arch,
-        arch.native_dtype,
-        "auto",
-        gpus,
-        1,
-        device,
-        DEFAULT_GPU_MEMORY_UTILIZATION,
-        min(arch.max_context, CATALOG_CONTEXT),
-    )
-    model = _model(server, arch, accelerator, fit)
+    model = _model(server, arch, accelerator, _fit(arch, accelerator, gpus))
     if name is not None:
         model = dataclasses.replace(model, name=name)
     return tuple(_standalone(o, accelerator) for o in _objects(model, _versions()))
