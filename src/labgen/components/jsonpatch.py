@@ -62,20 +62,24 @@ def _escape(key: str) -> str:
 
 def apply(target: K8sObject, ops: tuple[K8sObject, ...]) -> K8sObject:
     """``target`` after ``ops`` (the add/replace/remove operations ``json_patch`` emits),
-    as kustomize applies them; ``target`` itself is not changed."""
-    result: K8sObject = copy.deepcopy(target)
+    as kustomize applies them. ``target`` is not changed: each operation copies the maps
+    and lists on its path, so the result shares every other part with ``target`` and the
+    values with ``ops`` (read it, do not change it)."""
+    result: K8sObject = dict(target)
     for op in ops:
         *parents, last = [_unescape(p) for p in op["path"].split("/")[1:]]
         node: Any = result
         for part in parents:
-            node = node[int(part)] if isinstance(node, list) else node[part]
-        key: Any = int(last) if isinstance(node, list) and last != "-" else last
+            key: Any = int(part) if isinstance(node, list) else part
+            node[key] = copy.copy(node[key])
+            node = node[key]
+        index: Any = int(last) if isinstance(node, list) and last != "-" else last
         if op["op"] == "remove":
-            del node[key]
+            del node[index]
         elif op["op"] == "add" and isinstance(node, list):
-            node.insert(len(node) if key == "-" else key, copy.deepcopy(op["value"]))
+            node.insert(len(node) if index == "-" else index, op["value"])
         elif op["op"] in ("add", "replace"):
-            node[key] = copy.deepcopy(op["value"])
+            node[index] = op["value"]
         else:
             raise ValueError(f"unsupported JSON patch operation {op['op']!r}")
     return result

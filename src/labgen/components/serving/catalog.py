@@ -247,7 +247,8 @@ def _entry(entry: Entry, layers: dict[str, CatalogBase]) -> CatalogBase:
             index = next(i for i, o in enumerate(objects) if o["kind"] == patch.kind)
             objects[index] = apply(objects[index], patch.ops)
     wanted = _built(entry.server, fit.model, accelerator, fit.tp)
-    rest = [json_patch(have, want) for have, want in zip(objects, wanted, strict=True)]
+    pairs = zip(objects, wanted, strict=True)
+    rest = [json_patch(have, want) for have, want in pairs if have != want]
     return CatalogBase(
         entry.path,
         f"{SERVER_TITLES[entry.server]} serving {fit.model.id} on {fit.tp}x {accelerator.id}",
