@@ -62,9 +62,9 @@ def main() -> int:
         for directory in directories:
             relative = directory.relative_to(scratch)
             name = relative.as_posix().replace("/", "__")
-            (builds / TREES[relative.parts[0]] / f"{name}.yaml").write_text(
-                kustomize_build(directory)
-            )
+            output = kustomize_build(directory)
+            if output.strip():  # a Kustomize Component builds to nothing on its own
+                (builds / TREES[relative.parts[0]] / f"{name}.yaml").write_text(output)
         counts = {group: len(list((builds / group).iterdir())) for group in set(TREES.values())}
         labs = len(list(scratch.glob("labs/*")))
         print(f"checkov on {len(directories)} builds of {labs} labs")

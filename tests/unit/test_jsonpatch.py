@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from labgen.components.jsonpatch import json_patch
+from labgen.components.jsonpatch import apply, json_patch
 
 
 def _deployment(**spec: object) -> dict[str, object]:
@@ -56,3 +56,33 @@ def test_kind_changes_are_refused() -> None:
     service = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "base"}}
     with pytest.raises(ValueError, match="cannot patch Deployment into Service"):
         json_patch(_deployment(), service)
+
+
+def test_apply_undoes_the_diff_json_patch_computes() -> None:
+    base = _deployment(
+        replicas=1,
+        env=[{"name": "A", "value": "1"}],
+        containers=[{"name": "vllm", "args": ["m", "--x", "1"]}],
+        nodeSelector={"a/b": "c", "gone": "x"},
+    )
+    desired = _deployment(
+        replicas=3,
+        env=[{"name": "A", "value": "1"}, {"name": "B", "value": "2"}],
+        containers=[{"name": "vllm", "args": ["m", "--x", "2"]}],
+        nodeSelector={"a/b": "d"},
+        tolerations=[{"key": "k"}],
+    )
+    before = repr(base)
+    assert apply(base, json_patch(base, desired).ops) == desired
+    assert repr(base) == before  # the target is not changed
+
+
+def test_apply_inserts_into_and_appends_to_lists() -> None:
+    base = _deployment(args=["a", "c"])
+    ops = (
+        {"op": "add", "path": "/spec/args/1", "value": "b"},
+        {"op": "add", "path": "/spec/args/-", "value": "d"},
+    )
+    assert apply(base, ops)["spec"]["args"] == ["a", "b", "c", "d"]
+    with pytest.raises(ValueError, match="unsupported"):
+        apply(base, ({"op": "move", "path": "/spec", "from": "/x"},))

@@ -36,11 +36,26 @@ SYNC_OPTIONS_ANNOTATION = "argocd.argoproj.io/sync-options"
 
 @dataclass(frozen=True)
 class CatalogBase:
-    """A Kustomize base under ``catalog/``, usable on its own with ``kubectl kustomize``."""
+    """A Kustomize directory under ``catalog/``: a base usable on its own with ``kubectl
+    kustomize``, or (``component``) a Kustomize Component that bases include."""
 
     path: str
     description: str
     objects: tuple[K8sObject, ...]
+    """What ``kubectl kustomize catalog/<path>`` builds (lab overlays patch these)."""
+    files: tuple[K8sObject, ...] | None = None
+    """The objects written into the directory, when they are not ``objects`` (a layered
+    base writes its own few, and its images untagged for ``images`` to pin)."""
+    resources: tuple[str, ...] = ()
+    """Other catalog directories the kustomization builds on."""
+    components: tuple[str, ...] = ()
+    """Catalog Components the kustomization includes, in order."""
+    json_patches: tuple[JsonPatch, ...] = ()
+    """RFC 6902 patches; a Component's target its objects by kind alone."""
+    images: tuple[tuple[str, str], ...] = ()
+    """(image name, tag) pairs the kustomization pins with ``images: newTag``."""
+    component: bool = False
+    """A ``kind: Component`` (builds nothing alone; only for ``components:``)."""
 
 
 @dataclass(frozen=True)
@@ -53,6 +68,11 @@ class KustomizeSource:
     """Strategic-merge patches (partial objects) applied to the bases."""
     json_patches: tuple[JsonPatch, ...] = ()
     """RFC 6902 patches of base objects (which may rename them)."""
+    components: tuple[str, ...] = ()
+    """Catalog Components included (e.g. the one pinning the serving images)."""
+    untagged: tuple[tuple[str, str], ...] = ()
+    """(image name, tag) pairs those Components pin: ``objects`` are written with these
+    images untagged, so a version bump does not touch the lab's files."""
 
 
 @dataclass(frozen=True)
@@ -142,3 +162,23 @@ def webhook_ca_bundle_ignores() -> tuple[K8sObject, ...]:
         }
         for kind in ("MutatingWebhookConfiguration", "ValidatingWebhookConfiguration")
     )
+
+
+def untagged(objects: Iterable[K8sObject], images: Iterable[tuple[str, str]]) -> list[K8sObject]:
+    """``objects`` with every container image ``name:tag`` of ``images`` written as plain
+    ``name``, for an ``images:`` entry (``newTag``) to pin in one place."""
+    pinned = {f"{name}:{tag}": name for name, tag in images}
+    if not pinned:
+        return list(objects)
+
+    def walk(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {
+                k: pinned.get(v, v) if k == "image" and isinstance(v, str) else walk(v)
+                for k, v in value.items()
+            }
+        if isinstance(value, list):
+            return [walk(v) for v in value]
+        return value
+
+    return [walk(o) for o in objects]

@@ -11,6 +11,7 @@ The diff is structural: maps key by key, lists of the same length element by ele
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,3 +58,32 @@ def _diff(old: Any, new: Any, path: str, ops: list[K8sObject]) -> None:
 
 def _escape(key: str) -> str:
     return key.replace("~", "~0").replace("/", "~1")
+
+
+def apply(target: K8sObject, ops: tuple[K8sObject, ...]) -> K8sObject:
+    """``target`` after ``ops`` (the add/replace/remove operations ``json_patch`` emits),
+    as kustomize applies them. ``target`` is not changed: each operation copies the maps
+    and lists on its path, so the result shares every other part with ``target`` and the
+    values with ``ops`` (read it, do not change it)."""
+    result: K8sObject = dict(target)
+    for op in ops:
+        *parents, last = [_unescape(p) for p in op["path"].split("/")[1:]]
+        node: Any = result
+        for part in parents:
+            key: Any = int(part) if isinstance(node, list) else part
+            node[key] = copy.copy(node[key])
+            node = node[key]
+        index: Any = int(last) if isinstance(node, list) and last != "-" else last
+        if op["op"] == "remove":
+            del node[index]
+        elif op["op"] == "add" and isinstance(node, list):
+            node.insert(len(node) if index == "-" else index, op["value"])
+        elif op["op"] in ("add", "replace"):
+            node[index] = op["value"]
+        else:
+            raise ValueError(f"unsupported JSON patch operation {op['op']!r}")
+    return result
+
+
+def _unescape(part: str) -> str:
+    return part.replace("~1", "/").replace("~0", "~")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -81,8 +82,19 @@ def sort_key(obj: Mapping[str, Any]) -> tuple[int, str, str, str]:
     )
 
 
-def object_filename(obj: Mapping[str, Any], with_namespace: bool = False) -> str:
+_CONTENT_HASH = re.compile(r"-[0-9a-f]{8}$")
+"""The suffix labgen's content-hashed names end in (``common.short_hash``): a Job whose
+pod template changed gets a new name, as an immutable template requires."""
+
+
+def object_filename(
+    obj: Mapping[str, Any], with_namespace: bool = False, without_hash: bool = False
+) -> str:
+    """``<kind>-<name>.yaml``; ``without_hash`` leaves a content hash out of the name, so
+    a new hash (a version bump) is a changed file rather than a rename."""
     name = str(obj["metadata"]["name"]).replace(".", "-")
+    if without_hash:
+        name = _CONTENT_HASH.sub("", name)
     if with_namespace:
         name = f"{obj['metadata'].get('namespace', 'cluster')}-{name}"
     return f"{str(obj['kind']).lower()}-{name}.yaml"

@@ -1,17 +1,25 @@
 """The standalone serving catalog: for every server x catalog model x accelerator x GPU
-count the fit planner accepts, a Kustomize base that works without labgen::
+count the fit planner accepts, a Kustomize entry point that works without labgen::
 
     kubectl create namespace llm
     kubectl -n llm create secret generic hf-token --from-literal=HF_TOKEN=...  # gated models
     kubectl kustomize catalog/serving/vllm/qwen3-8b/l4-x1 | kubectl -n llm apply -f -
 
 Servers: ``vllm`` (Deployment + Service) and ``kserve`` (ServingRuntime +
-InferenceService). Bases select nodes by the GPU Feature Discovery product label and
+InferenceService). Objects select nodes by the GPU Feature Discovery product label and
 tolerate the usual ``nvidia.com/gpu`` taint, so they are not tied to labgen's pool labels.
+
+Layers, so that a version bump is one changed file: per server a base (its objects for a
+reference configuration) and Kustomize Components per model, accelerator and GPU count,
+each the JSON patches from the base to the reference changed in that one respect; an entry
+point is the base plus its three Components (their composition is checked here against
+the objects built directly, and any remainder would be the entry point's own patch). The
+images are pinned once, by the ``images`` Component every base and lab overlay includes.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,8 +27,8 @@ from typing import Any
 
 import jinja2
 
-from labgen.components.base import CatalogBase, K8sObject, KustomizeSource
-from labgen.components.jsonpatch import json_patch
+from labgen.components.base import CatalogBase, K8sObject, KustomizeSource, untagged
+from labgen.components.jsonpatch import apply, json_patch
 from labgen.components.serving import kserve, vllm
 from labgen.components.serving.common import Versions
 from labgen.components.serving.kinds import SERVER_KINDS
@@ -54,24 +62,28 @@ def path_of(server: str, arch: ModelArch, accelerator: Accelerator, gpus: int) -
     return f"{ROOT}/{server}/{arch.slug}/{accelerator.id.lower()}-x{gpus}"
 
 
+def _fit(arch: ModelArch, accelerator: Accelerator, gpus: int) -> Fit:
+    """The fit of a catalog configuration: native dtype, one node, the catalog context."""
+    return Fit(
+        arch,
+        arch.native_dtype,
+        "auto",
+        gpus,
+        1,
+        Device(accelerator.id, accelerator.cuda_memory_mib / 1024),
+        DEFAULT_GPU_MEMORY_UTILIZATION,
+        min(arch.max_context, CATALOG_CONTEXT),
+    )
+
+
 def entries() -> list[Entry]:
     out = []
     for arch in MODELS.values():
         for accelerator in ACCELERATORS.values():
-            device = Device(accelerator.id, accelerator.cuda_memory_mib / 1024)
             for gpus in tp_candidates(MAX_GPUS):
                 if tp_problem(arch, gpus) is not None:
                     continue
-                fit = Fit(
-                    arch,
-                    arch.native_dtype,
-                    "auto",
-                    gpus,
-                    1,
-                    device,
-                    DEFAULT_GPU_MEMORY_UTILIZATION,
-                    min(arch.max_context, CATALOG_CONTEXT),
-                )
+                fit = _fit(arch, accelerator, gpus)
                 if fit.fits:
                     out += [
                         Entry(server, path_of(server, arch, accelerator, gpus), fit)
@@ -134,6 +146,10 @@ def _standalone(item: K8sObject, accelerator: Accelerator) -> K8sObject:
 
 
 SERVER_TITLES = {"vllm": "vLLM", "kserve": "KServe (vLLM runtime)"}
+IMAGES = f"{ROOT}/images"
+"""The Component pinning the serving images (``images: newTag``): the one place a version
+bump changes."""
+LAYERS = ("models", "accelerators", "gpus")
 
 
 def _objects(model: ModelPlan, versions: Versions) -> list[K8sObject]:
@@ -142,17 +158,136 @@ def _objects(model: ModelPlan, versions: Versions) -> list[K8sObject]:
     return [vllm.deployment(model, versions), vllm.service(model, "server")]
 
 
+def pinned_images(versions: Versions) -> tuple[tuple[str, str], ...]:
+    """(name, tag) of the images the ``IMAGES`` Component pins."""
+    name, _, tag = versions.vllm_image.rpartition(":")
+    return ((name, tag),)
+
+
+def _built(
+    server: Server, arch: ModelArch, accelerator: Accelerator, gpus: int, name: str | None = None
+) -> tuple[K8sObject, ...]:
+    """The standalone objects serving ``arch`` on ``gpus`` x ``accelerator`` (what an entry
+    point builds to), named after the model's slug or ``name``."""
+    model = _model(server, arch, accelerator, _fit(arch, accelerator, gpus))
+    if name is not None:
+        model = dataclasses.replace(model, name=name)
+    return tuple(_standalone(o, accelerator) for o in _objects(model, _versions()))
+
+
+@dataclass(frozen=True)
+class _Reference:
+    """The configuration a server's base serves; a layer is its difference to the base."""
+
+    arch: ModelArch
+    accelerator: Accelerator
+    gpus: int
+
+
+@functools.cache
+def _reference(server: Server) -> _Reference:
+    first = next(
+        e.fit for e in entries() if e.server == server and e.fit.tp == 1 and not e.fit.model.gated
+    )
+    return _Reference(first.model, ACCELERATORS[first.device.name], 1)
+
+
+def _layer_path(server: Server, layer: str, key: str) -> str:
+    return f"{ROOT}/{server}/components/{layer}/{key}"
+
+
+def _layer_keys(fit: Fit) -> tuple[str, str, str]:
+    """The entry's model, accelerator and GPU-count Components, in ``LAYERS`` order."""
+    return fit.model.slug, fit.device.name.lower(), f"x{fit.tp}"
+
+
+def _layer(server: Server, layer: str, key: str) -> CatalogBase:
+    """A Component moving the server's base to another model, accelerator or GPU count:
+    JSON patches from the base's objects to the reference configuration changed in that
+    one respect."""
+    ref = _reference(server)
+    arch, accelerator, gpus, name = ref.arch, ref.accelerator, ref.gpus, str(server)
+    if layer == "models":
+        arch = next(a for a in MODELS.values() if a.slug == key)
+        name, what = key, f"model {arch.id}"
+    elif layer == "accelerators":
+        accelerator = next(a for a in ACCELERATORS.values() if a.id.lower() == key)
+        what = f"the {accelerator.id} GPU"
+    else:
+        gpus = int(key.removeprefix("x"))
+        what = f"{gpus} GPUs"
+    layered = _built(server, arch, accelerator, gpus, name)
+    patches = [json_patch(old, new) for old, new in zip(_base(server), layered, strict=True)]
+    return CatalogBase(
+        _layer_path(server, layer, key),
+        f"Component: {SERVER_TITLES[server]} serving {what}",
+        (),
+        json_patches=tuple(p for p in patches if p.ops),
+        component=True,
+    )
+
+
+@functools.cache
+def _base(server: Server) -> tuple[K8sObject, ...]:
+    ref = _reference(server)
+    return _built(server, ref.arch, ref.accelerator, ref.gpus, server)
+
+
+def _entry(entry: Entry, layers: dict[str, CatalogBase]) -> CatalogBase:
+    """The entry point of one configuration: the server's base and its layers (plus JSON
+    patches for whatever the layers do not compose to, which is nothing today)."""
+    fit = entry.fit
+    accelerator = ACCELERATORS[fit.device.name]
+    keys = _layer_keys(fit)
+    paths = [_layer_path(entry.server, layer, k) for layer, k in zip(LAYERS, keys, strict=True)]
+    used = [path for path in paths if layers[path].json_patches]
+    objects = list(_base(entry.server))
+    for path in used:
+        for patch in layers[path].json_patches:
+            index = next(i for i, o in enumerate(objects) if o["kind"] == patch.kind)
+            objects[index] = apply(objects[index], patch.ops)
+    wanted = _built(entry.server, fit.model, accelerator, fit.tp)
+    pairs = zip(objects, wanted, strict=True)
+    rest = [json_patch(have, want) for have, want in pairs if have != want]
+    return CatalogBase(
+        entry.path,
+        f"{SERVER_TITLES[entry.server]} serving {fit.model.id} on {fit.tp}x {accelerator.id}",
+        wanted,
+        files=(),
+        resources=(f"{ROOT}/{entry.server}/base",),
+        components=tuple(used),
+        json_patches=tuple(p for p in rest if p.ops),
+    )
+
+
 def catalog() -> Iterator[CatalogBase]:
     versions = _versions()
-    for entry in entries():
-        fit = entry.fit
-        accelerator = ACCELERATORS[fit.device.name]
-        model = _model(entry.server, fit.model, accelerator, fit)
+    pins = pinned_images(versions)
+    yield CatalogBase(
+        IMAGES, "Component: the serving images, pinned", (), images=pins, component=True
+    )
+    listed = entries()
+    layers: dict[str, CatalogBase] = {}
+    for server in SERVERS:
+        base = _base(server)
+        ref = _reference(server)
         yield CatalogBase(
-            entry.path,
-            f"{SERVER_TITLES[entry.server]} serving {fit.model.id} on {fit.tp}x {accelerator.id}",
-            tuple(_standalone(o, accelerator) for o in _objects(model, versions)),
+            f"{ROOT}/{server}/base",
+            f"{SERVER_TITLES[server]} serving {ref.arch.id} on {ref.gpus}x "
+            f"{ref.accelerator.id}, named `{server}`: the base the entry points layer on",
+            base,
+            files=tuple(untagged(base, pins)),
+            components=(IMAGES,),
         )
+        keys = sorted({_layer_keys(e.fit) for e in listed if e.server == server})
+        for index, layer in enumerate(LAYERS):
+            for key in sorted({k[index] for k in keys}):
+                component = _layer(server, layer, key)
+                layers[component.path] = component
+                if component.json_patches:
+                    yield component
+    for entry in listed:
+        yield _entry(entry, layers)
 
 
 @functools.cache
@@ -162,6 +297,8 @@ def _bases() -> dict[str, CatalogBase]:
 
 def clear_cache() -> None:
     _bases.cache_clear()
+    _base.cache_clear()
+    _reference.cache_clear()
 
 
 def base_path(model: ModelPlan) -> str | None:
@@ -185,17 +322,46 @@ def overlay(model: ModelPlan, objects: list[K8sObject]) -> KustomizeSource:
     lab's after the model's name: the lab object of a base object has the same kind and
     the base name with the slug prefix swapped for the model name."""
     path = base_path(model)
-    if path is None:
-        return KustomizeSource(objects=tuple(objects))
     rest = list(objects)
     patches = []
-    for base_object in _bases()[path].objects:
+    for base_object in _bases()[path].objects if path is not None else ():
         kind = base_object["kind"]
         name = model.name + base_object["metadata"]["name"].removeprefix(model.arch.slug)
         (mine,) = [o for o in rest if o["kind"] == kind and o["metadata"]["name"] == name]
         rest.remove(mine)
         patches.append(json_patch(base_object, mine))
-    return KustomizeSource(bases=(path,), objects=tuple(rest), json_patches=tuple(patches))
+    pins = _lab_pins(rest)
+    return KustomizeSource(
+        bases=(path,) if path is not None else (),
+        objects=tuple(rest),
+        json_patches=tuple(patches),
+        components=(IMAGES,) if pins else (),
+        untagged=pins,
+    )
+
+
+def _lab_pins(objects: list[K8sObject]) -> tuple[tuple[str, str], ...]:
+    """The catalog's image pins a lab's objects can take from ``IMAGES``: those its images
+    use, unless an image of the same name has another tag (a lab that overrides the vLLM
+    version keeps its own tags, which ``images:`` would overwrite)."""
+    used = {i.rpartition(":")[::2] for i in find_images(objects)}
+    pins = pinned_images(_versions())
+    names = {name for name, _ in pins}
+    if any(name in names and (name, tag) not in pins for name, tag in used):
+        return ()
+    return tuple(pin for pin in pins if pin in used)
+
+
+def find_images(value: Any) -> Iterator[str]:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key == "image" and isinstance(item, str):
+                yield item
+            else:
+                yield from find_images(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from find_images(item)
 
 
 README = jinja2.Template(
@@ -204,16 +370,31 @@ README = jinja2.Template(
      regenerate with `labgen render`. -->
 # Serving catalog
 
-Kustomize bases that serve one model with vLLM {{ vllm_version }} on one node, for every
-server x model x GPU x GPU count that labgen's fit planner accepts at a {{ context }}-token
-context (or the model's own, if shorter) and `--gpu-memory-utilization {{ utilization }}`.
-They work without labgen:
+Kustomize entry points that serve one model with vLLM on one node, for every server x
+model x GPU x GPU count that labgen's fit planner accepts at a {{ context }}-token context
+(or the model's own, if shorter) and `--gpu-memory-utilization {{ utilization }}`. They
+work without labgen:
 
 ```sh
 kubectl create namespace llm
 kubectl -n llm create secret generic hf-token --from-literal=HF_TOKEN=<token>   # gated models
 kubectl kustomize catalog/serving/<server>/<model>/<gpu>-x<count> | kubectl -n llm apply -f -
 ```
+
+Each entry point is one `kustomization.yaml` that layers Kustomize Components on its
+server's base:
+
+- `<server>/base/`: the server's objects (serving {{ reference }});
+- `<server>/components/models/<model>/`: the model (name, `vllm serve` model and served
+  name, context, dtype, token);
+- `<server>/components/accelerators/<gpu>/`: the GPU product the pods select;
+- `<server>/components/gpus/x<count>/`: tensor parallelism and the GPU, CPU and memory
+  requests;
+- `images/`: the pinned images (`images: newTag`), included by every base and by the lab
+  overlays whose objects run them: bumping vLLM changes this one file.
+
+A Component is left out where the base already is what it would make (the base's model,
+GPU or count).
 
 | server | objects | the cluster needs |
 | --- | --- | --- |
@@ -227,7 +408,7 @@ Pods select nodes by `nvidia.com/gpu.product` (GPU Feature Discovery) and tolera
 restricted Pod Security Standard; on OpenShift remove `runAsUser`, `runAsGroup` and
 `fsGroup` (its restricted-v2 SCC assigns them). Memory figures are per GPU in GiB (the
 formula: `docs/serving.md`); "max seqs" is how many full-length sequences the KV cache
-holds at once. Every configuration has one base per server; llm-d has none (see
+holds at once. Every configuration has one entry point per server; llm-d has none (see
 `docs/serving.md`).
 
 | server | model | GPU | GPUs | weights/GPU | KV cache/GPU | max seqs | gated | base |
@@ -253,7 +434,10 @@ def docs() -> Iterator[tuple[str, str]]:
         "catalog/serving/README.md",
         README.render(
             entries=listed,
-            vllm_version=RELEASES["vllm"].version,
+            reference="; ".join(
+                f"`{s}`: {_reference(s).arch.id} on 1x {_reference(s).accelerator.id}"
+                for s in SERVERS
+            ),
             kserve_version=RELEASES["kserve"].version,
             kserve_mode=_versions().kserve.deployment_mode,
             context=CATALOG_CONTEXT,

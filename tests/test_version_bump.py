@@ -1,0 +1,116 @@
+"""A vLLM version bump is a small, reviewable diff (issue 17): render the shipped labs with
+the pinned release and with the next patch release, then compare the two trees and what
+the real `kubectl kustomize` builds from them."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO
+from labgen.data.releases import RELEASES
+from labgen.data.serving import VLLM, generation
+from labgen.render import clear_caches
+from labgen.repo import render_repo
+from labgen.tools import kustomize_build
+from labgen.write import write_tree
+
+PINNED = RELEASES["vllm"].version
+BUMPED = "v0.30.1"
+"""A patch release of the same generation: nothing the version keys (flags, metric names)
+changes, so the built objects may differ in the image tag alone."""
+MAX_CHANGED_PATHS = 10
+CONTENT_HASH = re.compile(r"\b[0-9a-f]{8}(?:[0-9a-f]{4})?\b")
+"""Names of Jobs (and their ConfigMaps) carry a hash of their pod template, which holds
+the image: a new image is a new Job, as an immutable template requires. A benchmark
+matrix's configuration ids (12 digits) hash the server version too: results measured on
+another vLLM are other results."""
+
+
+def _render(root: Path) -> dict[str, str]:
+    clear_caches()
+    rendered = render_repo(root, [])
+    write_tree(root, rendered.tree, rendered.scopes)
+    clear_caches()
+    return _files(root)
+
+
+def _without_version(text: str) -> str:
+    return CONTENT_HASH.sub("<hash>", text.replace(f":{PINNED}", f":{BUMPED}"))
+
+
+@pytest.fixture(scope="module")
+def trees(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    roots = []
+    for name, version in (("pinned", PINNED), ("bumped", BUMPED)):
+        root = tmp_path_factory.mktemp(name)
+        (root / "labs").mkdir()
+        for spec in sorted((REPO / "labs").glob("*.yaml")):
+            shutil.copy(spec, root / "labs" / spec.name)
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setitem(RELEASES, "vllm", dataclasses.replace(RELEASES["vllm"], version=version))
+            _render(root)
+        roots.append(root)
+    clear_caches()
+    return roots[0], roots[1]
+
+
+def test_the_bump_stays_in_one_generation() -> None:
+    assert PINNED != BUMPED
+    assert generation(VLLM, PINNED) == generation(VLLM, BUMPED)
+
+
+def test_a_version_bump_changes_few_paths_and_renames_none(trees: tuple[Path, Path]) -> None:
+    before, after = (_files(root) for root in trees)
+    assert set(before) == set(after), "a version bump must not add, delete or rename files"
+    changed = sorted(p for p in before if before[p] != after[p])
+    assert "catalog/serving/images/kustomization.yaml" in changed
+    # Content-hashed Jobs change name with the image; every other changed path counts.
+    hashed = [p for p in changed if _without_version(before[p]) == _without_version(after[p])]
+    counted = [p for p in changed if p not in hashed and not _hashed_object(before[p])]
+    assert len(counted) <= MAX_CHANGED_PATHS, counted
+    assert set(counted) == {"catalog/serving/images/kustomization.yaml", ".labgen/manifest.json"}
+    for path in changed:
+        if path.endswith(".yaml") and path not in counted:
+            assert _hashed_object(before[path]), f"{path}: changed without a content hash"
+
+
+def _files(root: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(root)): p.read_text()
+        for top in ("catalog", "overlays", "apps", "schemas", ".labgen")
+        for p in sorted((root / top).rglob("*"))
+        if p.is_file()
+    }
+
+
+def _hashed_object(text: str) -> bool:
+    return bool(re.search(r"^  name: .*-[0-9a-f]{8}$", text, re.MULTILINE))
+
+
+def test_built_objects_change_only_in_the_image_tag(trees: tuple[Path, Path]) -> None:
+    """Every lab directory a bump could reach (its files changed, or it builds on the serving
+    catalog) and one catalog entry point per server, built before and after."""
+    before, after = trees
+    files = _files(before)
+    changed_dirs = {
+        str(Path(p).parent) for p in files if files[p] != (after / p).read_text() and "/" in p
+    }
+    dirs = sorted(
+        str(k.parent.relative_to(before))
+        for top in ("overlays", "apps")
+        for k in (before / top).glob("*/*/kustomization.yaml")
+        if str(k.parent.relative_to(before)) in changed_dirs or "catalog/serving" in k.read_text()
+    )
+    dirs += ["catalog/serving/vllm/qwen3-8b/l4-x1", "catalog/serving/kserve/qwen3-8b/h100-80gb-x2"]
+    assert any(d.startswith("overlays/") for d in dirs)
+    changed_builds = 0
+    for directory in dirs:
+        old, new = kustomize_build(before / directory), kustomize_build(after / directory)
+        assert _without_version(old) == _without_version(new), directory
+        changed_builds += old != new
+    assert changed_builds >= 2  # the bump reached the built objects
