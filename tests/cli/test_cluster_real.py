@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import socket
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -94,11 +95,28 @@ def put_argocd_cm(server: ApiServer, namespace: str, data: dict[str, str], manag
     assert not server.apply([cm], namespace, manager=manager).errors
 
 
+NewLab = Callable[..., Lab]
+
+
 @pytest.fixture
-def eks(tmp_path: Path, request: pytest.FixtureRequest, k8s_server: ApiServer) -> Lab:
-    lab = Lab(tmp_path, request, "eks-pd")
-    install_argocd(k8s_server, lab.namespace)
-    return lab
+def new_lab(tmp_path: Path, request: pytest.FixtureRequest, k8s_server: ApiServer) -> NewLab:
+    """A lab of the test's own from shipped spec ``source``, with a stand-in Argo CD
+    (``install_argocd``'s options) in the lab's Argo CD namespace (``elsewhere``: in
+    another one)."""
+
+    def make(source: str = "eks-pd", *, elsewhere: bool = False, **argocd: Any) -> Lab:
+        lab = Lab(tmp_path, request, source)
+        install_argocd(
+            k8s_server, f"{lab.namespace}-elsewhere" if elsewhere else lab.namespace, **argocd
+        )
+        return lab
+
+    return make
+
+
+@pytest.fixture
+def eks(new_lab: NewLab) -> Lab:
+    return new_lab()
 
 
 # -- bootstrap -------------------------------------------------------------------------------
@@ -166,13 +184,9 @@ def test_dry_run_uses_the_servers_dry_run_and_writes_nothing(
 
 
 def test_argocd_in_another_namespace_is_a_clear_error(
-    tmp_path: Path,
-    request: pytest.FixtureRequest,
-    k8s_server: ApiServer,
-    capsys: pytest.CaptureFixture[str],
+    new_lab: NewLab, k8s_server: ApiServer, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    lab = Lab(tmp_path, request, "eks-pd")
-    install_argocd(k8s_server, f"{lab.namespace}-elsewhere")
+    lab = new_lab(elsewhere=True)
     k8s_server.ensure_namespace(lab.namespace)
     code, _, err = labgen(capsys, k8s_server, lab, "bootstrap", lab.name)
     assert code == 2
@@ -278,14 +292,11 @@ def test_apply_conflicts_need_force_conflicts(
 
 
 def test_openshift_gitops_bundle(
-    tmp_path: Path,
-    request: pytest.FixtureRequest,
-    k8s_server: ApiServer,
-    capsys: pytest.CaptureFixture[str],
+    new_lab: NewLab, k8s_server: ApiServer, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    lab = Lab(tmp_path, request, "h100-llmd")
     image = "registry.redhat.io/openshift-gitops-1/argocd-rhel9:v1.16.0"
-    install_argocd(k8s_server, "openshift-gitops", operator=True, version_label=None, image=image)
+    lab = new_lab("h100-llmd", operator=True, version_label=None, image=image)
+    assert lab.namespace == "openshift-gitops"
     code, out, err = labgen(capsys, k8s_server, lab, "bootstrap", lab.name)
     assert code == 0, err
     assert "OpenShift GitOps (argocd-operator) unknown version in namespace openshift-gitops" in out
@@ -302,15 +313,9 @@ def test_openshift_gitops_bundle(
 
 
 def test_version_from_the_image_tag_and_a_too_old_warning(
-    tmp_path: Path,
-    request: pytest.FixtureRequest,
-    k8s_server: ApiServer,
-    capsys: pytest.CaptureFixture[str],
+    new_lab: NewLab, k8s_server: ApiServer, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    lab = Lab(tmp_path, request, "eks-pd")
-    install_argocd(
-        k8s_server, lab.namespace, version_label=None, image="quay.io/argoproj/argocd:v2.14.9"
-    )
+    lab = new_lab(version_label=None, image="quay.io/argoproj/argocd:v2.14.9")
     code, out, err = labgen(capsys, k8s_server, lab, "bootstrap", lab.name, "--dry-run")
     assert code == 0
     assert "Argo CD v2.14.9" in out
