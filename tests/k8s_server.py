@@ -272,18 +272,38 @@ def needs_server(item: pytest.Item) -> bool:
     return "k8s_server" in getattr(item, "fixturenames", ())
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
+# The test modules that use the server (``needs_server``): xdist's scheduler sees node ids
+# only, so it keeps them together by module.
+SERVER_MODULES = ("tests/test_apply_real.py", "tests/cli/test_cluster_real.py")
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """One process runs the tests that use the server. On its own, it runs them last, so
     that the server starts in the background while the others run (``k8s_server_start``).
-    Under xdist (``-n 2 --dist loadgroup``) they are one group, sent first, so that one
-    worker starts the server and runs them while the other takes the rest."""
+    Under xdist (``-n 2 --dist loadgroup``) they come first and go to one worker
+    (``pytest_xdist_make_scheduler``), which starts the server and runs them while the
+    other worker takes the rest."""
     worker = hasattr(config, "workerinput")
-    for item in items:
-        if needs_server(item):
-            item.add_marker(pytest.mark.xdist_group("kube-apiserver"))
+    stray = [i.nodeid for i in items if needs_server(i) and not i.nodeid.startswith(SERVER_MODULES)]
+    if stray:
+        raise pytest.UsageError(f"tests using k8s_server outside SERVER_MODULES: {stray}")
     # stable: the order within each part is kept
     items.sort(key=lambda item: needs_server(item) != worker)
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """``--dist loadgroup``: the server's tests are one group, every other test its own.
+    (xdist 3.8's own loadgroup marks groups by rewriting ``item._nodeid``, which pytest 9
+    no longer reads: it does not group at all here.)"""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling  # type: ignore[import-untyped]
+
+    class ServerGroup(LoadScopeScheduling):  # type: ignore[misc]
+        def _split_scope(self, nodeid: str) -> str:
+            return "kube-apiserver" if nodeid.startswith(SERVER_MODULES) else nodeid
+
+    return ServerGroup(config, log)
 
 
 @pytest.fixture(scope="session", autouse=True)
