@@ -95,6 +95,13 @@ def put_argocd_cm(server: ApiServer, namespace: str, data: dict[str, str], manag
     assert not server.apply([cm], namespace, manager=manager).errors
 
 
+def through(server: ApiServer, path: Path, config: dict[str, Any]) -> ApiServer:
+    """The server as kubeconfig ``config`` (written to ``path``) reaches it: other
+    credentials, another address."""
+    path.write_text(yaml.safe_dump(config))
+    return ApiServer(server.directory, path, server.kubectl_path)
+
+
 NewLab = Callable[..., Lab]
 
 
@@ -230,10 +237,8 @@ def test_forbidden_is_a_clear_error(
     token = k8s_server.kubectl("create", "token", "reader", "-n", ns).stdout.strip()
     config = yaml.safe_load(k8s_server.kubeconfig.read_text())
     config["users"][0]["user"] = {"token": token}
-    kubeconfig = tmp_path / "reader.kubeconfig"
-    kubeconfig.write_text(yaml.safe_dump(config))
-    reader_server = ApiServer(k8s_server.directory, kubeconfig, k8s_server.kubectl_path)
-    code, _, err = labgen(capsys, reader_server, eks, "bootstrap", eks.name)
+    as_reader = through(k8s_server, tmp_path / "reader.kubeconfig", config)
+    code, _, err = labgen(capsys, as_reader, eks, "bootstrap", eks.name)
     assert code == 2
     assert f"applying AppProject {ns}/{eks.name}: forbidden (403)" in err
     assert 'cannot patch resource "appprojects" in API group "argoproj.io"' in err
@@ -251,11 +256,7 @@ def test_the_same_error_exits_the_same_way(
     config = yaml.safe_load(k8s_server.kubeconfig.read_text())
     config["users"][0]["user"] = {"token": "not-a-token"}
     stale = tmp_path / "stale.kubeconfig"
-    stale.write_text(yaml.safe_dump(config))
-    code, _, err = labgen(
-        capsys, ApiServer(k8s_server.directory, stale, k8s_server.kubectl_path), eks, command,
-        eks.name,
-    )  # fmt: skip
+    code, _, err = labgen(capsys, through(k8s_server, stale, config), eks, command, eks.name)
     assert code == 2
     assert "unauthorized (401)" in err
     assert "context 'local'" in err
@@ -263,11 +264,7 @@ def test_the_same_error_exits_the_same_way(
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     config["clusters"][0]["cluster"]["server"] = f"https://127.0.0.1:{port}"
-    stale.write_text(yaml.safe_dump(config))
-    code, _, err = labgen(
-        capsys, ApiServer(k8s_server.directory, stale, k8s_server.kubectl_path), eks, command,
-        eks.name,
-    )  # fmt: skip
+    code, _, err = labgen(capsys, through(k8s_server, stale, config), eks, command, eks.name)
     assert code == 2
     assert f"cannot reach the Kubernetes API server at https://127.0.0.1:{port}" in err
 
