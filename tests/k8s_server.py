@@ -293,8 +293,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     """``--dist loadgroup``: the server's tests are one group, every other test its own.
-    (xdist 3.8's own loadgroup marks groups by rewriting ``item._nodeid``, which pytest 9
-    no longer reads: it does not group at all here.)"""
+    (xdist 3.8's own loadgroup marks groups by rewriting ``item._nodeid``, which pytest 9.2
+    no longer reads: it silently does not group, pytest-dev/pytest-xdist#1386.)"""
     if config.getvalue("dist") != "loadgroup":
         return None
     from xdist.scheduler import LoadScopeScheduling  # type: ignore[import-untyped]
