@@ -1,6 +1,6 @@
 # labgen: two commands on a fresh machine.
 #   make render   render every lab in labs/ (sets up the virtualenv and pinned tools first)
-#   make test     lint, type-check, tests, and `labgen render --check` on the committed tree
+#   make test     lint, type-check, tests, `labgen render --check` and `labgen check`, side by side
 #   make test-all make test, then the slow tier (CI runs this)
 
 PYTHON ?= python3
@@ -39,10 +39,13 @@ typecheck: setup
 	$(BIN)/mypy
 
 # The fast tier: tests marked `slow` are left to `make test-all`. Hypothesis uses its small
-# profile (tests/conftest.py) unless HYPOTHESIS_PROFILE says otherwise.
+# profile (tests/conftest.py) unless HYPOTHESIS_PROFILE says otherwise. Two xdist workers:
+# one starts the real API server and runs the tests that use it, the other the rest
+# (tests/k8s_server.py); PYTEST_WORKERS=0 runs them in this process.
 PYTEST_ARGS ?=
+PYTEST_WORKERS ?= 2
 unit: setup
-	$(BIN)/pytest -q --durations=25 -m "not slow" $(PYTEST_ARGS)
+	$(BIN)/pytest -q --durations=25 -m "not slow" -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 # The slow tier: exhaustive sweeps (tests marked `slow`: every catalog base built on its
 # own, CRD schema reproduction, ...) and every Hypothesis test again with the deep profile.
@@ -54,7 +57,12 @@ unit-slow: setup
 check: setup
 	$(BIN)/labgen check --chart-dir $(LABGEN_CHARTS)
 
-test: lint typecheck unit check-render check
+# The steps of `make test` are independent, so they run side by side (each one's output is
+# printed whole when it ends): on two cores the checks and mypy use the core the tests
+# leave idle while they wait on kubectl, helm and the API server.
+TEST_STEPS := lint typecheck unit check-render check
+test: setup
+	$(MAKE) --no-print-directory -j$(words $(TEST_STEPS)) --output-sync=target $(TEST_STEPS)
 
 test-all: test unit-slow
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +27,7 @@ import pytest
 
 from labgen.tools import find_tool
 from labgen.yamlio import dump_data
+from support import argocd_standin
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -219,8 +221,113 @@ def install_crds(server: ApiServer) -> None:
     server.kubectl("wait", "--for=condition=Established", "--timeout=300s", "crd", "--all")
 
 
+def _unavailable() -> str | None:
+    """Why the session cannot start a server, if it cannot."""
+    if not (k8s_dir() / "start").is_file():
+        return (
+            f"no kube-apiserver at {k8s_dir()}: tests against a real API server need "
+            "../shared/k8s (or LABGEN_K8S pointing at a copy with its start/stop scripts)"
+        )
+    if not crds_dir().is_dir():
+        return (
+            f"upstream CRDs not found at {crds_dir()}: the real API server needs "
+            "../shared/crds (or LABGEN_CRDS) to serve the custom resources labgen applies"
+        )
+    return None
+
+
+class Starting:
+    """The session's server, started and given its CRDs in a thread of its own: that is
+    mostly the server's own CPU (about 45 s of it for the CRDs' OpenAPI models), which
+    runs on the other core while the tests before the first one that needs it run."""
+
+    def __init__(self, directory: Path) -> None:
+        self.server: ApiServer | None = None
+        self.error: BaseException | None = None
+        self._directory = directory
+        self._thread = threading.Thread(target=self._run, name="kube-apiserver", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self.server = start_server(self._directory)
+            install_crds(self.server)
+        except BaseException as error:  # re-raised in the test thread by ready()
+            self.error = error
+
+    def ready(self) -> ApiServer:
+        self._thread.join()
+        if self.error is not None:
+            raise self.error
+        assert self.server is not None
+        return self.server
+
+    def stop(self) -> None:
+        self._thread.join()
+        if self.server is not None:
+            stop_server(self.server)
+
+
+def needs_server(item: pytest.Item) -> bool:
+    return "k8s_server" in getattr(item, "fixturenames", ())
+
+
+# The test modules that use the server (``needs_server``): xdist's scheduler sees node ids
+# only, so it keeps them together by module.
+SERVER_MODULES = ("tests/test_apply_real.py", "tests/cli/test_cluster_real.py")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """One process runs the tests that use the server. On its own, it runs them last, so
+    that the server starts in the background while the others run (``k8s_server_start``).
+    Under xdist (``-n 2 --dist loadgroup``) they come first and go to one worker
+    (``pytest_xdist_make_scheduler``), which starts the server and runs them while the
+    other worker takes the rest."""
+    worker = hasattr(config, "workerinput")
+    stray = [i.nodeid for i in items if needs_server(i) and not i.nodeid.startswith(SERVER_MODULES)]
+    if stray:
+        raise pytest.UsageError(f"tests using k8s_server outside SERVER_MODULES: {stray}")
+    # stable: the order within each part is kept
+    items.sort(key=lambda item: needs_server(item) != worker)
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """``--dist loadgroup``: the server's tests are one group, every other test its own.
+    (xdist 3.8's own loadgroup marks groups by rewriting ``item._nodeid``, which pytest 9.2
+    no longer reads: it silently does not group, pytest-dev/pytest-xdist#1386.)"""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling  # type: ignore[import-untyped]
+
+    class ServerGroup(LoadScopeScheduling):  # type: ignore[misc]
+        def _split_scope(self, nodeid: str) -> str:
+            return "kube-apiserver" if nodeid.startswith(SERVER_MODULES) else nodeid
+
+    return ServerGroup(config, log)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def k8s_server_start(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Starting | None]:
+    """Starts the session's server when the session starts, if a selected test needs it
+    (not in an xdist worker, which may never run one: there ``k8s_server`` starts it)."""
+    wanted = any(needs_server(item) for item in request.session.items)
+    worker = hasattr(request.config, "workerinput")
+    if not wanted or worker or os.environ.get("LABGEN_TEST_KUBECONFIG") or _unavailable():
+        yield None
+        return
+    starting = Starting(tmp_path_factory.mktemp("kube-apiserver") / "state")
+    try:
+        yield starting
+    finally:
+        starting.stop()
+
+
 @pytest.fixture(scope="session")
-def k8s_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiServer]:
+def k8s_server(
+    k8s_server_start: Starting | None, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ApiServer]:
     """The session's real kube-apiserver with the upstream CRDs installed.
 
     ``$LABGEN_TEST_KUBECONFIG`` names one already running (CRDs installed; e.g. from
@@ -229,22 +336,17 @@ def k8s_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiServer]:
     if reuse:
         yield ApiServer(Path(reuse).parent, Path(reuse), find_tool("kubectl"))
         return
-    if not (k8s_dir() / "start").is_file():
-        pytest.skip(
-            f"no kube-apiserver at {k8s_dir()}: tests against a real API server need "
-            "../shared/k8s (or LABGEN_K8S pointing at a copy with its start/stop scripts)"
-        )
-    if not crds_dir().is_dir():
-        pytest.skip(
-            f"upstream CRDs not found at {crds_dir()}: the real API server needs "
-            "../shared/crds (or LABGEN_CRDS) to serve the custom resources labgen applies"
-        )
-    server = start_server(tmp_path_factory.mktemp("kube-apiserver") / "state")
+    reason = _unavailable()
+    if reason:
+        pytest.skip(reason)
+    if k8s_server_start is not None:
+        yield k8s_server_start.ready()  # stopped by k8s_server_start
+        return
+    starting = Starting(tmp_path_factory.mktemp("kube-apiserver") / "state")
     try:
-        install_crds(server)
-        yield server
+        yield starting.ready()
     finally:
-        stop_server(server)
+        starting.stop()
 
 
 def install_argocd(
@@ -255,50 +357,11 @@ def install_argocd(
     version_label: str | None = "v3.1.5",
     image: str = "quay.io/argoproj/argocd:v3.1.5",
 ) -> None:
-    """A stand-in Argo CD: its namespace and the API server Deployment `labgen bootstrap`
-    looks for (no Pods ever run: no controllers). With ``operator``, the Deployment is
-    owned by an ArgoCD resource, as OpenShift GitOps' operator leaves it."""
+    """A stand-in Argo CD (``support.argocd_standin``): its namespace and the API server
+    Deployment `labgen bootstrap` looks for (no Pods ever run: no controllers). With
+    ``operator``, the Deployment is owned by an ArgoCD resource, as OpenShift GitOps'
+    operator leaves it."""
     server.ensure_namespace(namespace)
-    prefix = namespace if operator else "argocd"
-    name = f"{prefix}-server"
-    labels = {
-        "app.kubernetes.io/name": name,
-        "app.kubernetes.io/component": "server",
-        "app.kubernetes.io/part-of": "argocd",
-    }
-    if version_label:
-        labels["app.kubernetes.io/version"] = version_label
-    meta: dict[str, Any] = {"name": name, "namespace": namespace, "labels": labels}
-    objects: list[dict[str, Any]] = []
-    if operator:
-        instance = {
-            "apiVersion": "argoproj.io/v1beta1",
-            "kind": "ArgoCD",
-            "metadata": {"name": namespace, "namespace": namespace},
-            "spec": {"server": {"route": {"enabled": True}}},
-        }
-        objects.append(instance)
-        meta["ownerReferences"] = [
-            {
-                "apiVersion": "argoproj.io/v1beta1",
-                "kind": "ArgoCD",
-                "name": namespace,
-                "uid": "00000000-0000-0000-0000-000000000001",
-            }
-        ]
-    objects.append(
-        {
-            "apiVersion": "apps/v1",
-            "kind": "Deployment",
-            "metadata": meta,
-            "spec": {
-                "selector": {"matchLabels": {"app.kubernetes.io/name": name}},
-                "template": {
-                    "metadata": {"labels": {"app.kubernetes.io/name": name}},
-                    "spec": {"containers": [{"name": "argocd-server", "image": image}]},
-                },
-            },
-        }
-    )
+    objects = argocd_standin(namespace, operator=operator, version_label=version_label, image=image)
     applied = server.apply(objects, namespace, manager="gitops-operator" if operator else "helm")
     assert not applied.errors, applied.errors

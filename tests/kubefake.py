@@ -39,6 +39,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import yaml
 
+from support import argocd_standin
+
 Obj = dict[str, Any]
 FieldPath = tuple[str, ...]
 APPLY = "application/apply-patch+yaml"
@@ -230,64 +232,20 @@ class FakeKubernetes:
         operator: bool = False,
         components: tuple[str, ...] = ("server", "repo-server"),
     ) -> None:
-        """Argo CD as its install manifests (or OpenShift GitOps' operator) leave it."""
+        """Argo CD as its install manifests (or OpenShift GitOps' operator) leave it
+        (``support.argocd_standin``), with the CRDs it brings."""
         self.install_crd("argoproj.io", "applications", "Application", "v1alpha1")
         self.install_crd("argoproj.io", "appprojects", "AppProject", "v1alpha1")
-        self.namespaces.add(namespace)
-        prefix = namespace if operator else "argocd"
         if operator:
             self.install_crd("argoproj.io", "argocds", "ArgoCD", "v1beta1")
+        self.namespaces.add(namespace)
+        objects = argocd_standin(
+            namespace, operator=operator, version_label=version_label, image=image,
+            components=components, settings=not operator,
+        )  # fmt: skip
+        for item in objects:
             self.put(
-                {
-                    "apiVersion": "argoproj.io/v1beta1",
-                    "kind": "ArgoCD",
-                    "metadata": {"name": namespace, "namespace": namespace},
-                    "spec": {"server": {"route": {"enabled": True}}},
-                },
-                manager="gitops-operator",
-            )
-        for component in components:
-            name = f"{prefix}-{component}"
-            labels = {
-                "app.kubernetes.io/name": name,
-                "app.kubernetes.io/component": component,
-                "app.kubernetes.io/part-of": "argocd",
-            }
-            if version_label:
-                labels["app.kubernetes.io/version"] = version_label
-            meta: Obj = {"name": name, "namespace": namespace, "labels": labels}
-            if operator:
-                meta["ownerReferences"] = [
-                    {"apiVersion": "argoproj.io/v1beta1", "kind": "ArgoCD", "name": namespace}
-                ]
-            self.put(
-                {
-                    "apiVersion": "apps/v1",
-                    "kind": "Deployment",
-                    "metadata": meta,
-                    "spec": {
-                        "selector": {"matchLabels": {"app.kubernetes.io/name": name}},
-                        "template": {
-                            "metadata": {"labels": {"app.kubernetes.io/name": name}},
-                            "spec": {"containers": [{"name": component, "image": image}]},
-                        },
-                    },
-                },
-                manager="argocd-install",
-            )
-        if not operator:
-            self.put(
-                {
-                    "apiVersion": "v1",
-                    "kind": "ConfigMap",
-                    "metadata": {
-                        "name": "argocd-cm",
-                        "namespace": namespace,
-                        "labels": {"app.kubernetes.io/part-of": "argocd"},
-                    },
-                    "data": {"url": "https://argocd.example.com"},
-                },
-                manager="argocd-install",
+                item, manager="gitops-operator" if item["kind"] == "ArgoCD" else "argocd-install"
             )
 
     # -- serving -------------------------------------------------------------------------

@@ -102,3 +102,71 @@ def crd(schema: dict[str, Any], served: bool = True) -> dict[str, Any]:
             ],
         },
     }
+
+
+def argocd_standin(
+    namespace: str,
+    *,
+    operator: bool = False,
+    version_label: str | None = "v3.1.5",
+    image: str = "quay.io/argoproj/argocd:v3.1.5",
+    components: tuple[str, ...] = ("server",),
+    settings: bool = False,
+) -> list[dict[str, Any]]:
+    """Argo CD as its install manifests (or OpenShift GitOps' operator) leave it, as far as
+    `labgen bootstrap` looks: the Deployments of ``components`` (no Pod ever runs them)
+    and, with ``settings``, the argocd-cm its installer writes. With ``operator``, an
+    ArgoCD resource that owns the Deployments, named after the namespace as OpenShift
+    GitOps names it."""
+    prefix = namespace if operator else "argocd"
+    objects: list[dict[str, Any]] = []
+    if operator:
+        objects.append(
+            {
+                "apiVersion": "argoproj.io/v1beta1",
+                "kind": "ArgoCD",
+                "metadata": {"name": namespace, "namespace": namespace},
+                "spec": {"server": {"route": {"enabled": True}}},
+            }
+        )
+    for component in components:
+        name = f"{prefix}-{component}"
+        labels = {
+            "app.kubernetes.io/name": name,
+            "app.kubernetes.io/component": component,
+            "app.kubernetes.io/part-of": "argocd",
+        }
+        if version_label:
+            labels["app.kubernetes.io/version"] = version_label
+        meta: dict[str, Any] = {"name": name, "namespace": namespace, "labels": labels}
+        if operator:
+            owner = {"apiVersion": "argoproj.io/v1beta1", "kind": "ArgoCD", "name": namespace}
+            meta["ownerReferences"] = [{**owner, "uid": "00000000-0000-0000-0000-000000000001"}]
+        objects.append(
+            {
+                "apiVersion": "apps/v1",
+                "kind": "Deployment",
+                "metadata": meta,
+                "spec": {
+                    "selector": {"matchLabels": {"app.kubernetes.io/name": name}},
+                    "template": {
+                        "metadata": {"labels": {"app.kubernetes.io/name": name}},
+                        "spec": {"containers": [{"name": f"argocd-{component}", "image": image}]},
+                    },
+                },
+            }
+        )
+    if settings:
+        objects.append(
+            {
+                "apiVersion": "v1",
+                "kind": "ConfigMap",
+                "metadata": {
+                    "name": "argocd-cm",
+                    "namespace": namespace,
+                    "labels": {"app.kubernetes.io/part-of": "argocd"},
+                },
+                "data": {"url": "https://argocd.example.com"},
+            }
+        )
+    return objects

@@ -24,6 +24,7 @@ One OpenShift and one Kubernetes lab run by default; the rest are marked `slow`.
 
 from __future__ import annotations
 
+import copy
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -132,12 +133,28 @@ def desired_state(
     return objects
 
 
+def desired_states(
+    root: Path, plan: LabPlan, uncached: set[str]
+) -> list[tuple[dict[str, Any], list[dict[str, Any]]]]:
+    """Every child Application of the lab with its desired state, in sync-wave order.
+    Built once per lab: builds and charts are deterministic, so the second sync applies
+    the same objects (copies of them: applying sets their namespace)."""
+    apps = sorted(
+        (a for a in build(root / "apps" / plan.name / "children") if a["kind"] == "Application"),
+        key=lambda a: (_wave(a), a["metadata"]["name"]),
+    )
+    return [(app, desired_state(root, plan, app, uncached)) for app in apps]
+
+
 def sync(
-    server: ApiServer, root: Path, plan: LabPlan, restricted: set[str], uncached: set[str]
+    server: ApiServer,
+    plan: LabPlan,
+    desired: list[tuple[dict[str, Any], list[dict[str, Any]]]],
+    restricted: set[str],
 ) -> Applied:
-    """Apply every child Application of the lab in sync-wave order, each as Argo CD
-    syncs it: namespace first (CreateNamespace), then Namespaces and CRDs, then the rest
-    by resource sync wave.
+    """Apply every child Application of the lab (``desired_states``) in sync-wave order,
+    each as Argo CD syncs it: namespace first (CreateNamespace), then Namespaces and CRDs,
+    then the rest by resource sync wave.
 
     The server is shared by the session's labs, so a namespace another lab (or an earlier
     run) created would hide one this lab uses before creating it: the namespaces the lab
@@ -145,11 +162,7 @@ def sync(
     cluster would refuse it."""
     result = Applied()
     existing = {*platform_namespaces(plan), plan.gitops.argocd_namespace}
-    apps = sorted(
-        (a for a in build(root / "apps" / plan.name / "children") if a["kind"] == "Application"),
-        key=lambda a: (_wave(a), a["metadata"]["name"]),
-    )
-    for app in apps:
+    for app, built in desired:
         destination = app["spec"]["destination"]["namespace"]
         options = (app["spec"].get("syncPolicy") or {}).get("syncOptions", [])
         if "CreateNamespace=true" in options:
@@ -157,7 +170,7 @@ def sync(
                 destination, WARN_RESTRICTED if destination in restricted else None
             )
             existing.add(destination)
-        objects = desired_state(root, plan, app, uncached)
+        objects = copy.deepcopy(built)
         first = [o for o in objects if o["kind"] in ("Namespace", "CustomResourceDefinition")]
         existing |= {o["metadata"]["name"] for o in first if o["kind"] == "Namespace"}
         for item in objects:
@@ -210,14 +223,15 @@ def test_lab_applies_to_a_real_api_server(
 
     restricted = workload_namespaces(plan)
     uncached: set[str] = set()
-    first = sync(k8s_server, root, plan, restricted, uncached)
+    desired = desired_states(root, plan, uncached)
+    first = sync(k8s_server, plan, desired, restricted)
     # Labs share the server and the names of many objects (a chart's Jobs, namespaces):
     # what this lab applied goes again once it is checked.
     request.addfinalizer(lambda: k8s_server.delete(first.objects))
     pod_security = [w for w in first.warnings if "PodSecurity" in w]
     kept = [o for o in first.objects if not is_hook(o)]
     before = k8s_server.snapshot(kept)
-    second = sync(k8s_server, root, plan, restricted, uncached)
+    second = sync(k8s_server, plan, desired, restricted)
     after = k8s_server.snapshot(kept)
     changed = sorted(k for k in after if before.get(k) != after[k])
     refused = dict.fromkeys(first.errors + second.errors)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import socket
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -94,11 +95,35 @@ def put_argocd_cm(server: ApiServer, namespace: str, data: dict[str, str], manag
     assert not server.apply([cm], namespace, manager=manager).errors
 
 
+def through(server: ApiServer, path: Path, config: dict[str, Any]) -> ApiServer:
+    """The server as kubeconfig ``config`` (written to ``path``) reaches it: other
+    credentials, another address."""
+    path.write_text(yaml.safe_dump(config))
+    return ApiServer(server.directory, path, server.kubectl_path)
+
+
+NewLab = Callable[..., Lab]
+
+
 @pytest.fixture
-def eks(tmp_path: Path, request: pytest.FixtureRequest, k8s_server: ApiServer) -> Lab:
-    lab = Lab(tmp_path, request, "eks-pd")
-    install_argocd(k8s_server, lab.namespace)
-    return lab
+def new_lab(tmp_path: Path, request: pytest.FixtureRequest, k8s_server: ApiServer) -> NewLab:
+    """A lab of the test's own from shipped spec ``source``, with a stand-in Argo CD
+    (``install_argocd``'s options) in the lab's Argo CD namespace (``elsewhere``: in
+    another one)."""
+
+    def make(source: str = "eks-pd", *, elsewhere: bool = False, **argocd: Any) -> Lab:
+        lab = Lab(tmp_path, request, source)
+        install_argocd(
+            k8s_server, f"{lab.namespace}-elsewhere" if elsewhere else lab.namespace, **argocd
+        )
+        return lab
+
+    return make
+
+
+@pytest.fixture
+def eks(new_lab: NewLab) -> Lab:
+    return new_lab()
 
 
 # -- bootstrap -------------------------------------------------------------------------------
@@ -166,13 +191,9 @@ def test_dry_run_uses_the_servers_dry_run_and_writes_nothing(
 
 
 def test_argocd_in_another_namespace_is_a_clear_error(
-    tmp_path: Path,
-    request: pytest.FixtureRequest,
-    k8s_server: ApiServer,
-    capsys: pytest.CaptureFixture[str],
+    new_lab: NewLab, k8s_server: ApiServer, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    lab = Lab(tmp_path, request, "eks-pd")
-    install_argocd(k8s_server, f"{lab.namespace}-elsewhere")
+    lab = new_lab(elsewhere=True)
     k8s_server.ensure_namespace(lab.namespace)
     code, _, err = labgen(capsys, k8s_server, lab, "bootstrap", lab.name)
     assert code == 2
@@ -216,10 +237,8 @@ def test_forbidden_is_a_clear_error(
     token = k8s_server.kubectl("create", "token", "reader", "-n", ns).stdout.strip()
     config = yaml.safe_load(k8s_server.kubeconfig.read_text())
     config["users"][0]["user"] = {"token": token}
-    kubeconfig = tmp_path / "reader.kubeconfig"
-    kubeconfig.write_text(yaml.safe_dump(config))
-    reader_server = ApiServer(k8s_server.directory, kubeconfig, k8s_server.kubectl_path)
-    code, _, err = labgen(capsys, reader_server, eks, "bootstrap", eks.name)
+    as_reader = through(k8s_server, tmp_path / "reader.kubeconfig", config)
+    code, _, err = labgen(capsys, as_reader, eks, "bootstrap", eks.name)
     assert code == 2
     assert f"applying AppProject {ns}/{eks.name}: forbidden (403)" in err
     assert 'cannot patch resource "appprojects" in API group "argoproj.io"' in err
@@ -237,11 +256,7 @@ def test_the_same_error_exits_the_same_way(
     config = yaml.safe_load(k8s_server.kubeconfig.read_text())
     config["users"][0]["user"] = {"token": "not-a-token"}
     stale = tmp_path / "stale.kubeconfig"
-    stale.write_text(yaml.safe_dump(config))
-    code, _, err = labgen(
-        capsys, ApiServer(k8s_server.directory, stale, k8s_server.kubectl_path), eks, command,
-        eks.name,
-    )  # fmt: skip
+    code, _, err = labgen(capsys, through(k8s_server, stale, config), eks, command, eks.name)
     assert code == 2
     assert "unauthorized (401)" in err
     assert "context 'local'" in err
@@ -249,11 +264,7 @@ def test_the_same_error_exits_the_same_way(
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     config["clusters"][0]["cluster"]["server"] = f"https://127.0.0.1:{port}"
-    stale.write_text(yaml.safe_dump(config))
-    code, _, err = labgen(
-        capsys, ApiServer(k8s_server.directory, stale, k8s_server.kubectl_path), eks, command,
-        eks.name,
-    )  # fmt: skip
+    code, _, err = labgen(capsys, through(k8s_server, stale, config), eks, command, eks.name)
     assert code == 2
     assert f"cannot reach the Kubernetes API server at https://127.0.0.1:{port}" in err
 
@@ -278,14 +289,11 @@ def test_apply_conflicts_need_force_conflicts(
 
 
 def test_openshift_gitops_bundle(
-    tmp_path: Path,
-    request: pytest.FixtureRequest,
-    k8s_server: ApiServer,
-    capsys: pytest.CaptureFixture[str],
+    new_lab: NewLab, k8s_server: ApiServer, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    lab = Lab(tmp_path, request, "h100-llmd")
     image = "registry.redhat.io/openshift-gitops-1/argocd-rhel9:v1.16.0"
-    install_argocd(k8s_server, "openshift-gitops", operator=True, version_label=None, image=image)
+    lab = new_lab("h100-llmd", operator=True, version_label=None, image=image)
+    assert lab.namespace == "openshift-gitops"
     code, out, err = labgen(capsys, k8s_server, lab, "bootstrap", lab.name)
     assert code == 0, err
     assert "OpenShift GitOps (argocd-operator) unknown version in namespace openshift-gitops" in out
@@ -302,15 +310,9 @@ def test_openshift_gitops_bundle(
 
 
 def test_version_from_the_image_tag_and_a_too_old_warning(
-    tmp_path: Path,
-    request: pytest.FixtureRequest,
-    k8s_server: ApiServer,
-    capsys: pytest.CaptureFixture[str],
+    new_lab: NewLab, k8s_server: ApiServer, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    lab = Lab(tmp_path, request, "eks-pd")
-    install_argocd(
-        k8s_server, lab.namespace, version_label=None, image="quay.io/argoproj/argocd:v2.14.9"
-    )
+    lab = new_lab(version_label=None, image="quay.io/argoproj/argocd:v2.14.9")
     code, out, err = labgen(capsys, k8s_server, lab, "bootstrap", lab.name, "--dry-run")
     assert code == 0
     assert "Argo CD v2.14.9" in out

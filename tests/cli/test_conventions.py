@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO
-from labgen import __version__
+from labgen import __version__, cli
 from labgen.check import files
 from labgen.spec import Operators
 from support import run_cli
@@ -62,27 +62,51 @@ def starter_repo(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def test_version_and_short_help(tmp_path: Path) -> None:
-    result = run("--version", cwd=tmp_path)
+def in_process(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
+    """`labgen ARGS` through the entry point `python -m labgen.cli` calls (``cli.main``),
+    in this process: the per-command loops below would otherwise start an interpreter
+    per call. Its exit code and stdout."""
+    capsys.readouterr()
+    code = cli.main(list(args))
+    return code, capsys.readouterr().out
+
+
+def test_version_and_short_help(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    result = run("--version", cwd=tmp_path)  # the real command line, once
     assert (result.returncode, result.stdout.strip()) == (0, f"labgen {__version__}")
+    assert run("-h", cwd=tmp_path).stdout == run("--help", cwd=tmp_path).stdout
+    monkeypatch.chdir(tmp_path)
     for command in COMMANDS:
-        short = run(*command, "-h", cwd=tmp_path)
-        assert short.returncode == 0, (command, short.stderr)
-        assert short.stdout == run(*command, "--help", cwd=tmp_path).stdout
-        assert "Usage: labgen" in short.stdout
+        code, short = in_process(capsys, *command, "-h")
+        assert code == 0, command
+        assert short == in_process(capsys, *command, "--help")[1]
+        assert "Usage: labgen" in short
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "labgen")
-def test_help_shows_no_python_types(command: tuple[str, ...], tmp_path: Path) -> None:
-    page = labgen(*command, "--help", cwd=tmp_path, env={"COLUMNS": "200"}).stdout
+def test_help_shows_no_python_types(
+    command: tuple[str, ...],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("COLUMNS", "200")
+    page = in_process(capsys, *command, "--help")[1]
+    assert "Usage: labgen" in page
     types = re.findall(r"<(?:list\[\w+\]|bool|str|int|float|Path|float range)>", page)
     assert not types, types
 
 
-def test_usage_errors_exit_2_on_every_command(tmp_path: Path) -> None:
+def test_usage_errors_exit_2_on_every_command(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert run("render", "--no-such-option", cwd=tmp_path).returncode == 2  # the real one
+    monkeypatch.chdir(tmp_path)
     for command in COMMANDS:
-        result = run(*command, "--no-such-option", cwd=tmp_path)
-        assert result.returncode == 2, (command, result.stderr)
+        assert in_process(capsys, *command, "--no-such-option")[0] == 2, command
 
 
 @pytest.mark.parametrize(
