@@ -22,8 +22,6 @@ from labgen.errors import Diagnostic, SpecError
 from labgen.limits import MAX_SPEC_BYTES, size_problem
 from labgen.yamlio import LoadedDocument, YamlSyntaxError, load_document
 
-API_VERSION = "labgen.dev/v1alpha1"
-
 DnsLabel = Annotated[
     str,
     Field(

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-IMAGE = "ghcr.io/vllm-project/guidellm"
-
 
 @dataclass(frozen=True)
 class GuidellmGeneration:

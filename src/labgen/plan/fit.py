@@ -114,11 +114,6 @@ class Fit:
         return int(budget // self.kv_per_sequence_per_gpu_bytes(self.max_model_len))
 
     @property
-    def kv_cache_tokens(self) -> int:
-        """Tokens of KV cache per replica if every sequence were full length."""
-        return self.max_sequences * self.max_model_len
-
-    @property
     def fits(self) -> bool:
         return self.max_sequences >= 1
 

@@ -126,26 +126,51 @@ def _server_rules(
         fail(("autoscaling",), "set either replicas or autoscaling, not both")
     if spec.autoscaling is not None:
         _autoscaling_rules(lab, server, spec.autoscaling, operators, fail)
-    if spec.multiNode:
-        if not traits.multi_node:
-            able = _servers_that(lambda t: t.multi_node)
-            fail(
-                ("multiNode",), f"multi-node replicas are rendered for server {able}, not {server}"
-            )
-        if "leaderworkerset" not in operators:
-            fail(
-                ("multiNode",), "multi-node serving uses LeaderWorkerSet: add `leaderWorkerSet: {}`"
-            )
-        if spec.autoscaling is not None:
-            fail(
-                ("autoscaling",),
-                "autoscaling scales a Deployment; a multi-node model is a LeaderWorkerSet: "
-                "set replicas instead",
-            )
+    _multi_node_rules(spec, traits, operators, fail)
+    _cache_rules(spec, traits, fail)
+    _routing_rules(server, traits, routing, releases, fail)
+    if spec.tokenSecret is not None and spec.uri is not None and spec.uri.startswith("pvc://"):
+        fail(("tokenSecret",), "pvc:// needs no credentials")
+    return routing
+
+
+def _multi_node_rules(
+    spec: ServedModel, traits: ServerTraits, operators: frozenset[str], fail: Report
+) -> None:
+    """Replicas spanning nodes: an engine that renders them, LeaderWorkerSet, no autoscaling."""
+    server = spec.server
+    if not spec.multiNode:
+        return
+    if not traits.multi_node:
+        able = _servers_that(lambda t: t.multi_node)
+        fail(("multiNode",), f"multi-node replicas are rendered for server {able}, not {server}")
+    if "leaderworkerset" not in operators:
+        fail(("multiNode",), "multi-node serving uses LeaderWorkerSet: add `leaderWorkerSet: {}`")
+    if spec.autoscaling is not None:
+        fail(
+            ("autoscaling",),
+            "autoscaling scales a Deployment; a multi-node model is a LeaderWorkerSet: "
+            "set replicas instead",
+        )
+
+
+def _cache_rules(spec: ServedModel, traits: ServerTraits, fail: Report) -> None:
+    """The model cache holds Hugging Face downloads labgen's Job makes."""
+    server = spec.server
     if spec.cache is not None and spec.uri is not None and not spec.uri.startswith("hf://"):
         fail(("cache",), "the model cache holds Hugging Face downloads (hf:// models)")
     if spec.cache is not None and traits.weights_fetched_by:
         fail(("cache",), f"{server} fetches weights with {traits.weights_fetched_by}: drop `cache`")
+
+
+def _routing_rules(
+    server: str,
+    traits: ServerTraits,
+    routing: Routing | None,
+    releases: Mapping[str, Release],
+    fail: Report,
+) -> None:
+    """The engine's routing presets, and what precise prefix-cache routing needs of vLLM."""
     if traits.routing_limit and routing not in traits.routings:
         fail(("routing",), f"{server} {traits.routing_limit}")
     if routing == "precise-prefix-cache":
@@ -159,9 +184,6 @@ def _server_rules(
                 ("routing",),
                 f"precise-prefix-cache needs vLLM KV-cache events, which vLLM {version} lacks",
             )
-    if spec.tokenSecret is not None and spec.uri is not None and spec.uri.startswith("pvc://"):
-        fail(("tokenSecret",), "pvc:// needs no credentials")
-    return routing
 
 
 def _gateway_rules(lab: Lab, server: str, operators: frozenset[str], fail: Report) -> None:

@@ -1,5 +1,7 @@
-"""The standalone serving catalog: for every server x catalog model x accelerator x GPU
-count the fit planner accepts, a Kustomize entry point that works without labgen::
+"""The standalone serving catalog, layered as Kustomize bases and Components.
+
+For every server x catalog model x accelerator x GPU count the fit planner accepts, a
+Kustomize entry point that works without labgen::
 
     kubectl create namespace llm
     kubectl -n llm create secret generic hf-token --from-literal=HF_TOKEN=...  # gated models
