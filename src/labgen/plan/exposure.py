@@ -21,7 +21,7 @@ from labgen.plan.model import (
     ObservabilityPlan,
     OpenWebUIPlan,
 )
-from labgen.spec import Lab
+from labgen.spec import Exposure, Lab
 
 Report = Callable[[tuple[PathPart, ...], str], None]
 
@@ -59,8 +59,6 @@ def resolve_exposure(
     if spec is None:
         return None
     at: tuple[PathPart, ...] = ("spec", "exposure")
-    platform = PLATFORMS[lab.spec.cluster.platform]
-    monitoring = platform.monitoring
     _check_requirements(lab, operators, gateway_class, error)
     tls = spec.tls
     if (tls.clusterIssuer is None) == (not tls.selfSigned):
@@ -72,13 +70,45 @@ def resolve_exposure(
     if not (spec.models or spec.openWebUI or spec.grafana):
         error(at, "exposes nothing: list models, or set openWebUI or grafana")
 
-    routes = list(_model_routes(lab, models, error))
+    routes = list(_model_routes(lab, spec, models, error))
     if spec.models and "kuadrant" not in operators:
         error(
             (*at, "models"),
             "models are exposed only behind API keys and limits: add `kuadrant: {}` to "
             "spec.operators",
         )
+    routes += _app_routes(lab, spec, open_webui, observability, error)
+    _check_hosts(routes, error)
+    name = lab.metadata.name
+    keys = any(r.api_keys for r in routes)
+    return ExposurePlan(
+        domain=spec.domain,
+        gateway_name=name,
+        gateway_namespace=gateway_namespace(lab),
+        gateway_class=gateway_class or "",
+        issuer=issuer,
+        routes=tuple(routes),
+        api_key_namespace=KUADRANT_NAMESPACE if keys else None,
+        api_key_labels={AUTHORINO_MANAGED_LABEL[0]: AUTHORINO_MANAGED_LABEL[1], API_KEY_LABEL: name}
+        if keys
+        else {},
+        requests_per_minute=spec.limits.requestsPerMinute if keys else None,
+        tokens_per_minute=spec.limits.tokensPerMinute if keys else None,
+    )
+
+
+def _app_routes(
+    lab: Lab,
+    spec: Exposure,
+    open_webui: OpenWebUIPlan | None,
+    observability: ObservabilityPlan | None,
+    error: Report,
+) -> list[ExposedRoute]:
+    """Open WebUI's and Grafana's hosts: each keeps its own login, so no API keys."""
+    at: tuple[PathPart, ...] = ("spec", "exposure")
+    platform = PLATFORMS[lab.spec.cluster.platform]
+    monitoring = platform.monitoring
+    routes: list[ExposedRoute] = []
     if spec.openWebUI:
         if open_webui is None:
             error((*at, "openWebUI"), "there is no spec.apps.openWebUI to expose")
@@ -119,23 +149,7 @@ def resolve_exposure(
                     target_port=3000,
                 )
             )
-    _check_hosts(routes, error)
-    name = lab.metadata.name
-    keys = any(r.api_keys for r in routes)
-    return ExposurePlan(
-        domain=spec.domain,
-        gateway_name=name,
-        gateway_namespace=gateway_namespace(lab),
-        gateway_class=gateway_class or "",
-        issuer=issuer,
-        routes=tuple(routes),
-        api_key_namespace=KUADRANT_NAMESPACE if keys else None,
-        api_key_labels={AUTHORINO_MANAGED_LABEL[0]: AUTHORINO_MANAGED_LABEL[1], API_KEY_LABEL: name}
-        if keys
-        else {},
-        requests_per_minute=spec.limits.requestsPerMinute if keys else None,
-        tokens_per_minute=spec.limits.tokensPerMinute if keys else None,
-    )
+    return routes
 
 
 def _check_requirements(
@@ -165,9 +179,9 @@ def _check_requirements(
         )
 
 
-def _model_routes(lab: Lab, models: Sequence[ModelPlan], error: Report) -> list[ExposedRoute]:
-    spec = lab.spec.exposure
-    assert spec is not None
+def _model_routes(
+    lab: Lab, spec: Exposure, models: Sequence[ModelPlan], error: Report
+) -> list[ExposedRoute]:
     at: tuple[PathPart, ...] = ("spec", "exposure", "models")
     by_name = {m.name: m for m in models}
     declared = [m.name for m in lab.spec.models]
