@@ -15,6 +15,7 @@ from labgen.data.platforms import PLATFORMS
 from labgen.data.servers import SERVERS, Unpublished
 from labgen.errors import PathPart
 from labgen.plan.model import (
+    ExposedKind,
     ExposedRoute,
     ExposurePlan,
     ModelPlan,
@@ -113,19 +114,8 @@ def _app_routes(
         if open_webui is None:
             error((*at, "openWebUI"), "there is no spec.apps.openWebUI to expose")
         else:
-            routes.append(
-                ExposedRoute(
-                    name="open-webui",
-                    kind="open-webui",
-                    host=f"{UI_HOST}.{spec.domain}",
-                    namespace=open_webui.namespace,
-                    backend_group="",
-                    backend_kind="Service",
-                    backend_name="open-webui",
-                    port=8080,
-                    target_port=8080,
-                )
-            )
+            ui = (open_webui.namespace, "open-webui", 8080, 8080)
+            routes.append(_service_route("open-webui", f"{UI_HOST}.{spec.domain}", *ui))
     if spec.grafana:
         if not monitoring.installed_by_labgen:
             error(
@@ -136,20 +126,26 @@ def _app_routes(
         elif observability is None or not observability.grafana:
             error((*at, "grafana"), "needs spec.observability with grafana: true")
         else:
-            routes.append(
-                ExposedRoute(
-                    name="grafana",
-                    kind="grafana",
-                    host=f"{GRAFANA_HOST}.{spec.domain}",
-                    namespace=monitoring.namespace,
-                    backend_group="",
-                    backend_kind="Service",
-                    backend_name=GRAFANA_SERVICE,
-                    port=80,
-                    target_port=3000,
-                )
-            )
+            grafana = (monitoring.namespace, GRAFANA_SERVICE, 80, 3000)
+            routes.append(_service_route("grafana", f"{GRAFANA_HOST}.{spec.domain}", *grafana))
     return routes
+
+
+def _service_route(
+    kind: ExposedKind, host: str, namespace: str, service: str, port: int, target_port: int
+) -> ExposedRoute:
+    """A host of an app with its own login, routed to its Service."""
+    return ExposedRoute(
+        name=kind,
+        kind=kind,
+        host=host,
+        namespace=namespace,
+        backend_group="",
+        backend_kind="Service",
+        backend_name=service,
+        port=port,
+        target_port=target_port,
+    )
 
 
 def _check_requirements(
