@@ -3,6 +3,7 @@ standard input, and how reports name them."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -11,7 +12,9 @@ from labgen.stdin import STDIN, STDIN_ORIGIN
 
 
 def kustomization_dirs(root: Path, paths: Iterable[Path]) -> list[Path]:
-    """Every directory with a kustomization.yaml at or under the paths, sorted."""
+    """Every directory with a kustomization.yaml at or under the paths, sorted; Kustomize
+    Components are left out: built alone they render nothing, and they are built (and
+    checked) inside the kustomizations that include them."""
     found: set[Path] = set()
     for path in paths:
         if path == STDIN:
@@ -20,7 +23,19 @@ def kustomization_dirs(root: Path, paths: Iterable[Path]) -> list[Path]:
         if (absolute / "kustomization.yaml").is_file():
             found.add(absolute)
         found.update(p.parent.resolve() for p in absolute.rglob("kustomization.yaml"))
-    return sorted(found)
+    return sorted(d for d in found if not _is_component(d / "kustomization.yaml"))
+
+
+def _is_component(kustomization: Path) -> bool:
+    """Whether a kustomization file declares ``kind: Component``."""
+    try:
+        text = kustomization.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False  # reported when it is built
+    return _COMPONENT_KIND.search(text) is not None
+
+
+_COMPONENT_KIND = re.compile(r"^kind:\s*['\"]?Component['\"]?\s*(#.*)?$", re.MULTILINE)
 
 
 def plain_files(root: Path, paths: Iterable[Path]) -> list[Path]:
