@@ -103,3 +103,44 @@ def test_metrics_are_the_monitors_rendered(kind: ServerKind) -> None:
 
 def test_needed_operators_are_operators() -> None:
     assert {op for t in SERVERS.values() for op in t.operators} <= OPERATORS
+
+
+def _pod_labels(obj: dict[str, Any]) -> list[dict[str, str]]:
+    """Labels of the pod templates of a workload (a LeaderWorkerSet has two)."""
+    spec = obj.get("spec") or {}
+    if obj["kind"] == "LeaderWorkerSet":
+        group = spec["leaderWorkerTemplate"]
+        templates = [group[r] for r in ("leaderTemplate", "workerTemplate") if r in group]
+    else:
+        templates = [spec.get("template") or {}]
+    return [(t.get("metadata") or {}).get("labels") or {} for t in templates]
+
+
+@pytest.mark.parametrize("server", list(SERVERS))
+def test_pods_select_the_serving_pods_the_engine_renders(server: str) -> None:
+    """The pods a NetworkPolicy admits clients to are the engine's serving pods: every
+    rendered vLLM pod template carries the labels (engines whose controller makes the pods
+    render none, and say so by rendering no workload)."""
+    plan = plan_of(server)
+    model = plan.models[0]
+    pods = SERVER_KINDS[server].pods(model)
+    assert pods.namespace == "ns"
+    workloads = [
+        o
+        for o in rendered(plan)
+        if o["kind"] in ("Deployment", "LeaderWorkerSet")
+        and any(c.get("name") == "vllm" for c in _containers(o))
+    ]
+    assert bool(workloads) == (server in ("vllm", "llm-d"))
+    for workload in workloads:
+        for labels in _pod_labels(workload):
+            assert dict(pods.labels).items() <= labels.items()
+
+
+def _containers(obj: dict[str, Any]) -> list[dict[str, Any]]:
+    spec = obj.get("spec") or {}
+    if obj["kind"] == "LeaderWorkerSet":
+        spec = spec["leaderWorkerTemplate"]["leaderTemplate"]
+    else:
+        spec = spec["template"]
+    return list(spec["spec"]["containers"])

@@ -17,7 +17,6 @@ from labgen.components import (
     leaderworkerset,
     matrices,
     monitoring,
-    network,
     nfd,
     observability,
     open_webui,
@@ -25,6 +24,7 @@ from labgen.components import (
     serving,
 )
 from labgen.components.base import App, CatalogBase, Component
+from labgen.components.network import policies as network
 
 REGISTRY: tuple[Component, ...] = (
     gateway_api.COMPONENT,

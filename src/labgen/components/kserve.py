@@ -31,6 +31,9 @@ from labgen.plan.model import LabPlan
 KEY = "kserve"
 NAMESPACE = "kserve"
 INGRESS_GATEWAY = "kserve-ingress-gateway"
+GATEWAY = (NAMESPACE, INGRESS_GATEWAY)
+"""(namespace, name) of the Gateway KServe routes InferenceServices and, with
+``router.gateway: {}``, LLMInferenceServices from (the chart's ``kserveGateway``)."""
 """The chart's default ``kserveGateway`` (``kserve/kserve-ingress-gateway``)."""
 
 

@@ -1,6 +1,3 @@
-"""Network isolation of a lab: the flows it needs (flows.py) and the NetworkPolicies that
-allow exactly them (policies.py)."""
-
-from labgen.components.network.policies import COMPONENT
-
-__all__ = ["COMPONENT"]
+"""Network isolation of a lab: the vocabulary of flows (model.py), the flows a lab needs
+(flows.py) and the NetworkPolicies that allow exactly them (policies.py, whose
+``COMPONENT`` the registry lists)."""

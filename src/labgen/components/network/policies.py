@@ -15,7 +15,8 @@ import json
 from collections.abc import Iterator
 
 from labgen.components.base import App, Component, K8sObject, KustomizeSource, obj
-from labgen.components.network.flows import Flow, Pods, lab_flows, lab_namespaces
+from labgen.components.network.flows import lab_flows, lab_namespaces
+from labgen.components.network.model import Flow, Pods
 from labgen.plan.model import LabPlan
 
 API = "networking.k8s.io/v1"

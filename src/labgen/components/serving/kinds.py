@@ -10,9 +10,11 @@ row, never by comparing server names.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Protocol
 
 from labgen.components.base import K8sObject
+from labgen.components.network.model import Client, Flow, Pods
 from labgen.components.serving import kserve, llmd, llmd_kserve, vllm
 from labgen.components.serving.common import Versions
 from labgen.data.servers import Metric, ServerTraits
@@ -35,6 +37,19 @@ class ServerKind(Protocol):
 
     def scaled(self, model: ModelPlan) -> str | None:
         """The Deployment autoscaling scales, or None if the engine scales its own pods."""
+        ...
+
+    def pods(self, model: ModelPlan) -> Pods:
+        """The pods that serve the model (NetworkPolicies select them)."""
+        ...
+
+    def client(self, plan: LabPlan, model: ModelPlan) -> Client:
+        """Where a client of the model's in-cluster URL connects."""
+        ...
+
+    def flows(self, plan: LabPlan, model: ModelPlan) -> Iterator[Flow]:
+        """The connections the engine itself needs (a router, an ingress Gateway, its
+        pods among themselves), which the lab's NetworkPolicies allow."""
         ...
 
 

@@ -4,12 +4,20 @@ Deployment mode. KServe's storage initializer fetches `storageUri` into /mnt/mod
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+from labgen.components import kserve as kserve_operator
 from labgen.components.base import K8sObject, obj
+from labgen.components.network import model as network
+from labgen.components.network.model import Client, Flow, Pods
 from labgen.components.podsecurity import pod_context
 from labgen.components.serving import common
 from labgen.components.serving.common import Versions
 from labgen.data.servers import SERVERS, Metric
 from labgen.plan.model import LabPlan, ModelPlan
+
+ISVC_LABEL = "serving.kserve.io/inferenceservice"
+"""The label KServe v0.20.0 puts on an InferenceService's pods (pkg/constants)."""
 
 KSERVE_MODEL_DIR = "/mnt/models"
 KSERVE_PORT = 8080
@@ -96,3 +104,19 @@ def model_objects(plan: LabPlan, model: ModelPlan, versions: Versions) -> list[K
 
 def scaled(model: ModelPlan) -> str | None:
     return None
+
+
+def pods(model: ModelPlan) -> Pods:
+    """The InferenceService's predictor pods, by the label KServe puts on them."""
+    return network.pods(model.namespace, model.name, {ISVC_LABEL: model.name})
+
+
+def client(plan: LabPlan, model: ModelPlan) -> Client:
+    return Client(pods(model), KSERVE_PORT)  # the predictor Service is KServe's
+
+
+def flows(plan: LabPlan, model: ModelPlan) -> Iterator[Flow]:
+    if plan.gateway_class is not None:
+        # Gateway API ingress on: KServe routes the InferenceService from its Gateway
+        gateway = network.gateway_pods(*kserve_operator.GATEWAY)
+        yield Flow(pods(model), KSERVE_PORT, gateway, "KServe's ingress Gateway routes to it")

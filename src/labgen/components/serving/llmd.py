@@ -13,14 +13,17 @@ EPP bound.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from labgen.components.base import K8sObject, obj
+from labgen.components.network import model as network
+from labgen.components.network.model import Client, Flow, Pods
 from labgen.components.podsecurity import container_context, pod_context
 from labgen.components.serving import common, vllm
 from labgen.components.serving.common import Versions
 from labgen.data.servers import SERVERS, Metric
-from labgen.data.serving import PREFIX_CACHE, EppGeneration
+from labgen.data.serving import EPP, PREFIX_CACHE, EppGeneration, generation
 from labgen.plan.endpoints import ISTIO_GATEWAY_CLASSES
 from labgen.plan.model import LabPlan, ModelPlan
 
@@ -573,3 +576,44 @@ def model_objects(plan: LabPlan, model: ModelPlan, versions: Versions) -> list[K
 
 def scaled(model: ModelPlan) -> str | None:
     return f"{model.name}-decode"
+
+
+HTTP_LISTENER_PORT = 80
+"""The listener of the model's Gateway. Istio's gateway pods bind the listener's port
+itself (its deployment lowers ``net.ipv4.ip_unprivileged_port_start``); other classes
+may map it to another container port, so their clients are allowed every port."""
+
+
+def pods(model: ModelPlan) -> Pods:
+    """The model's vLLM pods (decode, and prefill for P/D)."""
+    return vllm.pods(model)
+
+
+def epp_pods(model: ModelPlan) -> Pods:
+    return network.pods(model.namespace, f"{model.name}-epp", epp_labels(model))
+
+
+def client(plan: LabPlan, model: ModelPlan) -> Client:
+    """Clients call the model's Gateway, whose data-plane pods the GatewayClass creates."""
+    port = HTTP_LISTENER_PORT if plan.gateway_class in ISTIO_GATEWAY_CLASSES else None
+    return Client(network.gateway_pods(model.namespace, model.name), port)
+
+
+def flows(plan: LabPlan, model: ModelPlan) -> Iterator[Flow]:
+    servers, epp = pods(model), epp_pods(model)
+    gateway = network.gateway_pods(model.namespace, model.name)
+    yield Flow(epp, GRPC_PORT, gateway, "the gateway asks the EPP (ext-proc)")
+    yield Flow(servers, common.VLLM_PORT, gateway, "the gateway forwards to the picked pod")
+    yield Flow(servers, common.VLLM_PORT, epp, "the EPP reads the pods' metrics")
+    if model.routing != "precise-prefix-cache":
+        return
+    # KV-cache events and tokenizing, by EPP generation (see kv_events_endpoint)
+    gen = generation(EPP, plan.releases["llm-d-router"].version)
+    zmq = PREFIX_CACHE.zmq_port
+    if gen.precise_producer is None:  # every vLLM pod publishes to the EPP's one socket
+        yield Flow(epp, zmq, servers, "vLLM publishes KV-cache events to the EPP (ZMQ)")
+        return
+    service = render_service_name(model)
+    tokenize = "the EPP tokenizes with vLLM's render endpoints"
+    yield Flow(servers, common.VLLM_PORT, epp, tokenize, service)
+    yield Flow(servers, zmq, epp, "the EPP subscribes to the pods' KV-cache events (ZMQ)")

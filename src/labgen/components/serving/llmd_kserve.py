@@ -5,12 +5,20 @@ from its pinned presets. The apiVersion follows the pinned KServe (v1alpha2 from
 from __future__ import annotations
 
 import shlex
+from collections.abc import Iterator
 
+from labgen.components import kserve as kserve_operator
 from labgen.components.base import K8sObject, obj
+from labgen.components.network import model as network
+from labgen.components.network.model import Client, Flow, Pods
 from labgen.components.serving import common
 from labgen.components.serving.common import Versions
 from labgen.data.servers import SERVERS, Metric
 from labgen.plan.model import LabPlan, ModelPlan
+
+# KServe v0.20.0 pkg/constants: the labels of an LLMInferenceService's pods.
+NAME_LABEL = "app.kubernetes.io/name"
+PART_OF = ("app.kubernetes.io/part-of", "llminferenceservice")
 
 
 def objects(model: ModelPlan, versions: Versions) -> list[K8sObject]:
@@ -70,3 +78,19 @@ def model_objects(plan: LabPlan, model: ModelPlan, versions: Versions) -> list[K
 
 def scaled(model: ModelPlan) -> str | None:
     return None
+
+
+def pods(model: ModelPlan) -> Pods:
+    """The LLMInferenceService's pods (workload, prefill, scheduler), by KServe's labels."""
+    return network.pods(model.namespace, model.name, (PART_OF, (NAME_LABEL, model.name)))
+
+
+def client(plan: LabPlan, model: ModelPlan) -> Client:
+    return Client(network.gateway_pods(*kserve_operator.GATEWAY), None)
+
+
+def flows(plan: LabPlan, model: ModelPlan) -> Iterator[Flow]:
+    # its pods listen on ports the LLMInferenceServiceConfig presets choose: every port
+    gateway = network.gateway_pods(*kserve_operator.GATEWAY)
+    yield Flow(pods(model), None, gateway, "KServe's ingress Gateway reaches the workload")
+    yield network.own_pods_flow(pods(model))

@@ -3,7 +3,11 @@ a PodMonitor, and the optional model-cache PVC filled by a download Job first.""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from labgen.components.base import K8sObject, obj
+from labgen.components.network import model as network
+from labgen.components.network.model import Client, Flow, Pods
 from labgen.components.podsecurity import container_context, without_api_token
 from labgen.components.serving import common
 from labgen.components.serving.common import Versions
@@ -236,3 +240,18 @@ def model_objects(plan: LabPlan, model: ModelPlan, versions: Versions) -> list[K
 
 def scaled(model: ModelPlan) -> str | None:
     return model.name
+
+
+def pods(model: ModelPlan) -> Pods:
+    """The model's vLLM pods (a Deployment's, or every pod of a LeaderWorkerSet)."""
+    return network.pods(
+        model.namespace, model.name, {common.MODEL_LABEL: model.name, common.NAME_LABEL: "vllm"}
+    )
+
+
+def client(plan: LabPlan, model: ModelPlan) -> Client:
+    return Client(pods(model), common.VLLM_PORT, model.name)
+
+
+def flows(plan: LabPlan, model: ModelPlan) -> Iterator[Flow]:
+    return iter(())
