@@ -124,21 +124,27 @@ class ApiServer:
         dry_run: bool = False,
     ) -> Applied:
         """Server-side apply (forcing conflicts, as Argo CD does) with namespaced objects
-        that name none put in ``namespace`` (Argo CD's destination). Workloads are applied
-        one by one so that every warning is attributed to its object. ``dry_run``: the
-        server admits and validates, and stores nothing."""
-        batch: list[dict[str, Any]] = []
-        result = Applied()
-        for item in objects:
+        that name none put in ``namespace`` (Argo CD's destination), in one request
+        stream. The server's warnings do not name their object: when there are any, each
+        workload is dry-run alone to attribute them. ``dry_run``: the server admits and
+        validates, and stores nothing."""
+        items = list(objects)
+        for item in items:
             meta = item.setdefault("metadata", {})
             if not meta.get("namespace") and self.namespaced(item["apiVersion"], item["kind"]):
                 meta["namespace"] = namespace
-            if item["kind"] in WORKLOAD_KINDS:
-                result.merge(self._apply([item], manager, key_of(item), dry_run))
-            else:
-                batch.append(item)
-        if batch:
-            result.merge(self._apply(batch, manager, "", dry_run))
+        if not items:
+            return Applied()
+        result = self._apply(items, manager, "", dry_run)
+        workloads = [item for item in items if item["kind"] in WORKLOAD_KINDS]
+        if result.warnings and workloads:
+            attributed = Applied()
+            for item in workloads:
+                attributed.merge(self._apply([item], manager, key_of(item), dry_run=True))
+            explained = {w.split(": ", 1)[1] for w in attributed.warnings}
+            result.warnings = attributed.warnings + [
+                w for w in result.warnings if w not in explained
+            ]
         return result
 
     def _apply(

@@ -241,3 +241,37 @@ def test_lab_applies_to_a_real_api_server(
     assert not problems, f"{len(problems)} problems:\n" + "\n".join(problems)
     if uncached:  # all else applied and passed; say what could not be
         pytest.skip(f"charts not in {charts_dir()}, not applied: {', '.join(sorted(uncached))}")
+
+
+def test_pod_security_warnings_are_caught_and_attributed(k8s_server: ApiServer) -> None:
+    """The harness the lab tests rely on sees PodSecurity's warnings: a Deployment that
+    breaks the restricted profile, applied in one stream with a compliant one, is named."""
+    namespace = "labgen-psa-probe"
+    k8s_server.ensure_namespace(namespace, WARN_RESTRICTED)
+
+    def deployment(name: str, context: dict[str, Any]) -> dict[str, Any]:
+        container = {"name": "c", "image": "registry.k8s.io/pause:3.10", "securityContext": context}
+        return {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {"name": name},
+            "spec": {
+                "selector": {"matchLabels": {"app": name}},
+                "template": {
+                    "metadata": {"labels": {"app": name}},
+                    "spec": {"containers": [container]},
+                },
+            },
+        }
+
+    restricted = {
+        "allowPrivilegeEscalation": False,
+        "capabilities": {"drop": ["ALL"]},
+        "runAsNonRoot": True,
+        "seccompProfile": {"type": "RuntimeDefault"},
+    }
+    good, bad = deployment("good", restricted), deployment("bad", {"privileged": True})
+    applied = k8s_server.apply([good, bad], namespace, dry_run=True)
+    assert applied.errors == []
+    assert applied.warnings, "no PodSecurity warning for a privileged container"
+    assert all(w.startswith(f"{key_of(bad)}: Warning:") for w in applied.warnings)
