@@ -125,18 +125,22 @@ def _check_tree(
 def _check_gpu_placement(
     root: Path, built: dict[Path, list[dict[str, Any]]], report: Report
 ) -> None:
-    """GPU workloads against the GPU pools the same tree declares."""
-    objects = [obj for objs in built.values() for obj in objs]
-    pools = [pool for obj in objects if (pool := GpuPool.of(obj)) is not None]
-    gpu_pools = [p for p in pools if p.taints or p.gpus]
-    if not gpu_pools:
-        return  # node pools are made outside this tree: nothing to check against
-    by_identity = {(r.origin, r.kind, r.namespace, r.name): r for r in report.resources}
+    """GPU workloads against the GPU pools their own lab declares (``overlays/<lab>`` and
+    ``apps/<lab>`` together; a lab whose node pools are made outside the tree has none,
+    and is not checked: another lab's pools are another cluster's)."""
+    by_lab: dict[str, list[tuple[str, dict[str, Any]]]] = {}
     for directory, objs in built.items():
         origin = display(root, directory)
         if origin.startswith("catalog/"):
             continue  # lab-independent bases: placed by GPU product label, not by pools
-        for obj in objs:
+        by_lab.setdefault(_lab_key(origin), []).extend((origin, obj) for obj in objs)
+    by_identity = {(r.origin, r.kind, r.namespace, r.name): r for r in report.resources}
+    for objects in by_lab.values():
+        pools = [pool for _, obj in objects if (pool := GpuPool.of(obj)) is not None]
+        gpu_pools = [p for p in pools if p.taints or p.gpus]
+        if not gpu_pools:
+            continue  # node pools are made outside this tree: nothing to check against
+        for origin, obj in objects:
             findings = list(gpu_placement_rules(obj, gpu_pools))
             if not findings:
                 continue
@@ -147,6 +151,13 @@ def _check_gpu_placement(
             if resource is not None:
                 opted_out = skipped_rules(obj)
                 resource.findings += [f for f in findings if f.rule not in opted_out]
+
+
+def _lab_key(origin: str) -> str:
+    """The lab a built directory belongs to: ``overlays/<lab>/...`` and ``apps/<lab>/...``
+    by their second segment; anything else (plain trees, charts) is one group."""
+    parts = origin.split("/")
+    return parts[1] if len(parts) > 1 and parts[0] in ("overlays", "apps") else ""
 
 
 def _stage(progress: Progress | None, stage: str) -> Callable[[int, int], None] | None:
