@@ -37,7 +37,7 @@ from labgen.stdin import STDIN
 # (the spec models, the renderer, the Kubernetes client, matplotlib, jsonschema-rs), so a
 # command pays only for what it uses.
 if TYPE_CHECKING:
-    from labgen.bench.analyze import Analysis
+    from labgen.bench.analyze import Analysis, Slo
     from labgen.cluster.client import Cluster
     from labgen.cluster.status import LabStatus
     from labgen.plan import LabPlan
@@ -794,37 +794,12 @@ def bench_report(
     SLO filters, the Pareto front and a TOPSIS ranking.
 
     Metrics: rps, output_tps, total_tps, and {ttft,itl,tpot,latency}_{mean,p50,p95,p99}."""
-    from labgen.bench.analyze import (
-        DEFAULT_PARETO,
-        DEFAULT_WEIGHTS,
-        analyze,
-        check_plotting,
-        parse_slo,
-        parse_weight,
-        plot,
-        summary,
-        text_table,
-    )
-    from labgen.bench.report import ReportError, load_results
+    from labgen.bench.analyze import analyze, plot, summary, text_table
+    from labgen.bench.report import load_results
     from labgen.plan.describe import Table
 
-    axes = tuple(a.strip() for a in pareto.split(",")) if pareto else DEFAULT_PARETO
-    if len(axes) != 2:
-        raise typer.BadParameter(
-            "takes two metrics, e.g. output_tps,ttft_p95", param_hint="--pareto"
-        )
-    if plot_path is not None:
-        check_plotting()
-    for target, hint in ((plot_path, "--plot"), (output, "--output")):
-        if target is not None and not target.parent.is_dir():
-            raise typer.BadParameter(f"directory {target.parent} does not exist", param_hint=hint)
-    try:  # bad option values are usage errors, like every other option's
-        slos = [parse_slo(s) for s in slo or []]
-        weights = [parse_weight(w) for w in weight] if weight else list(DEFAULT_WEIGHTS)
-        analyze([], slos, weights, (axes[0], axes[1]))
-    except ReportError as exc:
-        raise typer.BadParameter(str(exc)) from None
-    analysis = analyze(load_results(results), slos, weights, (axes[0], axes[1]))
+    slos, weights, axes = _bench_options(slo, weight, pareto, plot_path, output)
+    analysis = analyze(load_results(results), slos, weights, axes)
     header, rows = text_table(analysis)
     table = Table(summary(analysis), header, tuple(rows))
     if output_format is BenchFormat.text and output is None:
@@ -837,6 +812,44 @@ def bench_report(
     if plot_path is not None:
         plot(analysis, plot_path)
         _say(f"wrote {plot_path}")
+
+
+def _bench_options(
+    slo: list[str] | None,
+    weight: list[str] | None,
+    pareto: str | None,
+    plot_path: Path | None,
+    output: Path | None,
+) -> tuple[list[Slo], list[tuple[str, float]], tuple[str, str]]:
+    """``bench report``'s option values, parsed; a bad one is a usage error, like every
+    other option's."""
+    from labgen.bench.analyze import (
+        DEFAULT_PARETO,
+        DEFAULT_WEIGHTS,
+        analyze,
+        check_plotting,
+        parse_slo,
+        parse_weight,
+    )
+    from labgen.bench.report import ReportError
+
+    axes = tuple(a.strip() for a in pareto.split(",")) if pareto else DEFAULT_PARETO
+    if len(axes) != 2:
+        raise typer.BadParameter(
+            "takes two metrics, e.g. output_tps,ttft_p95", param_hint="--pareto"
+        )
+    if plot_path is not None:
+        check_plotting()
+    for target, hint in ((plot_path, "--plot"), (output, "--output")):
+        if target is not None and not target.parent.is_dir():
+            raise typer.BadParameter(f"directory {target.parent} does not exist", param_hint=hint)
+    try:
+        slos = [parse_slo(s) for s in slo or []]
+        weights = [parse_weight(w) for w in weight] if weight else list(DEFAULT_WEIGHTS)
+        analyze([], slos, weights, (axes[0], axes[1]))
+    except ReportError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    return slos, weights, (axes[0], axes[1])
 
 
 def _bench_text(output_format: BenchFormat, analysis: Analysis, table: Table) -> str:
