@@ -27,7 +27,6 @@ from labgen.spec import load_lab
 from support import render_into
 
 GOLDEN_LABS = sorted(GOLDEN.glob("*/lab.yaml"))
-ARGOCD_INSTANCE = frozenset({"argoproj.io/v1beta1/ArgoCD"})  # no upstream schema (see Makefile)
 # What a lab's Applications deploy: the overlays build the catalog bases they use. Every
 # catalog base on its own too (the whole catalog: ~770 kustomize builds, mostly of bases the
 # lab does not use; 58 CPU-s instead of 8 for the KServe lab) is `make check`'s job and the
@@ -91,7 +90,7 @@ def kserve_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _check(
     root: Path, charts: Path, crd_schemas: Path, paths: tuple[str, ...] = DEFAULT_PATHS
 ) -> Report:
-    options = CheckOptions((crd_schemas,), skip_kinds=ARGOCD_INSTANCE, chart_dirs=(charts,))
+    options = CheckOptions((crd_schemas,), chart_dirs=(charts,))
     return check_tree(root, [Path(p) for p in paths], options)
 
 
