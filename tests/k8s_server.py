@@ -138,13 +138,13 @@ class ApiServer:
         result = self._apply(items, manager, "", dry_run)
         workloads = [item for item in items if item["kind"] in WORKLOAD_KINDS]
         if result.warnings and workloads:
-            attributed = Applied()
+            attributed: list[str] = []
+            explained: set[str] = set()
             for item in workloads:
-                attributed.merge(self._apply([item], manager, key_of(item), dry_run=True))
-            explained = {w.split(": ", 1)[1] for w in attributed.warnings}
-            result.warnings = attributed.warnings + [
-                w for w in result.warnings if w not in explained
-            ]
+                lines = self._apply([item], manager, "", dry_run=True).warnings
+                attributed += [f"{key_of(item)}: {line}" for line in lines]
+                explained.update(lines)
+            result.warnings = attributed + [w for w in result.warnings if w not in explained]
         return result
 
     def _apply(

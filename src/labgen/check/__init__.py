@@ -24,7 +24,7 @@ from labgen.check.builds import build_problem, render_charts
 from labgen.check.clusters import shared_cluster_findings
 from labgen.check.discover import display, kustomization_dirs, plain_files
 from labgen.check.files import Progress, check_file, check_object
-from labgen.check.labs import Labs, apply_waivers
+from labgen.check.labs import Labs, apply_waivers, lab_directory
 from labgen.check.model import Report
 from labgen.check.options import DEFAULT_PATHS, CheckOptions
 from labgen.check.rules import GpuPool, gpu_placement_rules, skipped_rules
@@ -133,7 +133,8 @@ def _check_gpu_placement(
         origin = display(root, directory)
         if origin.startswith("catalog/"):
             continue  # lab-independent bases: placed by GPU product label, not by pools
-        by_lab.setdefault(_lab_key(origin), []).extend((origin, obj) for obj in objs)
+        lab = lab_directory(origin.split("/")) or ""  # plain trees and charts: one group
+        by_lab.setdefault(lab, []).extend((origin, obj) for obj in objs)
     by_identity = {(r.origin, r.kind, r.namespace, r.name): r for r in report.resources}
     for objects in by_lab.values():
         pools = [pool for _, obj in objects if (pool := GpuPool.of(obj)) is not None]
@@ -151,13 +152,6 @@ def _check_gpu_placement(
             if resource is not None:
                 opted_out = skipped_rules(obj)
                 resource.findings += [f for f in findings if f.rule not in opted_out]
-
-
-def _lab_key(origin: str) -> str:
-    """The lab a built directory belongs to: ``overlays/<lab>/...`` and ``apps/<lab>/...``
-    by their second segment; anything else (plain trees, charts) is one group."""
-    parts = origin.split("/")
-    return parts[1] if len(parts) > 1 and parts[0] in ("overlays", "apps") else ""
 
 
 def _stage(progress: Progress | None, stage: str) -> Callable[[int, int], None] | None:

@@ -3,6 +3,7 @@ groups, waived rules, GatewayClass."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +26,12 @@ class LabContext:
     """The GatewayClass every Gateway of the lab must use (``spec.gateway.className``)."""
 
 
+def lab_directory(parts: Sequence[str]) -> str | None:
+    """The lab a repository path (its parts) belongs to: ``overlays/<lab>/...`` and
+    ``apps/<lab>/...``; None for anything else."""
+    return parts[1] if len(parts) > 1 and parts[0] in ("overlays", "apps") else None
+
+
 class Labs:
     """Lab contexts by directory (``overlays/<lab>/...``, ``apps/<lab>/...``), each spec
     loaded once."""
@@ -41,9 +48,9 @@ class Labs:
             parts = path.resolve().relative_to(self.root).parts
         except ValueError:
             return LabContext()
-        if len(parts) < 2 or parts[0] not in ("overlays", "apps"):
+        name = lab_directory(parts)
+        if name is None:
             return LabContext()
-        name = parts[1]
         if name not in self._cache:
             self._cache[name] = self._load(name)
         return self._cache[name]

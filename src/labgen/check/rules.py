@@ -11,6 +11,7 @@ from typing import Any
 
 from labgen.check.model import Finding
 from labgen.check.netpol import Pod, Policies, selects
+from labgen.data.platforms import GATEWAY_NAME_LABEL
 
 SKIP_ANNOTATION = "labgen.dev/check-skip"
 SYNC_OPTIONS = "argocd.argoproj.io/sync-options"
@@ -623,9 +624,6 @@ def _declared(
 
 
 _GATEWAY_GROUP = "gateway.networking.k8s.io"
-GATEWAY_NAME_LABEL = "gateway.networking.k8s.io/gateway-name"
-"""The label in-cluster Gateway implementations put on a Gateway's data-plane pods
-(GEP-1762; Istio and OpenShift's default class deploy them in the Gateway's namespace)."""
 
 
 def _routed(

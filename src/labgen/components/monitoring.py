@@ -80,8 +80,7 @@ def grafana_values(plan: LabPlan) -> dict[str, object]:
             "resources": _requests("50m", "50Mi"),
         },
     }
-    routes = plan.exposure.routes if plan.exposure else ()
-    public = next((r for r in routes if r.kind == "grafana"), None)
+    public = plan.exposure.app_route("grafana") if plan.exposure else None
     if public is not None:  # behind the lab's Gateway: redirects and links use its URL
         values["grafana.ini"] = {"server": {"domain": public.host, "root_url": public.url}}
     if obs.grafana_admin_secret is not None:

@@ -52,6 +52,12 @@ class Monitoring:
     allowed to view it (the Thanos querier's tenancy port), not an open in-cluster URL."""
 
 
+GATEWAY_NAME_LABEL = "gateway.networking.k8s.io/gateway-name"
+"""The label in-cluster Gateway implementations put on a Gateway's data-plane pods
+(GEP-1762): Istio, and OpenShift's default class (Istio), deploy them in the Gateway's
+namespace labelled with its name."""
+
+
 @dataclass(frozen=True)
 class BuiltinGateway:
     """A Gateway API implementation the platform ships, which also owns the standard

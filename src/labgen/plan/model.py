@@ -307,6 +307,10 @@ class ExposurePlan:
     def route_namespaces(self) -> tuple[str, ...]:
         return tuple(sorted({r.namespace for r in self.routes}))
 
+    def app_route(self, kind: ExposedKind) -> ExposedRoute | None:
+        """The host of an app with its own login (Open WebUI, Grafana), if exposed."""
+        return next((r for r in self.routes if r.kind == kind), None)
+
 
 @dataclass(frozen=True)
 class LabPlan:

@@ -96,8 +96,8 @@ def build_plan(loaded: LoadedLab, spec_file: str) -> LabPlan:
         lab, models, operators, gateway_class, open_webui, observability, errors.error
     )
     if open_webui is not None and exposure is not None:
-        url = next((r.url for r in exposure.routes if r.kind == "open-webui"), None)
-        open_webui = dataclasses.replace(open_webui, url=url)
+        route = exposure.app_route("open-webui")
+        open_webui = dataclasses.replace(open_webui, url=route.url if route else None)
     if open_webui is not None and open_webui.oidc is not None and open_webui.url is None:
         errors.error(
             ("spec", "apps", "openWebUI", "oidc"),

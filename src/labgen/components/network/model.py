@@ -6,14 +6,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from labgen.data.platforms import GATEWAY_NAME_LABEL
+
 Labels = tuple[tuple[str, str], ...]
 Port = int | str | None
 """A target container port by number or name; None: every port."""
-
-# The label a Gateway implementation puts on its data-plane pods (GEP-1762, "in-cluster
-# Gateway deployments"): Istio (and OpenShift's default class, which is Istio) deploys
-# them in the Gateway's namespace, labelled with the Gateway's name.
-GATEWAY_NAME_LABEL = "gateway.networking.k8s.io/gateway-name"
 
 
 @dataclass(frozen=True, order=True)

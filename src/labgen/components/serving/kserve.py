@@ -111,6 +111,12 @@ def pods(model: ModelPlan) -> Pods:
     return network.pods(model.namespace, model.name, {ISVC_LABEL: model.name})
 
 
+def ingress_gateway_pods() -> Pods:
+    """The data-plane pods of KServe's ingress Gateway (InferenceServices and, with
+    ``router.gateway: {}``, LLMInferenceServices are routed from it)."""
+    return network.gateway_pods(*kserve_operator.GATEWAY)
+
+
 def client(plan: LabPlan, model: ModelPlan) -> Client:
     return Client(pods(model), KSERVE_PORT)  # the predictor Service is KServe's
 
@@ -118,5 +124,5 @@ def client(plan: LabPlan, model: ModelPlan) -> Client:
 def flows(plan: LabPlan, model: ModelPlan) -> Iterator[Flow]:
     if plan.gateway_class is not None:
         # Gateway API ingress on: KServe routes the InferenceService from its Gateway
-        gateway = network.gateway_pods(*kserve_operator.GATEWAY)
+        gateway = ingress_gateway_pods()
         yield Flow(pods(model), KSERVE_PORT, gateway, "KServe's ingress Gateway routes to it")

@@ -7,11 +7,10 @@ from __future__ import annotations
 import shlex
 from collections.abc import Iterator
 
-from labgen.components import kserve as kserve_operator
 from labgen.components.base import K8sObject, obj
 from labgen.components.network import model as network
 from labgen.components.network.model import Client, Flow, Pods
-from labgen.components.serving import common
+from labgen.components.serving import common, kserve
 from labgen.components.serving.common import Versions
 from labgen.data.servers import SERVERS, Metric
 from labgen.plan.model import LabPlan, ModelPlan
@@ -86,11 +85,15 @@ def pods(model: ModelPlan) -> Pods:
 
 
 def client(plan: LabPlan, model: ModelPlan) -> Client:
-    return Client(network.gateway_pods(*kserve_operator.GATEWAY), None)
+    return Client(kserve.ingress_gateway_pods(), None)
 
 
 def flows(plan: LabPlan, model: ModelPlan) -> Iterator[Flow]:
     # its pods listen on ports the LLMInferenceServiceConfig presets choose: every port
-    gateway = network.gateway_pods(*kserve_operator.GATEWAY)
-    yield Flow(pods(model), None, gateway, "KServe's ingress Gateway reaches the workload")
+    yield Flow(
+        pods(model),
+        None,
+        kserve.ingress_gateway_pods(),
+        "KServe's ingress Gateway reaches the workload",
+    )
     yield network.own_pods_flow(pods(model))
