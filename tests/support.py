@@ -3,16 +3,46 @@
 from __future__ import annotations
 
 import difflib
+import json
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
+from labgen.plan import build_plan
+from labgen.plan.model import LabPlan
 from labgen.repo import render_repo
 from labgen.schemas import SchemaSet
+from labgen.spec import parse_lab
 from labgen.tools import kustomize_build
 from labgen.write import write_tree
 from labgen.yamlio import load_all_safe
+
+SERVING_SPEC = """\
+apiVersion: labgen.dev/v1alpha1
+kind: Lab
+metadata: {{name: serving}}
+spec:
+  cluster: {{platform: kubernetes, provider: baremetal, kubernetesVersion: "1.33"}}
+  gitops: {{repoURL: https://github.com/example/lab.git}}
+  versions: {versions}
+  gpuPools:
+    - {{name: h100, accelerator: H100-80GB, gpusPerNode: 8, nodes: {{min: 1, max: 4}}}}
+  gateway: {{className: istio}}
+  operators:
+    {{gpuOperator: {{}}, gatewayApi: {{}}, inferenceExtension: {{}}, keda: {{}},
+     monitoring: {{}}, kserve: {{}}, certManager: {{}}, leaderWorkerSet: {{}}}}
+  models:
+    - {model}
+"""
+
+
+def serving_plan(model: str, **versions: str) -> LabPlan:
+    """The plan of a Kubernetes lab with every serving operator and one model (a flow
+    mapping), with release ``versions`` pinned."""
+    pinned = {key: {"version": value} for key, value in versions.items()}
+    text = SERVING_SPEC.format(versions=json.dumps(pinned), model=model)
+    return build_plan(parse_lab(text, "lab.yaml"), "lab.yaml")
 
 
 def render_into(root: Path, labs: list[str] | None = None) -> None:

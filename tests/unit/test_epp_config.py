@@ -16,10 +16,11 @@ from typing import Any
 
 import pytest
 import yaml
-from test_serving import PD, PRECISE, find, objects_of, plan_of
+from test_serving import PD, PRECISE, find, objects_of
 
 from labgen.components.serving.common import Versions
 from labgen.data.releases import RELEASES
+from support import serving_plan as plan_of
 
 UPSTREAM_TAG = "v0.10.0"
 

@@ -12,33 +12,19 @@ import pytest
 from labgen.components.serving.common import Versions
 from labgen.components.serving.kinds import ENGINES, SERVER_KINDS, ServerKind
 from labgen.data.servers import SERVERS, Service, Unpublished, ViaGateway
-from labgen.plan import build_plan
 from labgen.plan.endpoints import model_url, why_no_url
 from labgen.plan.model import LabPlan
 from labgen.plan.resolve import OPERATORS
-from labgen.spec import parse_lab
+from support import serving_plan
 
-SPEC = """\
-apiVersion: labgen.dev/v1alpha1
-kind: Lab
-metadata: {{name: kinds}}
-spec:
-  cluster: {{platform: kubernetes, provider: baremetal, kubernetesVersion: "1.33"}}
-  gitops: {{repoURL: https://github.com/example/lab.git}}
-  gpuPools:
-    - {{name: h100, accelerator: H100-80GB, gpusPerNode: 8, nodes: {{min: 1, max: 4}}}}
-  gateway: {{className: istio}}
-  operators:
-    {{gpuOperator: {{}}, gatewayApi: {{}}, inferenceExtension: {{}}, keda: {{}},
-     monitoring: {{}}, kserve: {{}}, certManager: {{}}, leaderWorkerSet: {{}}}}
-  models:
-    - {{name: m, namespace: ns, model: Qwen/Qwen3-8B, server: {server}, pool: h100,
-       maxModelLen: 8192}}
-"""
+MODEL = (
+    "{{name: m, namespace: ns, model: Qwen/Qwen3-8B, server: {server}, pool: h100, "
+    "maxModelLen: 8192}}"
+)
 
 
 def plan_of(server: str) -> LabPlan:
-    return build_plan(parse_lab(SPEC.format(server=server), "lab.yaml"), "lab.yaml")
+    return serving_plan(MODEL.format(server=server))
 
 
 def rendered(plan: LabPlan) -> list[dict[str, Any]]:

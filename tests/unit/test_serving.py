@@ -22,31 +22,9 @@ from labgen.plan import build_plan
 from labgen.plan.model import LabPlan
 from labgen.schemas import SchemaSet
 from labgen.spec import parse_lab
+from support import SERVING_SPEC as SPEC
+from support import serving_plan as plan_of
 from support import validation_errors
-
-SPEC = """\
-apiVersion: labgen.dev/v1alpha1
-kind: Lab
-metadata: {{name: serving}}
-spec:
-  cluster: {{platform: kubernetes, provider: baremetal, kubernetesVersion: "1.33"}}
-  gitops: {{repoURL: https://github.com/example/lab.git}}
-  versions: {versions}
-  gpuPools:
-    - {{name: h100, accelerator: H100-80GB, gpusPerNode: 8, nodes: {{min: 1, max: 4}}}}
-  gateway: {{className: istio}}
-  operators:
-    {{gpuOperator: {{}}, gatewayApi: {{}}, inferenceExtension: {{}}, keda: {{}},
-     monitoring: {{}}, kserve: {{}}, certManager: {{}}, leaderWorkerSet: {{}}}}
-  models:
-    - {model}
-"""
-
-
-def plan_of(model: str, **versions: str) -> LabPlan:
-    pinned = {key: {"version": value} for key, value in versions.items()}
-    text = SPEC.format(versions=json.dumps(pinned), model=model)
-    return build_plan(parse_lab(text, "lab.yaml"), "lab.yaml")
 
 
 def objects_of(plan: LabPlan) -> list[dict[str, Any]]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from test_serving import plan_of
 
 from labgen.components.base import CatalogBase, KustomizeSource, untagged
 from labgen.components.jsonpatch import apply
@@ -21,6 +20,7 @@ from labgen.components.serving.catalog import (
 )
 from labgen.components.serving.common import Versions
 from labgen.data.releases import RELEASES
+from support import serving_plan as plan_of
 
 VLLM_IMAGE = "docker.io/vllm/vllm-openai"
 MODEL = "{name: m, model: Qwen/Qwen3-8B, server: vllm, pool: h100, maxModelLen: 8192}"
