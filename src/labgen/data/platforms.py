@@ -149,9 +149,8 @@ PLATFORMS: Mapping[PlatformName, Platform] = {
                 since_kubernetes=(1, 32),  # OpenShift 4.19
             ),
             provisioners={"aws": "machineset", "ibmcloud": "machineset"},
-            # as labgen has rendered it so far; RHCOS images carry no NVIDIA driver, so
-            # OpenShift on gcp probably needs the operator's driver (to be decided apart)
-            host_driver=frozenset({"gcp"}),
+            # RHCOS carries no NVIDIA driver on any provider: the GPU Operator builds it on
+            # each node with the Driver Toolkit image, so host_driver stays empty
             crd_groups=frozenset(
                 {
                     "config.openshift.io",
