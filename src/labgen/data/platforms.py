@@ -47,9 +47,13 @@ class Monitoring:
     config_map: str | None
     """ConfigMap in ``namespace`` holding the platform stack's settings (where
     user-workload monitoring is switched on); None: nothing to configure."""
+    query_url: str
+    """In-cluster URL that answers PromQL queries on lab workloads' metrics (KEDA's
+    Prometheus trigger, prometheus-adapter): the chart's Prometheus Service, or the
+    platform's Thanos querier."""
     queries_need_token: bool
-    """Reading a namespace's metrics (KEDA's Prometheus trigger) needs a bearer token
-    allowed to view it (the Thanos querier's tenancy port), not an open in-cluster URL."""
+    """Reading a namespace's metrics at ``query_url`` needs a bearer token allowed to view
+    it (the Thanos querier's tenancy port), not an open in-cluster URL."""
 
 
 GATEWAY_NAME_LABEL = "gateway.networking.k8s.io/gateway-name"
@@ -138,6 +142,8 @@ PLATFORMS: Mapping[PlatformName, Platform] = {
                 scraper_namespace="openshift-user-workload-monitoring",
                 prometheus_account=(_OPENSHIFT_MONITORING, "prometheus-k8s"),
                 config_map="cluster-monitoring-config",
+                # the tenancy port: queries confined to one namespace, a viewer's token
+                query_url="https://thanos-querier.openshift-monitoring.svc.cluster.local:9092",
                 queries_need_token=True,
             ),
             # OpenShift 4.19+ (Kubernetes 1.32): the Ingress Operator's Gateway API
@@ -184,6 +190,8 @@ PLATFORMS: Mapping[PlatformName, Platform] = {
                 scraper_namespace="monitoring",
                 prometheus_account=None,
                 config_map=None,
+                # the Service kube-prometheus-stack (release of that name) makes for Prometheus
+                query_url="http://kube-prometheus-stack-prometheus.monitoring.svc.cluster.local:9090",
                 queries_need_token=False,
             ),
             gateway=None,
