@@ -347,3 +347,13 @@ def test_cpu_pool_taint_only_when_the_spec_sets_one() -> None:
     assert pod["tolerations"] == [
         {"key": "example.com/cpu", "operator": "Exists", "effect": "NoSchedule"}
     ]
+
+
+def test_cpu_context_defaults_to_the_longest_the_ram_holds() -> None:
+    # Phi-3.5-mini's 131072 tokens need 48 GiB of KV cache; 32 GiB of RAM leave 16 whole GiB
+    # (tests/unit/test_fit.py): 16 GiB / 393216 B per token = 43690 -> 43520 (x 256)
+    plan = build_plan(parse_lab(CPU_LAB.replace(",\n       maxModelLen: 8192", ""), "c.yaml"), "c")
+    (model,) = plan.models
+    assert (model.fit.max_model_len, model.fit.max_sequences) == (43520, 1)
+    pod = find(objects_of(plan), "Deployment", "m")["spec"]["template"]["spec"]
+    assert flag(pod["containers"][0]["args"], "--max-model-len") == "43520"

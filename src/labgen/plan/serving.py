@@ -357,9 +357,13 @@ def _cpu_size(
     max_len: int,
     fail: Report,
 ) -> tuple[Fit, int] | None:
-    """The RAM plan on one node of a cpu pool, or None (reported) when it does not fit."""
+    """The RAM plan on one node of a cpu pool, or None (reported) when it does not fit.
+    Without ``maxModelLen`` the context is the model's, capped at the longest one sequence
+    of which the node's RAM holds."""
     assert pool.memory_gib is not None  # resolve requires memoryGiB on cpu pools
     planned = cpu_fit(arch, dtype, pool.memory_gib, max_len)
+    if spec.maxModelLen is None and not planned.fits and planned.longest_fitting_len():
+        planned = cpu_fit(arch, dtype, pool.memory_gib, planned.longest_fitting_len())
     if not planned.fits:
         fail(
             ("maxModelLen",) if spec.maxModelLen and planned.kv_bytes_available else ("pool",),
