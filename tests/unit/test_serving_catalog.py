@@ -54,7 +54,9 @@ def test_images_are_pinned_once() -> None:
     bases = _bases()
     pins = [b for b in bases.values() if b.images]
     assert [b.path for b in pins] == [IMAGES]
-    assert pins[0].images == ((VLLM_IMAGE, RELEASES["vllm"].version),)
+    # the GPU image and vLLM's CPU image (cpu pools), published under the same tag
+    version = RELEASES["vllm"].version
+    assert pins[0].images == ((VLLM_IMAGE, version), (f"{VLLM_IMAGE}-cpu", version))
     for server in SERVERS:
         base = bases[f"serving/{server}/base"]
         assert base.components == (IMAGES,)

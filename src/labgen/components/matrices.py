@@ -133,7 +133,7 @@ def kueue_objects(plan: LabPlan) -> list[K8sObject]:
             annotations=skip_dry_run(),
             spec={
                 "nodeLabels": {POOL_LABEL: pool.name},
-                "nodeTaints": [pool.taint.to_k8s()],
+                "nodeTaints": pool.taints,
             },
         )
         for pool in pools.values()
@@ -371,7 +371,7 @@ def _job_spec(
                 "initContainers": [sidecar],
                 "containers": [runner],
                 "nodeSelector": dict(server.pool.node_selector),
-                "tolerations": [server.pool.taint.toleration().to_k8s()],
+                "tolerations": server.pool.tolerations,
                 "volumes": pod_volumes,
             },
         },

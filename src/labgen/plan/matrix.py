@@ -306,6 +306,9 @@ def _hardware(
         if pool.mig_strategy == "mixed":
             fail((*at, "pool"), f"pool {pool.name} uses mixed MIG profiles; measure whole GPUs")
             continue
+        if pool.cpu:
+            fail((*at, "pool"), f"pool {pool.name} has no GPU; matrices measure GPU pools")
+            continue
         per_node = 1 if pool.mig_strategy == "single" else pool.gpus_per_node
         _no_duplicates(entry.gpus, (*at, "gpus"), fail)
         for k, gpus in enumerate(entry.gpus):

@@ -21,11 +21,15 @@ def node_commands(plan: LabPlan) -> list[str]:
     commands = []
     for pool in external_pools(plan):
         labels = " ".join(shlex.quote(f"{k}={v}") for k, v in pool.node_labels.items())
-        taint = shlex.quote(f"{pool.taint.key}={pool.taint.value}:{pool.taint.effect}")
+        what = (
+            f"{pool.memory_gib} GiB of RAM, no GPU"
+            if pool.cpu
+            else f"{pool.gpus_per_node}x {pool.accelerator.id}"
+        )
         commands += [
-            f"# pool {pool.name}: {pool.max_nodes} node(s) with {pool.gpus_per_node}x "
-            f"{pool.accelerator.id}",
+            f"# pool {pool.name}: {pool.max_nodes} node(s) with {what}",
             f"kubectl label node NODE... {labels} --overwrite",
-            f"kubectl taint node NODE... {taint}",
         ]
+        if pool.taint is not None:
+            commands.append(f"kubectl taint node NODE... {shlex.quote(pool.taint_text)}")
     return commands

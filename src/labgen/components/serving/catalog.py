@@ -81,7 +81,7 @@ def _fit(arch: ModelArch, accelerator: Accelerator, gpus: int) -> Fit:
 def entries() -> list[Entry]:
     out = []
     for arch in MODELS.values():
-        for accelerator in ACCELERATORS.values():
+        for accelerator in (a for a in ACCELERATORS.values() if a.kind == "datacenter"):
             for gpus in tp_candidates(MAX_GPUS):
                 if tp_problem(arch, gpus) is not None:
                     continue
@@ -162,8 +162,8 @@ def _objects(model: ModelPlan, versions: Versions) -> list[K8sObject]:
 
 def pinned_images(versions: Versions) -> tuple[tuple[str, str], ...]:
     """(name, tag) of the images the ``IMAGES`` Component pins."""
-    name, _, tag = versions.vllm_image.rpartition(":")
-    return ((name, tag),)
+    images = (versions.vllm_image, versions.vllm_cpu_image)
+    return tuple((name, tag) for name, _, tag in (i.rpartition(":") for i in images))
 
 
 def _built(
@@ -411,7 +411,8 @@ restricted Pod Security Standard; on OpenShift remove `runAsUser`, `runAsGroup` 
 `fsGroup` (its restricted-v2 SCC assigns them). Memory figures are per GPU in GiB (the
 formula: `docs/serving.md`); "max seqs" is how many full-length sequences the KV cache
 holds at once. Every configuration has one entry point per server; llm-d has none (see
-`docs/serving.md`).
+`docs/serving.md`). Only the datacenter GPUs have entry points: workstation cards
+({{ workstation }}) and `cpu` are served from a lab spec.
 
 | server | model | GPU | GPUs | weights/GPU | KV cache/GPU | max seqs | gated | base |
 | --- | --- | --- | ---: | ---: | ---: | ---: | --- | --- |
@@ -445,5 +446,6 @@ def docs() -> Iterator[tuple[str, str]]:
             context=CATALOG_CONTEXT,
             utilization=DEFAULT_GPU_MEMORY_UTILIZATION,
             unplaced=unplaced,
+            workstation=", ".join(a.id for a in ACCELERATORS.values() if a.kind == "workstation"),
         ),
     )
