@@ -132,7 +132,8 @@ def _check_gpus(
 
 
 def _footprint(model: ModelPlan) -> str:
-    text = f"{model.name} {model.max_replicas}x{model.fit.gpus}"
+    """``name GPUs`` (decode replicas x TP x PP) and its prefill workers' GPUs."""
+    text = f"{model.name} {model.max_replicas * model.fit.gpus}"
     if model.prefill is not None:
-        text += f" + prefill {model.prefill.replicas}x{model.prefill.fit.gpus}"
+        text += f" + prefill {model.prefill.replicas * model.prefill.fit.gpus}"
     return text
