@@ -37,7 +37,8 @@ spec:
        prefill: {{replicas: 2}}, maxModelLen: 8192}}
   databases:
     - {{name: vectors, engine: pgvector, storage: 10Gi, pooler: {{instances: 2}}}}
-  observability: {{}}
+  apps: {{openWebUI: {{models: [phi], vectorDB: vectors, adminSecret: webui-admin}}}}
+  observability: {{grafanaAdminSecret: grafana-admin}}
 """
 
 
@@ -168,6 +169,10 @@ def test_setup_commands_are_in_order_and_pinned() -> None:
         at(r"get\.k3s\.io \| INSTALL_K3S_CHANNEL=v1\.33 .* --default-runtime=nvidia"),
         at(r"^kubectl label node --all labgen\.dev/gpu-pool=gpu "),
         at(rf"argo-cd/{ARGOCD_VERSION}/manifests/install\.yaml"),
+        at(r"^kubectl create namespace data$"),
+        at(r"^kubectl -n data create secret generic open-webui --from-literal=WEBUI_SECRET_KEY="),
+        at(r"^kubectl -n data create secret generic webui-admin .*WEBUI_ADMIN_PASSWORD="),
+        at(r"^kubectl -n monitoring create secret generic grafana-admin .*admin-password="),
         at(r"^labgen render ws$"),
         at(r"^labgen bootstrap ws$"),
         at(r"^labgen status ws --wait$"),

@@ -104,6 +104,7 @@ def _single_node_commands(plan: LabPlan, machine: SingleNode) -> list[str]:
         f"kubectl create namespace {namespace}",
         f"kubectl apply -n {namespace} --server-side --force-conflicts -f {ARGOCD_INSTALL}",
         f"kubectl -n {namespace} wait --for=condition=Available deployment --all --timeout=600s",
+        *_secret_commands(plan),
         f"# render, commit and push to {plan.gitops.repo_url} ({plan.gitops.target_revision}), "
         "where Argo CD reads the lab (a private repository also needs its credentials in "
         "Argo CD)",
@@ -114,6 +115,37 @@ def _single_node_commands(plan: LabPlan, machine: SingleNode) -> list[str]:
         f"labgen status {plan.name} --wait",
     ]
     return _numbered(commands)
+
+
+_RANDOM = '"$(openssl rand -hex 24)"'
+
+
+def _secret_commands(plan: LabPlan) -> list[str]:
+    """The Secrets the lab's objects name and git never holds, made once by hand."""
+    # (namespace, name, its keys as --from-literal values)
+    secrets: list[tuple[str, str, tuple[str, ...]]] = []
+    for model in plan.models:
+        if model.token_secret is not None:
+            secrets.append((model.namespace, model.token_secret, ("HF_TOKEN=<token>",)))
+    ui = plan.open_webui
+    if ui is not None:
+        secrets.append((ui.namespace, ui.secret, (f"WEBUI_SECRET_KEY={_RANDOM}",)))
+        if ui.admin_secret is not None:
+            admin = ("WEBUI_ADMIN_EMAIL=<email>", f"WEBUI_ADMIN_PASSWORD={_RANDOM}")
+            secrets.append((ui.namespace, ui.admin_secret, admin))
+    obs = plan.observability
+    if obs is not None and obs.grafana_admin_secret is not None:
+        account = ("admin-user=admin", f"admin-password={_RANDOM}")
+        namespace = plan.platform.monitoring.namespace
+        secrets.append((namespace, obs.grafana_admin_secret, account))
+    if not secrets:
+        return []
+    commands = ["# the Secrets the lab reads, created outside git (namespaces first)"]
+    commands += [f"kubectl create namespace {ns}" for ns in sorted({s[0] for s in secrets})]
+    for namespace, name, literals in secrets:
+        arguments = " ".join(f"--from-literal={literal}" for literal in literals)
+        commands.append(f"kubectl -n {namespace} create secret generic {name} {arguments}")
+    return commands
 
 
 def _numbered(commands: list[str]) -> list[str]:
