@@ -17,14 +17,19 @@ from labgen.plan.nodes import node_commands, node_setup
 from labgen.render import lab_apps
 from labgen.spec import parse_lab
 
-# Valid on a cluster (baremetal, one node of 8 GPUs) and on one machine (k3s) alike.
-SPEC = """\
+HEAD = """\
 apiVersion: labgen.dev/v1alpha1
 kind: Lab
-metadata: {{name: ws}}
+metadata: {{{{name: {name}}}}}
 spec:
-  cluster: {{platform: kubernetes, provider: {provider}, kubernetesVersion: "1.33"}}
-  gitops: {{repoURL: https://github.com/example/lab.git}}
+  cluster: {{{{platform: kubernetes, provider: {{provider}}, kubernetesVersion: "{version}"}}}}
+  gitops: {{{{repoURL: https://github.com/example/lab.git}}}}
+"""
+
+# Valid on a cluster (baremetal, one node of 8 GPUs) and on one machine (k3s) alike.
+SPEC = (
+    HEAD.format(name="ws", version="1.33")
+    + """\
   gpuPools:
     - {{name: gpu, accelerator: L40S, gpusPerNode: 8, nodes: {{min: 1, max: 1}}}}
   gateway: {{className: istio}}
@@ -40,6 +45,7 @@ spec:
   apps: {{openWebUI: {{models: [phi], vectorDB: vectors, adminSecret: webui-admin}}}}
   observability: {{grafanaAdminSecret: grafana-admin}}
 """
+)
 
 
 def _plan(provider: str, spec: str = SPEC) -> LabPlan:
@@ -193,16 +199,13 @@ def test_argocd_pin_is_the_release_labgen_validates_against() -> None:
 
 
 def test_setup_without_gpus_has_no_gpu_steps() -> None:
-    spec = """\
-apiVersion: labgen.dev/v1alpha1
-kind: Lab
-metadata: {{name: cpu}}
-spec:
-  cluster: {{platform: kubernetes, provider: {provider}, kubernetesVersion: "1.34"}}
-  gitops: {{repoURL: https://github.com/example/lab.git}}
+    spec = (
+        HEAD.format(name="cpu", version="1.34")
+        + """\
   operators: {{cnpg: {{}}}}
   databases: [{{name: vectors, engine: pgvector, storage: 1Gi}}]
 """
+    )
     commands = node_commands(_plan("k3s", spec))
     assert any("INSTALL_K3S_CHANNEL=v1.34 sh -s - server --disable=traefik" in c for c in commands)
     assert not any("nvidia" in c or c.startswith("kubectl label") for c in commands)
