@@ -150,6 +150,26 @@ def test_plan_shows_pools_versions_and_waves(repo_copy: Path) -> None:
     assert "gpu-partition-size=3g.40gb" in gke.stdout
 
 
+def test_plan_of_a_single_node_lab_prints_its_setup_in_order(repo_copy: Path) -> None:
+    text = run("plan", "workstation", cwd=repo_copy)
+    assert text.returncode == 0, text.stderr
+    assert "Setup on this machine (k3s, one node), in order:" in text.stdout
+    assert "spec.databases[0].instances" in text.stdout  # downsized from 3 to 1
+    data = json.loads(run("plan", "workstation", "-o", "json", cwd=repo_copy).stdout)
+    commands = data["nodeCommands"]
+    assert commands[-2:] == ["labgen bootstrap workstation", "labgen status workstation --wait"]
+    assert all(c in text.stdout for c in commands)
+    (downsized,) = [t for title, t in data["tables"].items() if title.startswith("Downsized")]
+    assert downsized == [
+        {
+            "field": "spec.models[0].cache.accessMode",
+            "spec": "ReadWriteMany",
+            "one node": "ReadWriteOnce",
+        },
+        {"field": "spec.databases[0].instances", "spec": "3", "one node": "1"},
+    ]
+
+
 @pytest.mark.parametrize("command", [("tools", "versions"), ("version",)])
 def test_reports_the_pinned_binaries_it_uses(repo_copy: Path, command: tuple[str, ...]) -> None:
     result = run(*command, cwd=repo_copy)
