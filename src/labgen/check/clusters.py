@@ -17,7 +17,7 @@ matrices), so they do not collide.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from labgen.check.model import Finding
@@ -40,8 +40,15 @@ def operator_of(component: str) -> str | None:
     return None
 
 
-def shared_cluster_findings(apps: Iterable[dict[str, Any]]) -> list[Finding]:
-    """One error per operator that labs sharing a cluster both install."""
+IN_CLUSTER = "https://kubernetes.default.svc"
+
+
+def shared_cluster_findings(
+    apps: Iterable[dict[str, Any]], single_node: Callable[[str], bool] = lambda _: False
+) -> list[Finding]:
+    """One error per operator that labs sharing a cluster both install. A single-node lab
+    (``single_node(lab)``) deploying to its own cluster shares it with no other lab: its
+    setup (``labgen plan``) installs an Argo CD of its own on its machine."""
     labs: dict[tuple[str, str, str], set[str]] = {}
     for app in apps:
         meta = app.get("metadata") or {}
@@ -52,6 +59,8 @@ def shared_cluster_findings(apps: Iterable[dict[str, Any]]) -> list[Finding]:
             continue
         destination = (app.get("spec") or {}).get("destination") or {}
         cluster = str(destination.get("server") or destination.get("name"))
+        if cluster == IN_CLUSTER and single_node(str(lab)):
+            cluster = f"the machine of single-node lab {lab}"
         key = (str(meta.get("namespace")), cluster, operator)
         labs.setdefault(key, set()).add(str(lab))
     findings = []
