@@ -81,18 +81,18 @@ def on_named_cluster(plan: LabPlan, cluster: str) -> LabPlan:
 
 
 def test_a_single_node_lab_deploying_in_cluster_shares_its_machine_with_no_lab() -> None:
-    """Its setup installs an Argo CD of its own on the machine; through a cluster another
-    Argo CD knows by name it can still share one."""
+    """Its setup installs an Argo CD of its own on the machine (its Applications say so
+    with a label); through a cluster another Argo CD knows by name it can still share one."""
     local, gke = shipped("workstation"), shipped("gke-l4")  # both in-cluster, Argo CD in argocd
-
-    def alone(lab: str) -> bool:
-        return lab == "workstation"
-
-    apps = [*children(local), *children(gke)]
-    assert shared_cluster_findings(apps, single_node=alone) == []
+    assert shared_cluster_findings([*children(local), *children(gke)]) == []
+    unmarked = [*children(gke)]
+    for app in children(local):
+        labels = dict(app["metadata"]["labels"])
+        assert labels.pop("labgen.dev/single-node") == "true"
+        unmarked.append({**app, "metadata": {**app["metadata"], "labels": labels}})
     reported = {
-        f.message.split(" installs ")[1].split(":")[0] for f in shared_cluster_findings(apps)
+        f.message.split(" installs ")[1].split(":")[0] for f in shared_cluster_findings(unmarked)
     }
-    assert reported == {"gpu-operator", "monitoring"}  # what both install, unless single-node
+    assert reported == {"gpu-operator", "monitoring"}  # what both install
     named = [*children(on_named_cluster(local, "gke")), *children(on_named_cluster(gke, "gke"))]
-    assert len(shared_cluster_findings(named, single_node=alone)) == 2
+    assert len(shared_cluster_findings(named)) == 2

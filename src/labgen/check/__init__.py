@@ -115,7 +115,7 @@ def _check_tree(
     render_charts(root, built, report, labs, options, schema_sets)
     check_applications(root, built, report, labs, options)
     apps = (o for objs in built.values() for o in objs if o.get("kind") == "Application")
-    report.problems += shared_cluster_findings(apps, lambda lab: labs.named(lab).single_node)
+    report.problems += shared_cluster_findings(apps)
     _check_gpu_placement(root, built, report)
     apply_waivers(root, report, labs)
     locate_errors(root, report, {display(root, path): copy for path, copy in streams.items()})

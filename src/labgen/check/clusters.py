@@ -17,9 +17,10 @@ matrices), so they do not collide.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
+from labgen.check.applications import cluster_of
 from labgen.check.model import Finding
 from labgen.plan.resolve import OPERATORS
 
@@ -40,15 +41,8 @@ def operator_of(component: str) -> str | None:
     return None
 
 
-IN_CLUSTER = "https://kubernetes.default.svc"
-
-
-def shared_cluster_findings(
-    apps: Iterable[dict[str, Any]], single_node: Callable[[str], bool] = lambda _: False
-) -> list[Finding]:
-    """One error per operator that labs sharing a cluster both install. A single-node lab
-    (``single_node(lab)``) deploying to its own cluster shares it with no other lab: its
-    setup (``labgen plan``) installs an Argo CD of its own on its machine."""
+def shared_cluster_findings(apps: Iterable[dict[str, Any]]) -> list[Finding]:
+    """One error per operator that labs sharing a cluster both install."""
     labs: dict[tuple[str, str, str], set[str]] = {}
     for app in apps:
         meta = app.get("metadata") or {}
@@ -57,11 +51,7 @@ def shared_cluster_findings(
         operator = operator_of(str(component)) if component else None
         if lab is None or operator is None:
             continue
-        destination = (app.get("spec") or {}).get("destination") or {}
-        cluster = str(destination.get("server") or destination.get("name"))
-        if cluster == IN_CLUSTER and single_node(str(lab)):
-            cluster = f"the machine of single-node lab {lab}"
-        key = (str(meta.get("namespace")), cluster, operator)
+        key = (*cluster_of(app), operator)
         labs.setdefault(key, set()).add(str(lab))
     findings = []
     for (argocd, cluster, operator), owners in sorted(labs.items()):

@@ -24,8 +24,6 @@ class LabContext:
     """(rule, reason) pairs from the spec's ``check.disable``."""
     gateway_class: str | None = None
     """The GatewayClass every Gateway of the lab must use (``spec.gateway.className``)."""
-    single_node: bool = False
-    """The lab is one machine (``provider: k3s``), with an Argo CD of its own there."""
 
 
 def lab_directory(parts: Sequence[str]) -> str | None:
@@ -53,17 +51,12 @@ class Labs:
         name = lab_directory(parts)
         if name is None:
             return LabContext()
-        return self.named(name)
-
-    def named(self, name: str) -> LabContext:
-        """The context of the lab called ``name`` (empty without its spec)."""
         if name not in self._cache:
             self._cache[name] = self._load(name)
         return self._cache[name]
 
     def _load(self, name: str) -> LabContext:
         # the spec models: only for trees beside specs
-        from labgen.data.single_node import single_node
         from labgen.plan.endpoints import gateway_class_of, gateway_crd_groups
         from labgen.spec import load_lab
 
@@ -84,7 +77,6 @@ class Labs:
             | gateway_crd_groups(gateway_class_of(lab)),
             tuple((w.rule, w.reason) for w in lab.spec.check.disable),
             gateway_class_of(lab),
-            single_node(cluster.provider) is not None,
         )
 
 
