@@ -332,6 +332,7 @@ def _notes(title: str, lines: list[str]) -> None:
 def _plan_tables(resolved: LabPlan) -> list[Table]:
     from labgen.plan.describe import (
         database_table,
+        downsized_table,
         exposure_table,
         matrix_tables,
         model_table,
@@ -347,6 +348,7 @@ def _plan_tables(resolved: LabPlan) -> list[Table]:
     exposure = exposure_table(resolved)
     if exposure is not None:
         tables.append(exposure)
+    tables += [t for t in (downsized_table(resolved),) if t is not None]
     return [*tables, versions_table(resolved), *matrix_tables(resolved)]
 
 
@@ -381,15 +383,12 @@ def _plan_data(resolved: LabPlan, warnings: list[Diagnostic]) -> dict[str, objec
 
 
 def _print_node_commands(resolved: LabPlan) -> None:
-    from labgen.plan.nodes import node_commands
+    from labgen.plan.nodes import node_setup
 
-    commands = node_commands(resolved)
-    if commands:
-        out.print(
-            "\n[bold]GPU nodes[/] (labgen creates none here): label and taint each pool's "
-            "nodes so the lab's workloads select and tolerate them:"
-        )
-        for command in commands:
+    setup = node_setup(resolved)
+    if setup is not None:
+        out.print(f"\n{setup.title}:", markup=False)
+        for command in setup.commands:
             out.print(command, markup=False)
 
 

@@ -62,7 +62,11 @@ class Cluster(_Model):
         description="`openshift` installs operators through OLM; `kubernetes` through Helm."
     )
     provider: Provider = Field(
-        description="Where the cluster runs; decides how GPU node pools are created."
+        description=(
+            "Where the cluster runs; decides how GPU node pools are created. `k3s`: the lab "
+            "is one machine (one GPU pool of one node; replicas, autoscaling and database "
+            "instances run as one; `labgen plan` prints the setup commands)."
+        )
     )
     kubernetesVersion: KubernetesVersion = Field(
         description="Kubernetes minor version of the cluster; selects the core schemas."

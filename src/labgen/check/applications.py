@@ -35,13 +35,22 @@ def sync_wave(obj: dict[str, Any]) -> int:
     return int(wave) if re.fullmatch(r"-?\d+", str(wave)) else 0
 
 
+IN_CLUSTER = "https://kubernetes.default.svc"
+SINGLE_NODE_LABEL = "labgen.dev/single-node"
+"""labgen's mark on a single-node lab's Applications (``labgen.render.argocd``)."""
+
+
 def cluster_of(app: dict[str, Any]) -> tuple[str, str]:
-    """Argo CD instance (its namespace) and destination cluster of an Application."""
+    """Argo CD instance (its namespace) and destination cluster of an Application. A
+    single-node lab's Application deploying in-cluster reaches the lab's own machine,
+    where its setup installed an Argo CD of its own: a cluster no other lab shares."""
+    meta = app.get("metadata") or {}
     destination = (app.get("spec") or {}).get("destination") or {}
-    return (
-        str((app.get("metadata") or {}).get("namespace")),
-        str(destination.get("server") or destination.get("name")),
-    )
+    cluster = str(destination.get("server") or destination.get("name"))
+    labels = meta.get("labels") or {}
+    if cluster == IN_CLUSTER and labels.get(SINGLE_NODE_LABEL) == "true":
+        cluster = f"the machine of single-node lab {labels.get('labgen.dev/lab')}"
+    return str(meta.get("namespace")), cluster
 
 
 def chart_key(app: dict[str, Any], source: dict[str, Any]) -> Path:

@@ -177,7 +177,7 @@ PLATFORMS: Mapping[PlatformName, Platform] = {
         Platform(
             name="kubernetes",
             title="Kubernetes",
-            providers=frozenset({"aws", "ibmcloud", "gcp", "baremetal", "kind"}),
+            providers=frozenset({"aws", "ibmcloud", "gcp", "baremetal", "kind", "k3s"}),
             operators_from_olm=False,
             argocd_namespace="argocd",
             argocd_operator_instance=None,
@@ -198,9 +198,10 @@ PLATFORMS: Mapping[PlatformName, Platform] = {
             # EKS: Karpenter is installed with the cluster (its CRDs: data/releases.py)
             provisioners={"aws": "karpenter"},
             # GKE nodes and EKS accelerated AMIs (which Karpenter picks for GPU instances)
-            # come with the NVIDIA driver; EKS's also with the container toolkit.
-            host_driver=frozenset({"gcp", "aws"}),
-            host_toolkit=frozenset({"aws"}),
+            # come with the NVIDIA driver; EKS's also with the container toolkit. A k3s
+            # workstation has both on the host (k3s finds the toolkit's runtime itself).
+            host_driver=frozenset({"gcp", "aws", "k3s"}),
+            host_toolkit=frozenset({"aws", "k3s"}),
         ),
     )
 }

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Literal
 # models in hardware.py, servers in servers.py); tests/unit/test_spec_tables.py checks the
 # spec against the fact tables.
 Platform = Literal["openshift", "kubernetes"]
-Provider = Literal["aws", "ibmcloud", "gcp", "baremetal", "kind"]
+Provider = Literal["aws", "ibmcloud", "gcp", "baremetal", "kind", "k3s"]
 
 BYTES_PER_PARAM: dict[str, float] = {
     "bf16": 2.0,

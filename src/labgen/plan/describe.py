@@ -131,6 +131,17 @@ def model_table(plan: LabPlan) -> Table:
     )
 
 
+def downsized_table(plan: LabPlan) -> Table | None:
+    """What a single-node lab runs smaller than its spec says (None for other labs)."""
+    if not plan.downsized:
+        return None
+    return Table(
+        "Downsized for one node (the spec is unchanged; on a cluster it runs as written)",
+        ("field", "spec", "one node"),
+        tuple((d.field, d.was, d.now) for d in plan.downsized),
+    )
+
+
 def database_table(plan: LabPlan) -> Table:
     """Per database: size, image, pooler, backups, and what connects to it."""
     ui = plan.open_webui

@@ -9,7 +9,9 @@ from typing import Any, Literal
 from labgen.data.models import ModelArch
 from labgen.data.platforms import Platform, Provisioner
 from labgen.data.servers import Server
+from labgen.data.single_node import SingleNode, single_node
 from labgen.data.types import Accelerator, InstanceType, Provider, Release
+from labgen.errors import PathPart, format_path
 from labgen.plan.fit import Fit
 
 GPU_RESOURCE = "nvidia.com/gpu"
@@ -341,6 +343,19 @@ class ExposurePlan:
 
 
 @dataclass(frozen=True)
+class Downsized:
+    """A spec value a single-node lab runs smaller (``labgen.plan.single_node``)."""
+
+    path: tuple[PathPart, ...]
+    was: str
+    now: str
+
+    @property
+    def field(self) -> str:
+        return format_path(self.path)
+
+
+@dataclass(frozen=True)
 class LabPlan:
     """Everything the renderers need, resolved from one spec and labgen's tables."""
 
@@ -374,6 +389,13 @@ class LabPlan:
     cluster_monitoring_config: str | None = None
     """OpenShift: the ``config.yaml`` labgen owns in ``cluster-monitoring-config`` (None:
     the ConfigMap is the user's, see :func:`labgen.plan.describe.monitoring_notes`)."""
+    downsized: tuple[Downsized, ...] = ()
+    """What a single-node lab runs smaller than its spec says."""
+
+    @property
+    def single_node(self) -> SingleNode | None:
+        """How the lab's one machine is set up, or None when the lab spans nodes."""
+        return single_node(self.provider)
 
     def has(self, operator: str) -> bool:
         return operator in self.operators

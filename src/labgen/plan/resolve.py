@@ -26,6 +26,7 @@ from labgen.data.types import (
     Release,
 )
 from labgen.errors import Diagnostic, PathPart, SpecError
+from labgen.plan import single_node
 from labgen.plan.benchmarks import resolve_benchmarks
 from labgen.plan.data import resolve_databases, resolve_open_webui
 from labgen.plan.endpoints import gateway_class_of
@@ -68,7 +69,8 @@ class _Collector:
 
 def build_plan(loaded: LoadedLab, spec_file: str) -> LabPlan:
     """Resolve a shape-valid spec into a plan, or raise SpecError with every problem."""
-    lab = loaded.lab
+    # one machine runs one replica of everything (recorded, shown by `labgen plan`)
+    lab, downsized = single_node.downsize(loaded.lab)
     errors = _Collector(loaded)
     cluster = lab.spec.cluster
     platform = PLATFORMS[cluster.platform]
@@ -82,6 +84,7 @@ def build_plan(loaded: LoadedLab, spec_file: str) -> LabPlan:
     operators = lab.spec.operators.enabled()
     _check_operators(lab, platform, operators, errors)
     models = resolve_models(lab, list(pools), operators, releases, errors.error)
+    single_node.check(lab, pools, models, errors.error)
     if any(m.autoscaling is not None and m.autoscaling.engine == "hpa" for m in models):
         operators |= {"prometheus-adapter"}  # serves vLLM metrics to the HPAs
     gateway_class = gateway_class_of(lab)
@@ -135,6 +138,7 @@ def build_plan(loaded: LoadedLab, spec_file: str) -> LabPlan:
         open_webui=open_webui,
         exposure=exposure,
         cluster_monitoring_config=monitoring_config,
+        downsized=downsized,
     )
 
 
@@ -425,7 +429,7 @@ def _check_node_shape(
     if provider in _CLOUDS:
         errors.error(
             (*at, "accelerator"),
-            f"cpu pools are nodes labgen does not make (provider kind or baremetal); on "
+            f"cpu pools are nodes labgen does not make (provider kind, k3s or baremetal); on "
             f"{provider} labgen makes GPU nodes only",
         )
         ok = False

@@ -10,6 +10,7 @@ from labgen.data.models import ModelArch, find_model, model_names
 from labgen.data.platforms import PLATFORMS
 from labgen.data.servers import SERVERS, ServerTraits, ViaGateway
 from labgen.data.serving import VLLM, generation
+from labgen.data.single_node import single_node
 from labgen.data.types import Release
 from labgen.errors import PathPart
 from labgen.plan.fit import (
@@ -66,7 +67,8 @@ def resolve_models(
         plan = _model(lab, spec, at, by_pool, pool_names, operators, releases, error)
         if plan is not None:
             out.append(plan)
-    _check_pool_capacity(lab, out, error)
+    if single_node(lab.spec.cluster.provider) is None:  # else plan/single_node.py's check
+        _check_pool_capacity(lab, out, error)
     return tuple(out)
 
 
@@ -524,7 +526,8 @@ def _nodes_per_replica(
             tp_at,
             f"TP x PP = {gpus} GPUs exceeds the {per_node} "
             f"{'MIG slice' if per_node == 1 and pool.mig_strategy == 'single' else 'GPUs'} per "
-            f"node of pool {pool.name}; lower it, or set multiNode: true",
+            f"node of pool {pool.name}; lower it"
+            + (", or set multiNode: true" if pool.max_nodes > 1 else ""),
         )
     return nodes if ok else None
 
