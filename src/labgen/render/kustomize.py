@@ -51,7 +51,49 @@ def catalog_base(tree: Tree, base: CatalogBase, header: str, owner: str) -> None
         kustomization["patches"] = patches
     if base.images:
         kustomization["images"] = [{"name": name, "newTag": tag} for name, tag in base.images]
+    if base.name_suffix is not None:
+        kustomization.update(_name_suffix(*base.name_suffix))
     tree.add(f"{directory}/kustomization.yaml", data_file(header, kustomization), owner)
+
+
+NAME_SUFFIX_SOURCE = "labgen-name-suffix"
+APPEND = 1000
+"""An index past the end of any name: kustomize appends the value (``options.index``)."""
+
+
+def _name_suffix(suffix: str, selectors: tuple[str, ...]) -> dict[str, Any]:
+    """``configMapGenerator`` and ``replacements`` appending ``-<suffix>`` to the names of the
+    Jobs that match a label selector. The ConfigMap holding the suffix is local config:
+    kustomize reads it and leaves it out of the build."""
+    return {
+        "configMapGenerator": [
+            {
+                "name": NAME_SUFFIX_SOURCE,
+                "literals": [f"suffix={suffix}"],
+                "options": {
+                    "disableNameSuffixHash": True,
+                    "annotations": {"config.kubernetes.io/local-config": "true"},
+                },
+            }
+        ],
+        "replacements": [
+            {
+                "source": {
+                    "kind": "ConfigMap",
+                    "name": NAME_SUFFIX_SOURCE,
+                    "fieldPath": "data.suffix",
+                },
+                "targets": [
+                    {
+                        "select": {"kind": "Job", "labelSelector": selector},
+                        "fieldPaths": ["metadata.name"],
+                        "options": {"delimiter": "-", "index": APPEND},
+                    }
+                    for selector in selectors
+                ],
+            }
+        ],
+    }
 
 
 def overlay(

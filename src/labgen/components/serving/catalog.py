@@ -32,7 +32,7 @@ import jinja2
 from labgen.components.base import CatalogBase, K8sObject, KustomizeSource, untagged
 from labgen.components.jsonpatch import apply, json_patch
 from labgen.components.serving import kserve, vllm
-from labgen.components.serving.common import Versions
+from labgen.components.serving.common import COMPONENT_LABEL, Versions, image_key
 from labgen.components.serving.kinds import SERVER_KINDS
 from labgen.data.hardware import ACCELERATORS
 from labgen.data.models import MODELS, ModelArch
@@ -151,6 +151,14 @@ SERVER_TITLES = {"vllm": "vLLM", "kserve": "KServe (vLLM runtime)"}
 IMAGES = f"{ROOT}/images"
 """The Component pinning the serving images (``images: newTag``): the one place a version
 bump changes."""
+JOB_NAMES = f"{ROOT}/job-names"
+"""The Component naming the Jobs that run the pinned images after them (``image_key``):
+a lab overlay whose files write those images untagged includes it beside ``IMAGES``."""
+BATCH_LABEL = "labgen.dev/batch"
+"""The label of a benchmark matrix's batch Jobs (``components.matrices``)."""
+KEYED_JOBS = (f"{COMPONENT_LABEL}=download", BATCH_LABEL)
+"""Label selectors of the Jobs ``JOB_NAMES`` renames: model downloads and matrix batches,
+each running the vLLM image."""
 LAYERS = ("models", "accelerators", "gpus")
 
 
@@ -268,6 +276,13 @@ def catalog() -> Iterator[CatalogBase]:
     yield CatalogBase(
         IMAGES, "Component: the serving images, pinned", (), images=pins, component=True
     )
+    yield CatalogBase(
+        JOB_NAMES,
+        "Component: Jobs running the pinned images named after them",
+        (),
+        component=True,
+        name_suffix=(image_key(), KEYED_JOBS),
+    )
     listed = entries()
     layers: dict[str, CatalogBase] = {}
     for server in SERVERS:
@@ -332,14 +347,36 @@ def overlay(model: ModelPlan, objects: list[K8sObject]) -> KustomizeSource:
         (mine,) = [o for o in rest if o["kind"] == kind and o["metadata"]["name"] == name]
         rest.remove(mine)
         patches.append(json_patch(base_object, mine))
-    pins = _lab_pins(rest)
+    components, pins = pinned_components(rest)
     return KustomizeSource(
         bases=(path,) if path is not None else (),
         objects=tuple(rest),
         json_patches=tuple(patches),
-        components=(IMAGES,) if pins else (),
+        components=components,
         untagged=pins,
     )
+
+
+def pinned_components(
+    objects: list[K8sObject],
+) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
+    """The catalog Components a lab overlay of ``objects`` includes, and the image pins
+    they set for it: ``IMAGES`` when its objects run a pinned image, and ``JOB_NAMES``
+    too when one of them is a Job ``KEYED_JOBS`` selects."""
+    pins = _lab_pins(objects)
+    if not pins:
+        return (), ()
+    keyed = any(o["kind"] == "Job" and _selected(o) for o in objects)
+    return ((IMAGES, JOB_NAMES) if keyed else (IMAGES,)), pins
+
+
+def _selected(job: K8sObject) -> bool:
+    labels = job["metadata"].get("labels", {})
+    for selector in KEYED_JOBS:
+        key, _, value = selector.partition("=")
+        if key in labels and (not value or labels[key] == value):
+            return True
+    return False
 
 
 def _lab_pins(objects: list[K8sObject]) -> tuple[tuple[str, str], ...]:
