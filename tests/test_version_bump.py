@@ -16,6 +16,10 @@ import yaml
 from conftest import REPO
 from labgen.data.releases import RELEASES
 from labgen.data.serving import VLLM, generation
+from labgen.diff.match import compare_objects, index
+from labgen.diff.model import AppDiff
+from labgen.diff.report import _text_app
+from labgen.diff.summary import summarize
 from labgen.render import clear_caches
 from labgen.repo import render_repo
 from labgen.tools import kustomize_build
@@ -26,10 +30,6 @@ BUMPED = "v0.30.1"
 """A patch release of the same generation: nothing the version keys (flags, metric names)
 changes, so the built objects may differ in the image tag alone."""
 MAX_CHANGED_PATHS = 10
-IMAGE_KEY = re.compile(r"-[0-9a-f]{5}$", re.MULTILINE)
-"""The ``job-names`` Component appends a key of the pinned images to the names of the Jobs
-that run them (a new image is a new Job, as an immutable pod template requires); the
-files keep their names and contents."""
 CHANGED = {
     "catalog/serving/images/kustomization.yaml",
     "catalog/serving/job-names/kustomization.yaml",
@@ -46,7 +46,9 @@ def _render(root: Path) -> dict[str, str]:
 
 
 def _without_version(text: str) -> str:
-    """A build with the image tag and the image key of Job names normalised."""
+    """A build with the image tag normalised, and the image key the ``job-names`` Component
+    appends to the names of the Jobs that run the image (a new image is a new Job, as an
+    immutable pod template requires; the files keep their names and contents)."""
     text = text.replace(f":{PINNED}", f":{BUMPED}")
     return re.sub(r"^(  name: .*)-[0-9a-f]{5}$", r"\1-<key>", text, flags=re.MULTILINE)
 
@@ -132,9 +134,7 @@ def test_built_objects_change_only_in_the_image_tag(trees: tuple[Path, Path]) ->
 
 
 def _job_names(build: str) -> set[str]:
-    return {
-        d["metadata"]["name"] for d in yaml.safe_load_all(build) if d and d["kind"] == "Job"
-    }
+    return {d["metadata"]["name"] for d in yaml.safe_load_all(build) if d and d["kind"] == "Job"}
 
 
 def _job(build: str, name: str) -> str:
@@ -144,3 +144,33 @@ def _job(build: str, name: str) -> str:
         if d and d["kind"] == "Job" and d["metadata"]["name"] == name
     ]
     return yaml.safe_dump(job)
+
+
+def test_labgen_diff_shows_the_bump_once_per_application(trees: tuple[Path, Path]) -> None:
+    """The matrices Application of h100-llmd: 25 batch Jobs, each with a new image and a new
+    name key, read as two shared changes."""
+    before, after = trees
+    directory = "overlays/h100-llmd/matrices"
+    old, new = (
+        [d for d in yaml.safe_load_all(kustomize_build(root / directory)) if d] for root in trees
+    )
+    changes = tuple(compare_objects(index(old), index(new)))
+    app = AppDiff(
+        "Application", "argocd", "h100-llmd-matrices", "h100-llmd", "modified", (), changes,
+        object_count=len(new),
+    )  # fmt: skip
+    assert _key(before) != _key(after)
+    assert summarize(app).lines() == [
+        f"image docker.io/vllm/vllm-openai {PINNED} -> {BUMPED} in 25 objects",
+        f"renamed: name suffix -{_key(before)} -> -{_key(after)} in 25 objects",
+        "nothing else changes in 25 of them",
+    ]
+    image = f"image docker.io/vllm/vllm-openai {PINNED} -> {BUMPED}"
+    assert _text_app(app)[1] == f"  shared: {image} in 25 objects"
+
+
+def _key(root: Path) -> str:
+    text = (root / "catalog/serving/job-names/kustomization.yaml").read_text()
+    match = re.search(r"suffix=([0-9a-f]{5})", text)
+    assert match is not None
+    return match.group(1)
