@@ -128,9 +128,7 @@ def test_a_matrix_result_is_named_after_the_vllm_version_it_ran_on(tmp_path: Pat
         (tmp_path / f"vllm-{version}").mkdir()
         (tmp_path / f"vllm-{version}" / "a1b2c3d4e5f6.json").write_bytes(NEW.read_bytes())
     results = load_results(sorted(tmp_path.glob("vllm-*/*.json")))
-    assert [r.labels["labgen.dev/vllm-version"] for r in results] == ["0.30.0"] * 2 + [
-        "0.30.1"
-    ] * 2
+    assert [r.labels["labgen.dev/vllm-version"] for r in results] == ["0.30.0"] * 2 + ["0.30.1"] * 2
     names = [r.name for r in results]
     assert len(set(names)) == 4
     assert names[1] == "a1b2c3d4e5f6#1 vllm-0.30.0 concurrent@4 streams"

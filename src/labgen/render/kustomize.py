@@ -135,8 +135,12 @@ def _json_patches(
     """One file per patch; a Component's patches target their object by kind alone (the
     base it is applied to has one of each, under a name earlier Components may change)."""
     entries = []
-    for patch in sorted(json_patches, key=lambda p: (p.kind, p.name)):
-        if by_kind:
+    for patch in sorted(json_patches, key=lambda p: (p.kind, p.name, p.selector or ())):
+        if by_kind and patch.selector is not None:
+            label, value = patch.selector
+            name = f"patch-{patch.kind.lower()}-{value}.yaml"
+            target = {"kind": patch.kind, "labelSelector": f"{label}={value}"}
+        elif by_kind:
             name, target = f"patch-{patch.kind.lower()}.yaml", {"kind": patch.kind}
         else:
             name = f"patch-{patch.kind.lower()}-{patch.name}.yaml"

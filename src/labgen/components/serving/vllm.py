@@ -242,6 +242,10 @@ def model_objects(plan: LabPlan, model: ModelPlan, versions: Versions) -> list[K
     return objects(model, versions, plan.has("monitoring"))
 
 
+def catalog_objects(model: ModelPlan, versions: Versions) -> list[K8sObject]:
+    return [deployment(model, versions), service(model, "server")]
+
+
 def scaled(model: ModelPlan) -> str | None:
     return model.name
 
