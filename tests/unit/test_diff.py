@@ -176,5 +176,5 @@ def test_shared_changes_are_summarised_once_with_their_object_count() -> None:
         "2 of the 3 changed objects change more",
     ]
     # nothing shared: no summary
-    lone = AppDiff("Application", "argocd", "x", None, "modified", changes[2:], object_count=1)
+    lone = AppDiff("Application", "argocd", "x", None, "modified", (), changes[2:], object_count=1)
     assert summarize(lone).lines() == []
