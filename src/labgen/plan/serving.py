@@ -37,6 +37,9 @@ Report = Callable[[tuple[PathPart, ...], str], None]
 APP_PREFIX = "serve-"
 MAX_APP_NAME = 63
 DEFAULT_TARGETS = {"queue-depth": 5.0, "kv-cache-usage": 0.8}
+MAX_CACHED_NAME = 63 - len("-download-") - 8 - 6
+"""A cached model's download Job is ``<name>-download-<8 hex>`` plus the catalog's image key
+(``-<5 hex>``, appended at build time): a Job's name is a label value of its pods."""
 # The spec.operators key of each operator a server can need.
 _SPEC_KEYS = {key: field for field, key in OPERATOR_FIELDS.items()}
 
@@ -171,6 +174,12 @@ def _cache_rules(spec: ServedModel, traits: ServerTraits, fail: Report) -> None:
         fail(("cache",), "the model cache holds Hugging Face downloads (hf:// models)")
     if spec.cache is not None and traits.weights_fetched_by:
         fail(("cache",), f"{server} fetches weights with {traits.weights_fetched_by}: drop `cache`")
+    if spec.cache is not None and len(spec.name) > MAX_CACHED_NAME:
+        fail(
+            ("name",),
+            f"at most {MAX_CACHED_NAME} characters with a model cache (its download Job is "
+            "<name>-download-<hash>-<image key>, at most 63)",
+        )
 
 
 def _routing_rules(

@@ -368,3 +368,23 @@ def cache_claim(model: ModelPlan) -> str:
 
 def short_hash(*parts: str) -> str:
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:8]
+
+
+def catalog_pins() -> tuple[tuple[str, str], ...]:
+    """(name, tag) of the images the catalog's ``images`` Component pins: the release
+    table's vLLM server."""
+    return ((RELEASES["vllm"].images["server"], RELEASES["vllm"].version),)
+
+
+def as_written(image: str) -> str:
+    """An image as labgen's files write it: untagged when the catalog pins its tag (the
+    ``images`` Component sets it), whole otherwise (a lab's own version)."""
+    name, _, tag = image.rpartition(":")
+    return name if (name, tag) in catalog_pins() else image
+
+
+def image_key() -> str:
+    """Five hex digits of the pinned images: the suffix the ``job-names`` Component gives
+    the Jobs that run them, so that a new image is a new Job (a pod template is
+    immutable) while their files stay unchanged."""
+    return hashlib.sha256(json.dumps(catalog_pins()).encode()).hexdigest()[:5]
