@@ -12,6 +12,7 @@ from labgen.check.discover import display
 from labgen.check.model import Finding, Resource
 from labgen.check.rules import skipped_rules
 from labgen.desired import app_sources, chart_name
+from labgen.render.argocd import LAB_LABEL, SINGLE_NODE_LABEL
 
 Key = tuple[str, str, Any, Any]
 """A checked object: (origin, kind, namespace, name)."""
@@ -36,8 +37,6 @@ def sync_wave(obj: dict[str, Any]) -> int:
 
 
 IN_CLUSTER = "https://kubernetes.default.svc"
-SINGLE_NODE_LABEL = "labgen.dev/single-node"
-"""labgen's mark on a single-node lab's Applications (``labgen.render.argocd``)."""
 
 
 def cluster_of(app: dict[str, Any]) -> tuple[str, str]:
@@ -49,7 +48,7 @@ def cluster_of(app: dict[str, Any]) -> tuple[str, str]:
     cluster = str(destination.get("server") or destination.get("name"))
     labels = meta.get("labels") or {}
     if cluster == IN_CLUSTER and labels.get(SINGLE_NODE_LABEL) == "true":
-        cluster = f"the machine of single-node lab {labels.get('labgen.dev/lab')}"
+        cluster = f"the machine of single-node lab {labels.get(LAB_LABEL)}"
     return str(meta.get("namespace")), cluster
 
 

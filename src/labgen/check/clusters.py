@@ -23,12 +23,12 @@ from typing import Any
 from labgen.check.applications import cluster_of
 from labgen.check.model import Finding
 from labgen.plan.resolve import OPERATORS
+from labgen.render.argocd import LAB_LABEL
 
 CLUSTER_WIDE = OPERATORS | {"prometheus-adapter"}
 """Components with cluster-wide objects: the operators, and the adapter that serves the
 custom metrics API (one APIService per cluster)."""
 
-LAB_LABEL = "labgen.dev/lab"
 COMPONENT_LABEL = "labgen.dev/component"
 
 
