@@ -14,7 +14,7 @@ import pytest
 from conftest import GOLDEN, REPO, RenderedRepo
 from labgen.components import REGISTRY
 from labgen.components.base import KustomizeSource
-from labgen.components.serving.catalog import SERVERS
+from labgen.components.serving.catalog import SERVERS, as_built
 from labgen.data.releases import DEFAULT_KUBERNETES_VERSION
 from labgen.plan.serving import APP_PREFIX
 from labgen.render import lab_apps
@@ -135,7 +135,10 @@ def test_overlays_on_catalog_bases_build_to_the_planned_objects(
                 continue
             # a copy: the session's plans are shared
             expected = copy.deepcopy(
-                [*source.objects, *(patch.result for patch in source.json_patches)]
+                [
+                    *as_built(list(source.objects), source.components),
+                    *(patch.result for patch in source.json_patches),
+                ]
             )
             for item in expected:
                 item["metadata"].setdefault("labels", {})["labgen.dev/lab"] = plan.name

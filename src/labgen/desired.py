@@ -144,12 +144,19 @@ def build_kustomizations(
     """
     todo = list(directories)
     outputs: dict[Path, Objects | SourceError] = {}
-    with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
+    pool = ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2))
+    try:
         futures = {pool.submit(build_kustomization, d, root): d for d in todo}
         for count, future in enumerate(as_completed(futures), 1):
             outputs[futures[future]] = future.result()
             if done:
                 done(count, len(todo))
+    except BaseException:
+        # Ctrl-C: drop the queued builds instead of running them all before exiting (the
+        # running kustomize processes got the same SIGINT)
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
     return outputs
 
 

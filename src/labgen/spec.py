@@ -62,7 +62,11 @@ class Cluster(_Model):
         description="`openshift` installs operators through OLM; `kubernetes` through Helm."
     )
     provider: Provider = Field(
-        description="Where the cluster runs; decides how GPU node pools are created."
+        description=(
+            "Where the cluster runs; decides how GPU node pools are created. `k3s`: the lab "
+            "is one machine (one GPU pool of one node; replicas, autoscaling and database "
+            "instances run as one; `labgen plan` prints the setup commands)."
+        )
     )
     kubernetesVersion: KubernetesVersion = Field(
         description="Kubernetes minor version of the cluster; selects the core schemas."
@@ -171,8 +175,28 @@ class Taint(_Model):
 
 class GpuPool(_Model):
     name: DnsLabel = Field(description="Pool name; workloads refer to it.")
-    accelerator: AcceleratorName = Field(description="GPU model of every node in the pool.")
-    gpusPerNode: int = Field(ge=1, le=16, description="GPUs per node; picks the instance type.")
+    accelerator: AcceleratorName = Field(
+        description=(
+            "GPU model of every node in the pool, or `cpu` for nodes without a GPU (vLLM's "
+            "CPU image serves from their RAM: give `memoryGiB`)."
+        )
+    )
+    gpusPerNode: int | None = Field(
+        default=None,
+        ge=1,
+        le=16,
+        description="GPUs per node; picks the instance type. Required for GPUs; not for `cpu`.",
+    )
+    memoryGiB: int | None = Field(
+        default=None,
+        ge=1,
+        le=65536,
+        description=(
+            "`accelerator: cpu` only (required there): memory of each node in GiB, as "
+            "`free -g` reports it. The model's weights, its KV cache and labgen's reserve "
+            "for the rest of the machine must fit in it."
+        ),
+    )
     nodes: NodeCount = Field(description="Autoscaling bounds of the pool.")
     mig: MigSetting = Field(default="none")
     instanceType: str | None = Field(
@@ -184,7 +208,11 @@ class GpuPool(_Model):
     )
     taint: Taint = Field(
         default_factory=Taint,
-        description="Taint on the pool's nodes; everything placed there tolerates it.",
+        description=(
+            "Taint on the pool's nodes; everything placed there tolerates it. GPU pools "
+            "always have one (default `nvidia.com/gpu=<accelerator>:NoSchedule`); `cpu` "
+            "pools only when it is set."
+        ),
     )
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import get_args
 
 from labgen.data import platforms
+from labgen.data.single_node import single_node
 from labgen.data.types import Platform, Provider
 from labgen.errors import LabgenError
 
@@ -64,7 +65,22 @@ _POOLS = {
     "ibmcloud": "{name: l4, accelerator: L4, gpusPerNode: 1, nodes: {min: 0, max: 2}}",
     "baremetal": "{name: gpu, accelerator: A100-80GB, gpusPerNode: 8, nodes: {min: 1, max: 1}}",
     "kind": "{name: gpu, accelerator: L4, gpusPerNode: 1, nodes: {min: 1, max: 1}}",
+    "k3s": "{name: gpu, accelerator: L40S, gpusPerNode: 1, nodes: {min: 1, max: 1}}",
 }
+
+_DESTINATION = """\
+    # One cluster per lab: two labs on one cluster would both install its operators and
+    # fight over them. Argo CD deploys this lab to the cluster it knows by this name
+    # (`argocd cluster add CONTEXT --name {name}`); for the cluster Argo CD itself runs
+    # in, use `server: https://kubernetes.default.svc` instead, in one lab only.
+    destination:
+      name: {name}
+"""
+_LOCAL_DESTINATION = """\
+    # One machine: Argo CD runs in the lab's own cluster (`labgen plan {name}` installs it).
+    destination:
+      server: https://kubernetes.default.svc
+"""
 
 
 def starter_spec(name: str, platform: str, provider: str) -> str:
@@ -82,6 +98,8 @@ def starter_spec(name: str, platform: str, provider: str) -> str:
     # the GPU Operator's OLM package, unlike its chart, comes without NFD
     olm = {p.name for p in platforms.PLATFORMS.values() if p.operators_from_olm}
     nfd = "    nfd: {}                            # the GPU Operator needs it on OpenShift\n"
+    local = single_node(provider) is not None
+    destination = (_LOCAL_DESTINATION if local else _DESTINATION).format(name=name)
     return f"""\
 # yaml-language-server: $schema=../schemas/lab.schema.json
 # A labgen lab. Validate: `labgen validate {name}`; inspect: `labgen plan {name}`;
@@ -96,13 +114,7 @@ spec:
 {cluster}  gitops:
     repoURL: https://github.com/CHANGE-ME/llm-lab.git   # where this repo is pushed
     targetRevision: main
-    # One cluster per lab: two labs on one cluster would both install its operators and
-    # fight over them. Argo CD deploys this lab to the cluster it knows by this name
-    # (`argocd cluster add CONTEXT --name {name}`); for the cluster Argo CD itself runs
-    # in, use `server: https://kubernetes.default.svc` instead, in one lab only.
-    destination:
-      name: {name}
-  gpuPools:
+{destination}  gpuPools:
     - {_POOLS[provider]}
   operators:
     gpuOperator: {{}}

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from labgen import cli, repo
+from labgen.data.platforms import PLATFORMS as PLATFORM_TABLE
 from labgen.data.releases import RELEASES
 from labgen.starter import PLATFORMS, PROVIDERS
 from labgen.tools import HELM_VERSION, KUBECTL_VERSION, KUSTOMIZE_VERSION
@@ -111,7 +112,8 @@ def test_unexpected_error_exits_3_with_hint(
     [
         (pl, pr)
         for pl, pr in itertools.product(PLATFORMS, PROVIDERS)
-        if (pl, pr) != ("openshift", "kind")
+        # OpenShift runs neither on kind nor on k3s
+        if any(p.name == pl and pr in p.providers for p in PLATFORM_TABLE.values())
     ],
 )
 def test_init_writes_a_spec_that_validates(platform: str, provider: str, tmp_path: Path) -> None:
@@ -146,6 +148,26 @@ def test_plan_shows_pools_versions_and_waves(repo_copy: Path) -> None:
     gke = run("plan", "gke-l4", cwd=repo_copy)
     assert "gcloud container node-pools create a100" in gke.stdout
     assert "gpu-partition-size=3g.40gb" in gke.stdout
+
+
+def test_plan_of_a_single_node_lab_prints_its_setup_in_order(repo_copy: Path) -> None:
+    text = run("plan", "workstation", cwd=repo_copy)
+    assert text.returncode == 0, text.stderr
+    assert "Setup on this machine (k3s, one node), in order:" in text.stdout
+    assert "spec.databases[0].instances" in text.stdout  # downsized from 3 to 1
+    data = json.loads(run("plan", "workstation", "-o", "json", cwd=repo_copy).stdout)
+    commands = data["nodeCommands"]
+    assert commands[-2:] == ["labgen bootstrap workstation", "labgen status workstation --wait"]
+    assert all(c in text.stdout for c in commands)
+    (downsized,) = [t for title, t in data["tables"].items() if title.startswith("Downsized")]
+    assert downsized == [
+        {
+            "field": "spec.models[0].cache.accessMode",
+            "spec": "ReadWriteMany",
+            "one node": "ReadWriteOnce",
+        },
+        {"field": "spec.databases[0].instances", "spec": "3", "one node": "1"},
+    ]
 
 
 @pytest.mark.parametrize("command", [("tools", "versions"), ("version",)])

@@ -119,3 +119,18 @@ def test_cli_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["bench", "report", str(NEW), "--slo", "ttft<=3"]) == 2
     assert "unknown metric 'ttft'" in capsys.readouterr().err
     assert main(["bench", "report", str(tmp_path / "missing.json")]) == 1
+
+
+def test_a_matrix_result_is_named_after_the_vllm_version_it_ran_on(tmp_path: Path) -> None:
+    """A matrix files results as ``vllm-<version>/<id>.json``: the same configuration on two
+    releases is two results, each saying its version."""
+    for version in ("0.30.0", "0.30.1"):
+        (tmp_path / f"vllm-{version}").mkdir()
+        (tmp_path / f"vllm-{version}" / "a1b2c3d4e5f6.json").write_bytes(NEW.read_bytes())
+    results = load_results(sorted(tmp_path.glob("vllm-*/*.json")))
+    assert [r.labels["labgen.dev/vllm-version"] for r in results] == ["0.30.0"] * 2 + ["0.30.1"] * 2
+    names = [r.name for r in results]
+    assert len(set(names)) == 4
+    assert names[1] == "a1b2c3d4e5f6#1 vllm-0.30.0 concurrent@4 streams"
+    # a report elsewhere carries no version
+    assert "labgen.dev/vllm-version" not in parse_report(NEW)[0].labels

@@ -3,11 +3,13 @@ rendered with the pinned helm, from a chart written here."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from labgen import desired
 from labgen.desired import SourceError, cached_chart, chart_dirs, render_chart
 
 CHART = """apiVersion: v2
@@ -73,3 +75,23 @@ def test_chart_caches_given_win_over_the_environment(
     assert chart_dirs(None) == (tmp_path / "env",)
     monkeypatch.delenv("LABGEN_CHARTS")
     assert chart_dirs([]) == ()
+
+
+def test_an_interrupt_drops_the_queued_builds(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Ctrl-C while `labgen check` builds: the first interrupt must end it, not wait for
+    # every queued kustomize build (it once took a second Ctrl-C)
+    started: list[Path] = []
+
+    def build(directory: Path, root: Path) -> desired.Objects:
+        started.append(directory)
+        if directory.name == "0":
+            raise KeyboardInterrupt
+        time.sleep(0.01)
+        return []
+
+    monkeypatch.setattr(desired, "build_kustomization", build)
+    directories = [Path(str(i)) for i in range(200)]
+    with pytest.raises(KeyboardInterrupt):
+        desired.build_kustomizations(directories, Path())
+    time.sleep(0.1)  # what was already running finishes; nothing queued may start
+    assert len(started) < len(directories) // 2

@@ -151,3 +151,30 @@ def test_one_part_without_part_label() -> None:
 def test_too_small_max_size_is_refused() -> None:
     with pytest.raises(LabgenError, match="at least"):
         markdown_parts(_result([]), 100)
+
+
+def test_shared_changes_are_summarised_once_with_their_object_count() -> None:
+    from labgen.diff.match import compare_objects, index
+    from labgen.diff.model import AppDiff
+    from labgen.diff.summary import summarize
+
+    def job(name: str, tag: str, extra: str = "") -> dict[str, object]:
+        container = {"name": "c", "image": f"r/vllm:{tag}", "args": [extra] if extra else []}
+        return {
+            "apiVersion": "batch/v1",
+            "kind": "Job",
+            "metadata": {"name": name, "namespace": "n"},
+            "spec": {"template": {"spec": {"containers": [container]}}},
+        }
+
+    old = [job("a", "v1"), job("b", "v1"), job("c", "v1")]
+    new = [job("a", "v2"), job("b", "v2", "--more"), job("c", "v3")]
+    changes = tuple(compare_objects(index(old), index(new)))
+    app = AppDiff("Application", "argocd", "x", None, "modified", (), changes, object_count=3)
+    assert summarize(app).lines() == [
+        "image r/vllm v1 -> v2 in 2 objects",
+        "2 of the 3 changed objects change more",
+    ]
+    # nothing shared: no summary
+    lone = AppDiff("Application", "argocd", "x", None, "modified", (), changes[2:], object_count=1)
+    assert summarize(lone).lines() == []

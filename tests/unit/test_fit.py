@@ -13,7 +13,7 @@ import pytest
 from conftest import GOLDEN, REPO
 from labgen.data.hardware import ACCELERATORS
 from labgen.data.models import MODELS
-from labgen.plan.fit import Device, Fit, tp_problem
+from labgen.plan.fit import Device, Fit, cpu_fit, tp_problem
 
 GIB = 1024**3
 
@@ -88,3 +88,110 @@ def test_catalog_has_every_model_the_labs_serve() -> None:
         assert model.sliding_layers < model.layers
         assert model.moe == (model.active_params_b is not None)
     assert sum(m.moe for m in MODELS.values()) >= 4
+
+
+# Workstation cards: memory.total as nvidia-smi prints it, RTX 4090 24564 MiB, RTX 6000 Ada
+# 49140 MiB. usable/GPU = MiB/1024 x 0.9 - 2: 24564/1024 = 23.98828125 x 0.9 = 21.589453
+# - 2 = 19.589453; 49140/1024 = 47.98828125 x 0.9 = 43.189453 - 2 = 41.189453.
+WORKSTATION_CASES = [
+    # 8.2e9 x 2 B = 16.4e9 B = 15.2737 GiB; 19.5895 - 15.2737 = 4.3158; KV/token
+    # 2x8x128x2x36 = 147456 B, x 16384 = 2415919104 B (2.25 GiB); floor(4.3158 / 2.25) = 1
+    (("Qwen/Qwen3-8B", "bf16", "RTX-4090", 1, 16384), 15.2737, 4.3158, 2415919104, 1),
+    # int4: 32.76e9 x 0.5 = 16.38e9 B = 15.2551 GiB; 19.5895 - 15.2551 = 4.3344;
+    # 2x8x128x2x64 = 262144 B/token x 16384 = 4294967296 B (4 GiB); floor(1.08) = 1
+    (("Qwen/Qwen3-32B", "int4", "RTX-4090", 1, 16384), 15.2551, 4.3344, 2**32, 1),
+    # 41.1895 - 15.2737 = 25.9158; 147456 x 40960 = 6039797760 B (5.625 GiB);
+    # floor(25.9158 / 5.625) = 4
+    (("Qwen/Qwen3-8B", "bf16", "RTX-6000-Ada", 1, 40960), 15.2737, 25.9158, 6039797760, 4),
+    # 32.76e9 x 2 / 2 GPUs = 32.76e9 B = 30.5101 GiB; 41.1895 - 30.5101 = 10.6793; 8 KV heads
+    # / TP 2 = 4: 2x4x128x2x64 = 131072 B/token x 16384 = 2 GiB; floor(5.34) = 5
+    (("Qwen/Qwen3-32B", "bf16", "RTX-6000-Ada", 2, 16384), 30.5101, 10.6793, 2**31, 5),
+]
+
+
+@pytest.mark.parametrize(("config", "weights", "budget", "per_seq", "seqs"), WORKSTATION_CASES)
+def test_hand_computed_workstation_gpus(
+    config: tuple[str, str, str, int, int], weights: float, budget: float, per_seq: int, seqs: int
+) -> None:
+    test_hand_computed_memory_plan(config, weights, budget, per_seq, seqs)
+
+
+def test_workstation_gpus_carry_the_facts_gfd_and_nvidia_smi_report() -> None:
+    rtx4090, rtx6000 = ACCELERATORS["RTX-4090"], ACCELERATORS["RTX-6000-Ada"]
+    assert (rtx4090.product_label, rtx4090.cuda_memory_mib) == ("NVIDIA-GeForce-RTX-4090", 24564)
+    assert (rtx6000.product_label, rtx6000.cuda_memory_mib) == (
+        "NVIDIA-RTX-6000-Ada-Generation",
+        49140,
+    )
+    for card in (rtx4090, rtx6000):
+        assert card.kind == "workstation"
+        assert not card.mig
+        assert card.gke_label is None
+        # nvidia-smi's figure is below the marketing GiB, never above
+        assert card.cuda_memory_mib <= card.memory_gib * 1024
+
+
+# cpu: the node's RAM is the device. usable = memoryGiB - 6 (rest of the machine) - 2 (vLLM);
+# KV space = min(floor(budget), ceil(4 x KV/sequence)) whole GiB; pod memory =
+# ceil(weights + KV space + 2).
+# (model, memoryGiB, maxModelLen) -> weights GiB, KV budget GiB, KV/sequence bytes, KV space
+# GiB, max sequences, pod memory GiB, longest fitting maxModelLen
+CPU_CASES = [
+    # 3.8e9 x 2 = 7.6e9 B = 7.0781 GiB; 32 - 8 = 24; 24 - 7.0781 = 16.9219 (16 whole GiB);
+    # no GQA: 2x32x96x2x32 = 393216 B/token x 8192 = 3 GiB; ceil(4 x 3) = 12 <= 16: 12 GiB,
+    # 12 / 3 = 4 sequences; ceil(7.0781 + 12 + 2) = 22 GiB
+    (("microsoft/Phi-3.5-mini-instruct", 32, 8192), 7.0781, 16.9219, 3 * 2**30, 12, 4, 22, 8192),
+    # 16 - 8 - 7.0781 = 0.9219: no whole GiB for the KV cache, nothing fits
+    (("microsoft/Phi-3.5-mini-instruct", 16, 8192), 7.0781, 0.9219, 3 * 2**30, 0, 0, 10, 0),
+    # 131072 tokens x 393216 B = 48 GiB > 16: no fit; the longest: 16 GiB / 393216 B =
+    # 43690.7 tokens, down to a multiple of 256: 43520
+    (
+        ("microsoft/Phi-3.5-mini-instruct", 32, 131072),
+        7.0781,
+        16.9219,
+        48 * 2**30,
+        16,
+        0,
+        26,
+        43520,
+    ),
+    # 8.2e9 x 2 = 15.2737 GiB; 24 - 15.2737 = 8.7263 (8 whole); 147456 B/token x 40960 =
+    # 5.625 GiB; ceil(4 x 5.625) = 23 > 8: 8 GiB, floor(8 / 5.625) = 1 sequence;
+    # ceil(15.2737 + 8 + 2) = 26 GiB
+    (("Qwen/Qwen3-8B", 32, 40960), 15.2737, 8.7263, 6039797760, 8, 1, 26, 40960),
+]
+
+
+@pytest.mark.parametrize(
+    ("config", "weights", "budget", "per_seq", "space", "seqs", "memory", "longest"), CPU_CASES
+)
+def test_hand_computed_ram_plan(
+    config: tuple[str, int, int],
+    weights: float,
+    budget: float,
+    per_seq: int,
+    space: int,
+    seqs: int,
+    memory: int,
+    longest: int,
+) -> None:
+    model, node_gib, length = config
+    planned = cpu_fit(MODELS[model], "bf16", node_gib, length)
+    assert planned.weights_gib == pytest.approx(weights, abs=1e-4)
+    assert planned.kv_budget_per_gpu_gib == pytest.approx(budget, abs=1e-4)
+    assert planned.kv_per_sequence_per_gpu_bytes(length) == per_seq
+    assert planned.kv_space_gib == space
+    assert planned.max_sequences == seqs
+    assert planned.memory_gib == memory
+    assert planned.fits == (seqs > 0)
+    assert planned.longest_fitting_len() == longest
+
+
+def test_ram_plan_explains_itself_and_its_remedy() -> None:
+    too_long = cpu_fit(MODELS["microsoft/Phi-3.5-mini-instruct"], "bf16", 32, 131072)
+    assert "the node's 32 GiB less 6 GiB" in too_long.explain()
+    assert too_long.remedy("more RAM") == (
+        "Use maxModelLen 43520 (the longest that fits), or more RAM"
+    )  # no fp8 KV cache offered on cpu
+    small = cpu_fit(MODELS["microsoft/Phi-3.5-mini-instruct"], "bf16", 16, 8192)
+    assert small.remedy("more RAM").startswith("The weights leave no whole GiB of RAM")

@@ -3,11 +3,13 @@ batching, the rendered batch Job, and the in-pod runner's resume behaviour."""
 
 from __future__ import annotations
 
+import http.server
 import json
 import os
 import stat
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -319,7 +321,25 @@ def _batch(tmp: Path, models: list[str]) -> Path:
     return path
 
 
-def _run(tmp: Path, batch: Path, results: Path) -> subprocess.CompletedProcess[str]:
+class _Version(http.server.BaseHTTPRequestHandler):
+    """vLLM's ``GET /version`` (``{"version": ...}``), the version of the running server."""
+
+    version = "0.30.0"
+
+    def do_GET(self) -> None:
+        body = json.dumps({"version": self.version}).encode()
+        self.send_response(200 if self.path == "/version" else 404)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+def _run(
+    tmp: Path, batch: Path, results: Path, version: str = "0.30.0"
+) -> subprocess.CompletedProcess[str]:
     bindir = tmp / "bin"
     bindir.mkdir(exist_ok=True)
     fake = bindir / "guidellm"
@@ -327,24 +347,36 @@ def _run(tmp: Path, batch: Path, results: Path) -> subprocess.CompletedProcess[s
     fake.chmod(fake.stat().st_mode | stat.S_IXUSR)
     (tmp / "run_batch.py").write_text(RUNNER)
     env = {**os.environ, "PATH": f"{bindir}:{os.environ['PATH']}", "CALLS": str(tmp / "calls")}
-    return subprocess.run(
-        [sys.executable, str(tmp / "run_batch.py"), str(batch), str(results)],
-        env=env, capture_output=True, text=True, check=False,
-    )  # fmt: skip
+    handler = type("Handler", (_Version,), {"version": version})
+    with http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler) as server:
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            url = f"http://127.0.0.1:{server.server_address[1]}"
+            return subprocess.run(
+                [sys.executable, str(tmp / "run_batch.py"), str(batch), str(results), url],
+                env=env, capture_output=True, text=True, check=False,
+            )  # fmt: skip
+        finally:
+            server.shutdown()
 
 
 def test_the_runner_resumes_and_records_failures(tmp_path: Path) -> None:
     results = tmp_path / "results"
-    results.mkdir()
-    (results / "id0.json").write_text("done before\n")
+    measured = results / "vllm-0.30.0"
+    measured.mkdir(parents=True)
+    (measured / "id0.json").write_text("done before\n")
     batch = _batch(tmp_path, ["a", "a", "bad", "a"])
     first = _run(tmp_path, batch, results)
     assert first.returncode == 1  # id2 failed: the Job retries the batch
     summary = json.loads(first.stdout.splitlines()[-1])
-    assert summary == {"matrix": "m", "batch": 0, "ran": 2, "skipped": 1, "failed": ["id2"]}
-    assert (results / "id0.json").read_text() == "done before\n"  # skipped, untouched
-    assert json.loads((results / "id1.params.json").read_text()) == {"matrix": "m", "n": 1}
-    assert sorted(p.name for p in results.iterdir()) == [
+    assert summary == {
+        "matrix": "m", "batch": 0, "vllm": "0.30.0", "ran": 2, "skipped": 1, "failed": ["id2"],
+    }  # fmt: skip
+    assert (measured / "id0.json").read_text() == "done before\n"  # skipped, untouched
+    params = json.loads((measured / "id1.params.json").read_text())
+    assert params == {"matrix": "m", "vllm": "0.30.0", "n": 1}
+    assert sorted(p.name for p in measured.iterdir()) == [
         "id0.json", "id1.json", "id1.params.json", "id3.json", "id3.params.json",
     ]  # fmt: skip
     # the retry only runs what is missing
@@ -352,6 +384,20 @@ def test_the_runner_resumes_and_records_failures(tmp_path: Path) -> None:
     second = _run(tmp_path, batch, results)
     assert json.loads(second.stdout.splitlines()[-1])["skipped"] == 3
     assert len((tmp_path / "calls").read_text().splitlines()) == calls_before + 1
+
+
+def test_a_new_vllm_measures_every_configuration_again(tmp_path: Path) -> None:
+    """Ids do not hold the vLLM version: results are filed under the version the server
+    reports, so a bumped server skips nothing measured on the old one."""
+    results = tmp_path / "results"
+    batch = _batch(tmp_path, ["a", "a"])
+    assert json.loads(_run(tmp_path, batch, results).stdout.splitlines()[-1])["ran"] == 2
+    bumped = _run(tmp_path, batch, results, version="0.30.1")
+    assert json.loads(bumped.stdout.splitlines()[-1])["ran"] == 2
+    assert sorted(p.name for p in results.iterdir()) == ["vllm-0.30.0", "vllm-0.30.1"]
+    for version in ("0.30.0", "0.30.1"):
+        params = json.loads((results / f"vllm-{version}" / "id1.params.json").read_text())
+        assert params["vllm"] == version
 
 
 def test_the_rendered_runner_is_the_one_tested(tmp_path: Path) -> None:

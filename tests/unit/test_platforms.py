@@ -58,6 +58,39 @@ def test_the_plan_carries_the_platform_row() -> None:
         assert plan_on(name).platform is PLATFORMS[name]
 
 
+ON_PROVIDER = """\
+apiVersion: labgen.dev/v1alpha1
+kind: Lab
+metadata: {{name: driver}}
+spec:
+  cluster: {{platform: {platform}, provider: {provider},{region} kubernetesVersion: "1.33"}}
+  gitops: {{repoURL: https://github.com/example/lab.git}}
+  operators: {{gpuOperator: {{}}, nfd: {{}}}}
+"""
+
+
+@pytest.mark.parametrize(
+    ("platform", "provider", "driver", "toolkit"),
+    [
+        # RHCOS has no NVIDIA driver anywhere: the operator builds it (Driver Toolkit)
+        ("openshift", "gcp", True, True),
+        ("openshift", "baremetal", True, True),
+        # GKE nodes and EKS accelerated AMIs come with the driver, EKS's with the toolkit
+        ("kubernetes", "gcp", False, True),
+        ("kubernetes", "aws", False, False),
+        ("kubernetes", "ibmcloud", True, True),
+    ],
+)
+def test_the_gpu_operator_installs_what_the_node_image_lacks(
+    platform: str, provider: str, driver: bool, toolkit: bool
+) -> None:
+    region = "" if provider == "baremetal" else " region: r1,"
+    spec = ON_PROVIDER.format(platform=platform, provider=provider, region=region)
+    options = build_plan(parse_lab(spec, "lab.yaml"), "lab.yaml").gpu_operator
+    assert options is not None
+    assert (options.driver, options.toolkit) == (driver, toolkit)
+
+
 def test_every_operator_field_names_a_registered_component() -> None:
     assert set(OPERATOR_FIELDS) == set(Operators.model_fields)
     assert set(OPERATOR_FIELDS.values()) <= {c.name for c in REGISTRY}

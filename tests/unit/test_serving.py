@@ -299,3 +299,61 @@ def test_istio_gateways_speak_tls_to_the_epp(gateway_class: str, tls: bool) -> N
     assert rule["spec"]["trafficPolicy"]["tls"] == {"mode": "SIMPLE", "insecureSkipVerify": True}
     pool = find(objects, "InferencePool")
     assert pool["spec"]["endpointPickerRef"]["name"] == "m-epp"
+
+
+CPU_LAB = """\
+apiVersion: labgen.dev/v1alpha1
+kind: Lab
+metadata: {name: cpu-lab}
+spec:
+  cluster: {platform: kubernetes, provider: kind, kubernetesVersion: "1.33"}
+  gitops: {repoURL: https://github.com/example/lab.git}
+  gpuPools:
+    - {name: laptop, accelerator: cpu, memoryGiB: 32, nodes: {min: 1, max: 1}}
+  models:
+    - {name: m, model: microsoft/Phi-3.5-mini-instruct, server: vllm, pool: laptop,
+       maxModelLen: 8192}
+"""
+
+
+def test_cpu_model_runs_vllms_cpu_image_sized_by_the_ram_plan() -> None:
+    plan = build_plan(parse_lab(CPU_LAB, "cpu.yaml"), "cpu.yaml")
+    pod = find(objects_of(plan), "Deployment", "m")["spec"]["template"]["spec"]
+    (vllm,) = pod["containers"]
+    version = plan.releases["vllm"].version
+    assert vllm["image"] == f"docker.io/vllm/vllm-openai-cpu:{version}"
+    env = {e["name"]: e.get("value") for e in vllm["env"]}
+    # RAM plan (tests/unit/test_fit.py): 12 GiB KV space, 22 GiB for the pod
+    assert env["VLLM_CPU_KVCACHE_SPACE"] == "12"
+    assert env["VLLM_CPU_OMP_THREADS_BIND"] == "auto"
+    assert vllm["resources"] == {
+        "requests": {"cpu": "2", "memory": "22Gi"},
+        "limits": {"memory": "22Gi"},
+    }
+    assert "nvidia.com/gpu" not in json.dumps(pod)
+    assert "tolerations" not in pod
+    assert pod["nodeSelector"] == {"labgen.dev/gpu-pool": "laptop"}
+    assert flag(vllm["args"], "--dtype") == "bfloat16"
+    assert "--gpu-memory-utilization" not in vllm["args"]
+    assert flag(vllm["args"], "--max-model-len") == "8192"
+
+
+def test_cpu_pool_taint_only_when_the_spec_sets_one() -> None:
+    tainted = CPU_LAB.replace(
+        "nodes: {min: 1, max: 1}}", "nodes: {min: 1, max: 1}, taint: {key: example.com/cpu}}"
+    )
+    plan = build_plan(parse_lab(tainted, "cpu.yaml"), "cpu.yaml")
+    pod = find(objects_of(plan), "Deployment", "m")["spec"]["template"]["spec"]
+    assert pod["tolerations"] == [
+        {"key": "example.com/cpu", "operator": "Exists", "effect": "NoSchedule"}
+    ]
+
+
+def test_cpu_context_defaults_to_the_longest_the_ram_holds() -> None:
+    # Phi-3.5-mini's 131072 tokens need 48 GiB of KV cache; 32 GiB of RAM leave 16 whole GiB
+    # (tests/unit/test_fit.py): 16 GiB / 393216 B per token = 43690 -> 43520 (x 256)
+    plan = build_plan(parse_lab(CPU_LAB.replace(",\n       maxModelLen: 8192", ""), "c.yaml"), "c")
+    (model,) = plan.models
+    assert (model.fit.max_model_len, model.fit.max_sequences) == (43520, 1)
+    pod = find(objects_of(plan), "Deployment", "m")["spec"]["template"]["spec"]
+    assert flag(pod["containers"][0]["args"], "--max-model-len") == "43520"

@@ -25,6 +25,10 @@ from support import serving_plan as plan_of
 VLLM_IMAGE = "docker.io/vllm/vllm-openai"
 MODEL = "{name: m, model: Qwen/Qwen3-8B, server: vllm, pool: h100, maxModelLen: 8192}"
 LLMD = "{name: m, model: Qwen/Qwen3-8B, server: llm-d, pool: h100, maxModelLen: 8192}"
+PIPELINED = (
+    "{name: m, model: Qwen/Qwen3-8B, server: llm-d, pool: h100, maxModelLen: 8192,"
+    " pipelineParallel: 2}"
+)
 
 
 def _bases() -> dict[str, CatalogBase]:
@@ -43,7 +47,7 @@ def test_entry_points_compose_from_base_and_components() -> None:
         objects = list(bases[base_path].objects)
         layers = [bases[c] for c in entry.components]
         for patch in [p for layer in layers for p in layer.json_patches] + list(entry.json_patches):
-            index = next(i for i, o in enumerate(objects) if o["kind"] == patch.kind)
+            index = next(i for i, o in enumerate(objects) if patch.targets(o))
             objects[index] = apply(objects[index], patch.ops)
         assert objects == list(entry.objects), entry.path
         assert entry.files == ()  # an entry point is its kustomization.yaml alone
@@ -54,7 +58,9 @@ def test_images_are_pinned_once() -> None:
     bases = _bases()
     pins = [b for b in bases.values() if b.images]
     assert [b.path for b in pins] == [IMAGES]
-    assert pins[0].images == ((VLLM_IMAGE, RELEASES["vllm"].version),)
+    # the GPU image and vLLM's CPU image (cpu pools), published under the same tag
+    version = RELEASES["vllm"].version
+    assert pins[0].images == ((VLLM_IMAGE, version), (f"{VLLM_IMAGE}-cpu", version))
     for server in SERVERS:
         base = bases[f"serving/{server}/base"]
         assert base.components == (IMAGES,)
@@ -79,7 +85,7 @@ def _overlay(model: str, **versions: str) -> KustomizeSource:
 
 
 def test_lab_objects_running_the_pinned_vllm_take_the_images_component() -> None:
-    source = _overlay(LLMD)  # no catalog base: the lab's own Deployments run vLLM
+    source = _overlay(PIPELINED)  # no catalog base: the lab's own Deployments run vLLM
     assert not source.bases
     assert source.components == (IMAGES,)
     assert source.untagged == ((VLLM_IMAGE, RELEASES["vllm"].version),)
@@ -91,6 +97,18 @@ def test_a_lab_on_a_catalog_base_patches_no_image() -> None:
     assert source.bases
     assert source.components == ()  # the base pins its images; the lab adds none
     assert all("image" not in str(p.ops) for p in source.json_patches)
+
+
+def test_an_llmd_lab_builds_on_its_entry_point() -> None:
+    """The decode Deployment, InferencePool and EPP come from the catalog; the Gateway and
+    HTTPRoute (the cluster's class) stay the lab's own objects."""
+    source = _overlay(LLMD)
+    assert source.bases == ("serving/llm-d/qwen3-8b/h100-80gb-x1",)
+    patched = {(p.kind, p.name) for p in source.json_patches}
+    assert ("Deployment", "qwen3-8b-decode") in patched
+    assert ("Deployment", "qwen3-8b-epp") in patched
+    assert {o["kind"] for o in source.objects} >= {"Gateway", "HTTPRoute"}
+    assert "Deployment" not in {o["kind"] for o in source.objects}
 
 
 @pytest.mark.parametrize("model", [MODEL, LLMD])

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -67,3 +68,31 @@ def test_owning_the_monitoring_config_makes_monitoring_cluster_wide() -> None:
 
     findings = shared_cluster_findings([*children(owning("lab-a")), *children(owning("lab-b"))])
     assert any(" installs monitoring:" in f.message for f in findings)
+
+
+def shipped(name: str) -> LabPlan:
+    path = Path(__file__).resolve().parents[2] / "labs" / f"{name}.yaml"
+    return build_plan(parse_lab(path.read_text(), str(path)), str(path))
+
+
+def on_named_cluster(plan: LabPlan, cluster: str) -> LabPlan:
+    gitops = dataclasses.replace(plan.gitops, destination_server=None, destination_name=cluster)
+    return dataclasses.replace(plan, gitops=gitops)
+
+
+def test_a_single_node_lab_deploying_in_cluster_shares_its_machine_with_no_lab() -> None:
+    """Its setup installs an Argo CD of its own on the machine (its Applications say so
+    with a label); through a cluster another Argo CD knows by name it can still share one."""
+    local, gke = shipped("workstation"), shipped("gke-l4")  # both in-cluster, Argo CD in argocd
+    assert shared_cluster_findings([*children(local), *children(gke)]) == []
+    unmarked = [*children(gke)]
+    for app in children(local):
+        labels = dict(app["metadata"]["labels"])
+        assert labels.pop("labgen.dev/single-node") == "true"
+        unmarked.append({**app, "metadata": {**app["metadata"], "labels": labels}})
+    reported = {
+        f.message.split(" installs ")[1].split(":")[0] for f in shared_cluster_findings(unmarked)
+    }
+    assert reported == {"gpu-operator", "monitoring"}  # what both install
+    named = [*children(on_named_cluster(local, "gke")), *children(on_named_cluster(gke, "gke"))]
+    assert len(shared_cluster_findings(named)) == 2

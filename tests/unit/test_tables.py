@@ -29,6 +29,14 @@ def test_instance_types_are_unique_and_name_known_accelerators() -> None:
         assert row.source.startswith("https://")
 
 
+def test_only_datacenter_gpus_have_cloud_instance_types() -> None:
+    # workstation cards and cpu are planned for nodes labgen does not make
+    assert {ACCELERATORS[t.accelerator].kind for t in INSTANCE_TYPES} == {"datacenter"}
+    cpu = ACCELERATORS["cpu"]
+    assert (cpu.gpu, cpu.memory_gib, cpu.product_label, cpu.mig) == (False, 0, "", ())
+    assert all(a.gpu and a.cuda_memory_mib for a in ACCELERATORS.values() if a.id != "cpu")
+
+
 def test_ibm_profile_names_spell_their_shape() -> None:
     # IBM Cloud profile names are <family>-<vCPU>x<memory>x<GPUs><gpu>.
     for row in (t for t in INSTANCE_TYPES if t.provider == "ibmcloud"):

@@ -17,10 +17,16 @@ What differs is everything around them. Three layouts (checked on real reports o
   ``worker`` (backend target, model), ``request_totals``, ``request_loader.data``.
 
 Latencies are milliseconds (``request_latency`` is seconds); throughputs are per second.
+
+A benchmark matrix files its reports as ``vllm-<version>/<id>.json`` (the version the
+server reported when the batch ran): a report read from such a directory carries the
+version as the label ``labgen.dev/vllm-version``, and its name says it, so the same
+configuration measured on two vLLM releases stays two results.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from collections.abc import Iterable
@@ -35,6 +41,10 @@ from labgen.limits import MAX_REPORT_BYTES, size_problem
 from labgen.stdin import STDIN, STDIN_ORIGIN
 
 Generation = Literal["0.7+", "0.4-0.6", "0.3"]
+CONFIG_LABEL = "labgen.dev/config"
+VLLM_LABEL = "labgen.dev/vllm-version"
+VLLM_DIR = "vllm-"
+"""Prefix of a matrix's results directory per vLLM version (``components.matrices``)."""
 
 LATENCY_METRICS = {
     "ttft": "time_to_first_token_ms",
@@ -212,8 +222,10 @@ class Result:
 
     @property
     def name(self) -> str:
-        config = self.labels.get("labgen.dev/config")
+        config = self.labels.get(CONFIG_LABEL)
         head = config or f"{Path(self.source).stem}#{self.index}"
+        if VLLM_LABEL in self.labels:
+            head += f" vllm-{self.labels[VLLM_LABEL]}"
         return f"{head} {self.strategy}@{self.load}"
 
     def value(self, key: str) -> float:
@@ -256,7 +268,11 @@ def parse_report(path: Path) -> list[Result]:
         data = path.read_bytes()
     except OSError as exc:
         raise ReportError(f"{path}: cannot read: {exc.strerror}") from None
-    return parse_report_bytes(data, str(path))
+    results = parse_report_bytes(data, str(path))
+    version = path.parent.name.removeprefix(VLLM_DIR)
+    if not path.parent.name.startswith(VLLM_DIR) or not version:
+        return results
+    return [dataclasses.replace(r, labels={VLLM_LABEL: version, **r.labels}) for r in results]
 
 
 def parse_report_bytes(content: bytes, path: str) -> list[Result]:

@@ -12,6 +12,7 @@ from labgen.check.discover import display
 from labgen.check.model import Finding, Resource
 from labgen.check.rules import skipped_rules
 from labgen.desired import app_sources, chart_name
+from labgen.render.argocd import LAB_LABEL, SINGLE_NODE_LABEL
 
 Key = tuple[str, str, Any, Any]
 """A checked object: (origin, kind, namespace, name)."""
@@ -35,13 +36,20 @@ def sync_wave(obj: dict[str, Any]) -> int:
     return int(wave) if re.fullmatch(r"-?\d+", str(wave)) else 0
 
 
+IN_CLUSTER = "https://kubernetes.default.svc"
+
+
 def cluster_of(app: dict[str, Any]) -> tuple[str, str]:
-    """Argo CD instance (its namespace) and destination cluster of an Application."""
+    """Argo CD instance (its namespace) and destination cluster of an Application. A
+    single-node lab's Application deploying in-cluster reaches the lab's own machine,
+    where its setup installed an Argo CD of its own: a cluster no other lab shares."""
+    meta = app.get("metadata") or {}
     destination = (app.get("spec") or {}).get("destination") or {}
-    return (
-        str((app.get("metadata") or {}).get("namespace")),
-        str(destination.get("server") or destination.get("name")),
-    )
+    cluster = str(destination.get("server") or destination.get("name"))
+    labels = meta.get("labels") or {}
+    if cluster == IN_CLUSTER and labels.get(SINGLE_NODE_LABEL) == "true":
+        cluster = f"the machine of single-node lab {labels.get(LAB_LABEL)}"
+    return str(meta.get("namespace")), cluster
 
 
 def chart_key(app: dict[str, Any], source: dict[str, Any]) -> Path:

@@ -15,6 +15,7 @@ from labgen.check.applications import (
     app_key,
     built_sources,
     chart_key,
+    cluster_of,
     resource_of,
 )
 from labgen.check.discover import display
@@ -169,10 +170,7 @@ def _claim_objects(
     app_name = str(app["metadata"].get("name"))
     destination = (app.get("spec") or {}).get("destination") or {}
     default_namespace = str(destination.get("namespace", ""))
-    cluster = (
-        str(app["metadata"].get("namespace")),
-        str(destination.get("server") or destination.get("name")),
-    )
+    cluster = cluster_of(app)
     for directory in built_sources(root, app, built):  # kustomize builds and charts
         origin = display(root, directory)
         for obj in built[directory]:

@@ -20,14 +20,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from labgen.check.applications import cluster_of
 from labgen.check.model import Finding
 from labgen.plan.resolve import OPERATORS
+from labgen.render.argocd import LAB_LABEL
 
 CLUSTER_WIDE = OPERATORS | {"prometheus-adapter"}
 """Components with cluster-wide objects: the operators, and the adapter that serves the
 custom metrics API (one APIService per cluster)."""
 
-LAB_LABEL = "labgen.dev/lab"
 COMPONENT_LABEL = "labgen.dev/component"
 
 
@@ -50,9 +51,7 @@ def shared_cluster_findings(apps: Iterable[dict[str, Any]]) -> list[Finding]:
         operator = operator_of(str(component)) if component else None
         if lab is None or operator is None:
             continue
-        destination = (app.get("spec") or {}).get("destination") or {}
-        cluster = str(destination.get("server") or destination.get("name"))
-        key = (str(meta.get("namespace")), cluster, operator)
+        key = (*cluster_of(app), operator)
         labs.setdefault(key, set()).add(str(lab))
     findings = []
     for (argocd, cluster, operator), owners in sorted(labs.items()):

@@ -151,15 +151,12 @@ def _plan_data(resolved: LabPlan, warnings: list[Diagnostic]) -> dict[str, objec
 
 
 def _print_node_commands(resolved: LabPlan) -> None:
-    from labgen.plan.nodes import node_commands
+    from labgen.plan.nodes import node_setup
 
-    commands = node_commands(resolved)
-    if commands:
-        out.print(
-            "\n[bold]GPU nodes[/] (labgen creates none here): label and taint each pool's "
-            "nodes so the lab's workloads select and tolerate them:"
-        )
-        for command in commands:
+    setup = node_setup(resolved)
+    if setup is not None:
+        out.print(f"\n{setup.title}:", markup=False)
+        for command in setup.commands:
             out.print(command, markup=False)
 
 

@@ -56,6 +56,9 @@ class CatalogBase:
     """(image name, tag) pairs the kustomization pins with ``images: newTag``."""
     component: bool = False
     """A ``kind: Component`` (builds nothing alone; only for ``components:``)."""
+    name_suffix: tuple[str, tuple[str, ...]] | None = None
+    """(suffix, label selectors): the Jobs matching a selector get ``-<suffix>`` appended to
+    their name (a local-config ConfigMap and ``replacements``; the file keeps its name)."""
 
 
 @dataclass(frozen=True)

@@ -143,7 +143,7 @@ def _machineset(plan: LabPlan, pool: PoolPlan, zone: str, replicas: int) -> K8sO
         f"{CAPACITY}/memory": f"{instance.memory_gib}Gi",
         f"{CAPACITY}/cpu": str(instance.vcpus),
         f"{CAPACITY}/labels": ",".join(f"{k}={v}" for k, v in scale_from_zero_labels.items()),
-        f"{CAPACITY}/taints": f"{pool.taint.key}={pool.taint.value}:{pool.taint.effect}",
+        f"{CAPACITY}/taints": pool.taint_text,
     }
     return obj(
         "machine.openshift.io/v1beta1",
@@ -168,7 +168,7 @@ def _machineset(plan: LabPlan, pool: PoolPlan, zone: str, replicas: int) -> K8sO
                         "labels": {"node-role.kubernetes.io/worker": "", **pool.node_labels}
                     },
                     "providerSpec": {"value": provider_spec},
-                    "taints": [pool.taint.to_k8s()],
+                    "taints": pool.taints,
                 },
             },
         },
@@ -250,7 +250,7 @@ def _karpenter_objects(plan: LabPlan) -> Iterator[K8sObject]:
                             "name": name,
                         },
                         "requirements": requirements,
-                        "taints": [pool.taint.to_k8s()],
+                        "taints": pool.taints,
                         "expireAfter": "720h",
                     },
                 },

@@ -26,10 +26,22 @@ class JsonPatch:
     name: str
     ops: tuple[K8sObject, ...]
     result: K8sObject
+    selector: tuple[str, str] | None = None
+    """(label, value) telling the object apart from others of its kind, for a Component's
+    patch (which targets by kind, the names being the including base's)."""
 
     @property
     def renames(self) -> bool:
         return bool(self.result["metadata"]["name"] != self.name)
+
+    def targets(self, item: K8sObject) -> bool:
+        """Whether a Component's patch applies to ``item`` (its kind, and its label)."""
+        if item["kind"] != self.kind:
+            return False
+        if self.selector is None:
+            return True
+        label, value = self.selector
+        return bool(item["metadata"].get("labels", {}).get(label) == value)
 
 
 def json_patch(base: K8sObject, desired: K8sObject) -> JsonPatch:

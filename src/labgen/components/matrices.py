@@ -7,9 +7,15 @@ what serving leaves of the pool at its largest (CPU and memory quotas are sized 
 GPUs are the only limit), and a ``LocalQueue`` in each matrix namespace. Jobs are created
 suspended with the queue label; Kueue unsuspends them, which the Application ignores.
 
-Resume: each configuration writes ``/results/<id>.json`` (its stable id) and the runner
-skips ids whose file exists, so a retried pod or a recreated Job only measures what is
-missing. A pod lost to node disruption is retried without counting as a failure.
+Resume: each configuration writes ``/results/vllm-<version>/<id>.json`` (its stable id,
+under the version the server reports) and the runner skips ids whose file exists, so a
+retried pod or a recreated Job only measures what is missing, and a new vLLM measures
+everything again. A pod lost to node disruption is retried without counting as a failure.
+
+The batch Jobs write the pinned vLLM image untagged: the catalog's ``images`` Component
+tags it and its ``job-names`` Component appends the image's key to their names, so a vLLM
+bump renames every batch Job (a new Job, as an immutable pod template needs) without
+changing a file.
 """
 
 from __future__ import annotations
@@ -17,7 +23,15 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 
-from labgen.components.base import App, Component, K8sObject, KustomizeSource, obj, skip_dry_run
+from labgen.components.base import (
+    App,
+    Component,
+    K8sObject,
+    KustomizeSource,
+    obj,
+    skip_dry_run,
+    untagged,
+)
 from labgen.components.benchmarks import (
     UID,
     WAVE_BENCHMARKS,
@@ -30,9 +44,11 @@ from labgen.components.podsecurity import (
     without_api_token,
     without_assigned_ids,
 )
+from labgen.components.serving.catalog import BATCH_LABEL, pinned_components
 from labgen.components.serving.common import (
     VLLM_PORT,
     Versions,
+    catalog_pins,
     hf_token_env,
     short_hash,
     vllm_args,
@@ -57,7 +73,6 @@ KEY = "matrices"
 KUEUE_API = "kueue.x-k8s.io/v1beta2"
 QUEUE_LABEL = "kueue.x-k8s.io/queue-name"
 MATRIX_LABEL = "labgen.dev/matrix"
-BATCH_LABEL = "labgen.dev/batch"
 RESULTS = "/results"
 BATCH_DIR = "/batch"
 RUNNER_DIR = "/runner"
@@ -70,13 +85,18 @@ SERVER_CPU_PER_GPU = 4  # serving.common.resources()
 SERVER_MEMORY_GIB_PER_GPU = 24
 RUNNER = """\
 # One batch of a labgen benchmark matrix: GuideLLM once per configuration against the
-# vLLM sidecar. A configuration whose result exists is skipped (resume); results are
-# written under a temporary name and renamed once GuideLLM succeeds, parameters first.
-import json, os, subprocess, sys
+# vLLM sidecar. Results go to a directory per vLLM version, as the server reports it. A
+# configuration whose result exists is skipped (resume); results are written under a
+# temporary name and renamed once GuideLLM succeeds, parameters first.
+import json, os, subprocess, sys, urllib.request
 
-batch_file, out_dir = sys.argv[1], sys.argv[2]
+batch_file, results, server = sys.argv[1], sys.argv[2], sys.argv[3]
 with open(batch_file) as f:
     batch = json.load(f)
+with urllib.request.urlopen(server + "/version", timeout=60) as response:
+    vllm = str(json.load(response)["version"])
+out_dir = os.path.join(results, "vllm-" + vllm.replace("/", "_"))
+os.makedirs(out_dir, exist_ok=True)
 configs = batch["configs"]
 ran, skipped, failed = 0, 0, []
 for n, config in enumerate(configs, 1):
@@ -96,11 +116,12 @@ for n, config in enumerate(configs, 1):
         continue
     params = os.path.join(out_dir, cid + ".params.json")
     with open(params + ".tmp", "w") as f:
-        json.dump({"matrix": batch["matrix"], **config["parameters"]}, f, sort_keys=True)
+        meta = {"matrix": batch["matrix"], "vllm": vllm, **config["parameters"]}
+        json.dump(meta, f, sort_keys=True)
     os.replace(params + ".tmp", params)
     os.replace(partial, result)
     ran += 1
-summary = {"matrix": batch["matrix"], "batch": batch["batch"], "ran": ran}
+summary = {"matrix": batch["matrix"], "batch": batch["batch"], "vllm": vllm, "ran": ran}
 summary.update(skipped=skipped, failed=failed)
 print(json.dumps(summary), flush=True)
 sys.exit(1 if failed else 0)
@@ -133,7 +154,7 @@ def kueue_objects(plan: LabPlan) -> list[K8sObject]:
             annotations=skip_dry_run(),
             spec={
                 "nodeLabels": {POOL_LABEL: pool.name},
-                "nodeTaints": [pool.taint.to_k8s()],
+                "nodeTaints": pool.taints,
             },
         )
         for pool in pools.values()
@@ -223,10 +244,12 @@ def matrix_objects(plan: LabPlan, matrix: MatrixPlan) -> list[K8sObject]:
 
 def batch_objects(plan: LabPlan, matrix: MatrixPlan, batch: MatrixBatch) -> list[K8sObject]:
     """The batch's configuration list (a ConfigMap) and its Job, both named after a hash of
-    the Job spec and the list: a changed batch is a new Job (a pod template is immutable)."""
+    the Job spec as written (a pinned image untagged) and the list: a changed batch is a new
+    Job (a pod template is immutable). A new pinned image renames the Job at build time
+    (``job-names``)."""
     document = batch_document(plan, matrix, batch)
     labels = {MATRIX_LABEL: matrix.name, BATCH_LABEL: f"{batch.index:04d}"}
-    spec = _job_spec(plan, matrix, batch, "<name>", labels)
+    (spec,) = untagged([_job_spec(plan, matrix, batch, "<name>", labels)], catalog_pins())
     digest = short_hash(json.dumps([spec, document], sort_keys=True))
     name = f"mx-{matrix.name}-{batch.index:04d}-{digest}"
     config_map = obj(
@@ -342,7 +365,7 @@ def _job_spec(
         "name": "guidellm",
         "image": f"{guidellm.images['benchmark']}:{guidellm.version}",
         "command": ["python3", f"{RUNNER_DIR}/run_batch.py"],
-        "args": [f"{BATCH_DIR}/batch.json", RESULTS],
+        "args": [f"{BATCH_DIR}/batch.json", RESULTS, f"http://localhost:{VLLM_PORT}"],
         "env": env,
         "resources": {
             "requests": {"cpu": str(GUIDELLM_CPU), "memory": f"{GUIDELLM_MEMORY_GIB}Gi"},
@@ -371,7 +394,7 @@ def _job_spec(
                 "initContainers": [sidecar],
                 "containers": [runner],
                 "nodeSelector": dict(server.pool.node_selector),
-                "tolerations": [server.pool.taint.toleration().to_k8s()],
+                "tolerations": server.pool.tolerations,
                 "volumes": pod_volumes,
             },
         },
@@ -391,11 +414,12 @@ def apps(plan: LabPlan) -> Iterator[App]:
     for matrix in plan.matrices:
         objects += matrix_objects(plan, matrix)
     objects += alerts.matrix_rules(plan)
+    components, pins = pinned_components(objects)
     yield App(
         KEY,
         WAVE_BENCHMARKS,
         namespaces[0],
-        KustomizeSource(objects=tuple(objects)),
+        KustomizeSource(objects=tuple(objects), components=components, untagged=pins),
         create_namespace=True,
         # Kueue unsuspends admitted Jobs; Argo CD must not suspend them again
         ignore_differences=({"group": "batch", "kind": "Job", "jsonPointers": ["/spec/suspend"]},),

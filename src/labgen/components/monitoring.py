@@ -38,12 +38,13 @@ def cluster_monitoring_config(namespace: str, name: str, config: str) -> K8sObje
 
 
 def helm_values(plan: LabPlan) -> dict[str, object]:
-    nil_uses_helm_values = {
-        f"{kind}SelectorNilUsesHelmValues": False
-        for kind in ("serviceMonitor", "podMonitor", "rule", "probe", "scrapeConfig")
-    }
-    return {
-        "prometheus": {"prometheusSpec": {**nil_uses_helm_values, "retention": "15d"}},
+    nil_uses_helm_values = {f"{kind}SelectorNilUsesHelmValues": False for kind in _SELECTED}
+    one_node = plan.single_node is not None
+    prometheus: dict[str, object] = {**nil_uses_helm_values, "retention": "15d"}
+    if one_node:  # one Prometheus, the chart's default said out loud, a short retention
+        prometheus |= {"retention": "3d", "replicas": 1}
+    values: dict[str, object] = {
+        "prometheus": {"prometheusSpec": prometheus},
         # The chart's Alertmanager config Secret would put a default config in git; without
         # it the operator provisions the same minimal config (one empty receiver), and a
         # Secret `alertmanager-kube-prometheus-stack-alertmanager` made out of band wins.
@@ -57,6 +58,18 @@ def helm_values(plan: LabPlan) -> dict[str, object]:
         "prometheus-node-exporter": {"resources": _requests("100m", "30Mi")},
         "grafana": grafana_values(plan),
     }
+    if one_node:
+        # No Alertmanager (alerts still fire in Prometheus and show in Grafana), and no
+        # monitors of the control plane's separate components: k3s runs the scheduler,
+        # controller manager, proxy and datastore in one process, so the chart's monitors
+        # would find no targets and their rules fire *Down alerts forever.
+        values |= {"alertmanager": {"enabled": False}}
+        values |= {component: {"enabled": False} for component in _EMBEDDED}
+    return values
+
+
+_SELECTED = ("serviceMonitor", "podMonitor", "rule", "probe", "scrapeConfig")
+_EMBEDDED = ("kubeControllerManager", "kubeScheduler", "kubeProxy", "kubeEtcd")
 
 
 def _requests(cpu: str, memory: str) -> dict[str, object]:

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
 from labgen.components.base import App, Component
 from labgen.components.operators import helm_operator_app
-from labgen.components.serving.autoscaling import PROMETHEUS_PORT, PROMETHEUS_URL, custom_metric
+from labgen.components.serving.autoscaling import custom_metric
 from labgen.components.serving.common import Versions
 from labgen.plan.model import LabPlan
 
@@ -48,8 +49,10 @@ def rules(versions: Versions) -> list[dict[str, Any]]:
 
 
 def helm_values(plan: LabPlan) -> dict[str, Any]:
+    # the chart joins url and port itself
+    query = urlsplit(plan.platform.monitoring.query_url)
     return {
-        "prometheus": {"url": PROMETHEUS_URL, "port": PROMETHEUS_PORT},
+        "prometheus": {"url": f"{query.scheme}://{query.hostname}", "port": query.port},
         "rules": {"default": False, "custom": rules(Versions.of(plan))},
         # the chart sets no requests: these are the ones its values.yaml suggests
         "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}},

@@ -1,5 +1,10 @@
 """Hardware facts: NVIDIA accelerators and the cloud machine types that carry them.
 
+Besides the datacenter GPUs clouds sell, the table has the workstation cards a lab is tried
+on before it gets cluster time (no instance types, no serving catalog entry points), and
+``cpu``: a node without a GPU, served by vLLM's CPU image from the node's RAM (the pool
+gives that memory; :mod:`labgen.plan.fit` plans it).
+
 Every row names the vendor page its numbers were checked against. GPU counts matter most:
 they size tensor parallelism, the scale-from-zero capacity annotations and the
 ClusterAutoscaler's GPU limits (one upstream catalog annotated ``g6e.12xlarge`` with 8 GPUs;
@@ -100,10 +105,43 @@ ACCELERATORS: dict[str, Accelerator] = {
             _NVIDIA_MIG,
             cuda_memory_mib=143771,
         ),
+        # Workstation cards: the product label is GFD's rendering of the NVML name
+        # ("NVIDIA GeForce RTX 4090" -> NVIDIA-GeForce-RTX-4090), memory.total as nvidia-smi
+        # prints it on these cards (24564 and 49140 MiB).
+        Accelerator(
+            "RTX-4090",
+            24,
+            "NVIDIA-GeForce-RTX-4090",
+            None,
+            (),
+            "https://www.nvidia.com/en-us/geforce/graphics-cards/40-series/rtx-4090/",
+            cuda_memory_mib=24564,
+            kind="workstation",
+        ),
+        Accelerator(
+            "RTX-6000-Ada",
+            48,
+            "NVIDIA-RTX-6000-Ada-Generation",
+            None,
+            (),
+            "https://www.nvidia.com/en-us/products/workstations/rtx-6000/",
+            cuda_memory_mib=49140,
+            kind="workstation",
+        ),
+        Accelerator(
+            "cpu",
+            0,
+            "",
+            None,
+            (),
+            "https://docs.vllm.ai/en/latest/getting_started/installation/cpu.html",
+            kind="cpu",
+        ),
     )
 }
+CPU = ACCELERATORS["cpu"]
 
-# The spec's type of a GPU model name: pydantic reads the Literal built from the table
+# The spec's type of an accelerator name: pydantic reads the Literal built from the table
 # (allowed values, JSON Schema enum, error messages); mypy sees a plain string.
 if TYPE_CHECKING:
     AcceleratorName = str

@@ -47,9 +47,13 @@ class Monitoring:
     config_map: str | None
     """ConfigMap in ``namespace`` holding the platform stack's settings (where
     user-workload monitoring is switched on); None: nothing to configure."""
+    query_url: str
+    """In-cluster URL that answers PromQL queries on lab workloads' metrics (KEDA's
+    Prometheus trigger, prometheus-adapter): the chart's Prometheus Service, or the
+    platform's Thanos querier."""
     queries_need_token: bool
-    """Reading a namespace's metrics (KEDA's Prometheus trigger) needs a bearer token
-    allowed to view it (the Thanos querier's tenancy port), not an open in-cluster URL."""
+    """Reading a namespace's metrics at ``query_url`` needs a bearer token allowed to view
+    it (the Thanos querier's tenancy port), not an open in-cluster URL."""
 
 
 GATEWAY_NAME_LABEL = "gateway.networking.k8s.io/gateway-name"
@@ -138,6 +142,8 @@ PLATFORMS: Mapping[PlatformName, Platform] = {
                 scraper_namespace="openshift-user-workload-monitoring",
                 prometheus_account=(_OPENSHIFT_MONITORING, "prometheus-k8s"),
                 config_map="cluster-monitoring-config",
+                # the tenancy port: queries confined to one namespace, a viewer's token
+                query_url="https://thanos-querier.openshift-monitoring.svc.cluster.local:9092",
                 queries_need_token=True,
             ),
             # OpenShift 4.19+ (Kubernetes 1.32): the Ingress Operator's Gateway API
@@ -149,9 +155,8 @@ PLATFORMS: Mapping[PlatformName, Platform] = {
                 since_kubernetes=(1, 32),  # OpenShift 4.19
             ),
             provisioners={"aws": "machineset", "ibmcloud": "machineset"},
-            # as labgen has rendered it so far; RHCOS images carry no NVIDIA driver, so
-            # OpenShift on gcp probably needs the operator's driver (to be decided apart)
-            host_driver=frozenset({"gcp"}),
+            # RHCOS carries no NVIDIA driver on any provider: the GPU Operator builds it on
+            # each node with the Driver Toolkit image, so host_driver stays empty
             crd_groups=frozenset(
                 {
                     "config.openshift.io",
@@ -172,7 +177,7 @@ PLATFORMS: Mapping[PlatformName, Platform] = {
         Platform(
             name="kubernetes",
             title="Kubernetes",
-            providers=frozenset({"aws", "ibmcloud", "gcp", "baremetal", "kind"}),
+            providers=frozenset({"aws", "ibmcloud", "gcp", "baremetal", "kind", "k3s"}),
             operators_from_olm=False,
             argocd_namespace="argocd",
             argocd_operator_instance=None,
@@ -185,15 +190,18 @@ PLATFORMS: Mapping[PlatformName, Platform] = {
                 scraper_namespace="monitoring",
                 prometheus_account=None,
                 config_map=None,
+                # the Service kube-prometheus-stack (release of that name) makes for Prometheus
+                query_url="http://kube-prometheus-stack-prometheus.monitoring.svc.cluster.local:9090",
                 queries_need_token=False,
             ),
             gateway=None,
             # EKS: Karpenter is installed with the cluster (its CRDs: data/releases.py)
             provisioners={"aws": "karpenter"},
             # GKE nodes and EKS accelerated AMIs (which Karpenter picks for GPU instances)
-            # come with the NVIDIA driver; EKS's also with the container toolkit.
-            host_driver=frozenset({"gcp", "aws"}),
-            host_toolkit=frozenset({"aws"}),
+            # come with the NVIDIA driver; EKS's also with the container toolkit. A k3s
+            # workstation has both on the host (k3s finds the toolkit's runtime itself).
+            host_driver=frozenset({"gcp", "aws", "k3s"}),
+            host_toolkit=frozenset({"aws", "k3s"}),
         ),
     )
 }

@@ -178,10 +178,15 @@ RELEASES: dict[str, Release] = {
             helm=HelmChart("oci://ghcr.io/kserve/charts", "kserve-crd", "v0.20.0"),
             source="https://kserve.github.io/website/docs/admin-guide/kubernetes-deployment",
         ),
+        # The CPU image is published per release with the same tag (multi-arch: x86_64 and
+        # arm64), e.g. the v0.29.0 release notes' `docker pull vllm/vllm-openai-cpu:v0.29.0`.
         Release(
             "vllm",
             "v0.30.0",
-            images={"server": "docker.io/vllm/vllm-openai"},
+            images={
+                "server": "docker.io/vllm/vllm-openai",
+                "server-cpu": "docker.io/vllm/vllm-openai-cpu",
+            },
             source="https://github.com/vllm-project/vllm/releases/tag/v0.30.0",
         ),
         Release(

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Literal
 # models in hardware.py, servers in servers.py); tests/unit/test_spec_tables.py checks the
 # spec against the fact tables.
 Platform = Literal["openshift", "kubernetes"]
-Provider = Literal["aws", "ibmcloud", "gcp", "baremetal", "kind"]
+Provider = Literal["aws", "ibmcloud", "gcp", "baremetal", "kind", "k3s"]
 
 BYTES_PER_PARAM: dict[str, float] = {
     "bf16": 2.0,
@@ -35,16 +35,24 @@ else:
     Dtype = Literal[tuple(BYTES_PER_PARAM)]
 
 
+AcceleratorKind = Literal["datacenter", "workstation", "cpu"]
+"""``datacenter``: a GPU clouds sell (instance types, serving catalog entry points);
+``workstation``: a desktop or workstation card (no instance types, no catalog entry points);
+``cpu``: no GPU at all, vLLM's CPU image in the node's RAM."""
+
+
 @dataclass(frozen=True)
 class Accelerator:
-    """One NVIDIA GPU model as labgen knows it."""
+    """One NVIDIA GPU model as labgen knows it (or ``cpu``: none)."""
 
     id: str
     """Spec name, e.g. ``H100-80GB``."""
     memory_gib: int
-    """Device memory in GiB as sold (80 for an H100 80GB)."""
+    """Device memory in GiB as sold (80 for an H100 80GB; 0 for ``cpu``, whose pools give
+    their nodes' memory)."""
     product_label: str
-    """Value GPU Feature Discovery puts in ``nvidia.com/gpu.product`` on the cloud SKU."""
+    """Value GPU Feature Discovery puts in ``nvidia.com/gpu.product`` (the NVML device name
+    with spaces as ``-``); empty for ``cpu``."""
     gke_label: str | None
     """Value of ``cloud.google.com/gke-accelerator`` on GKE, or None if GKE does not offer it."""
     mig: tuple[tuple[str, int], ...]
@@ -55,6 +63,11 @@ class Accelerator:
     cuda_memory_mib: int = 0
     """Device memory CUDA sees (``nvidia-smi --query-gpu=memory.total``), which is what
     vLLM's ``gpu-memory-utilization`` is a fraction of; less than the marketing figure."""
+    kind: AcceleratorKind = "datacenter"
+
+    @property
+    def gpu(self) -> bool:
+        return self.kind != "cpu"
 
     @property
     def mig_profiles(self) -> tuple[str, ...]:

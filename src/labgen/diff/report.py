@@ -11,6 +11,7 @@ import jinja2
 
 from labgen.diff.model import AppDiff, DiffResult, LabChange, ObjectChange, SourceChange
 from labgen.diff.noise import DEFAULT_IGNORES
+from labgen.diff.summary import summarize
 
 MARKS = {"added": "+", "deleted": "-", "modified": "±"}
 _ENV = jinja2.Environment(
@@ -161,6 +162,13 @@ _{{ n }}_
 **Error:** {{ e }}
 
 {% endfor %}
+{% if summary %}
+**Shared changes:**
+{% for line in summary %}
+- {{ line }}
+{% endfor %}
+
+{% endif %}
 {% for block in blocks %}
 {{ block }}
 
@@ -228,7 +236,12 @@ def app_blocks(app: AppDiff) -> list[str]:
 
 
 def app_section(app: AppDiff, blocks: list[str] | None = None, piece: str = "") -> str:
-    return _SECTION.render(a=app, blocks=app_blocks(app) if blocks is None else blocks, piece=piece)
+    return _SECTION.render(
+        a=app,
+        blocks=app_blocks(app) if blocks is None else blocks,
+        piece=piece,
+        summary=summarize(app).lines(),
+    )
 
 
 # -- text ----------------------------------------------------------------------------------
@@ -278,6 +291,7 @@ def _text_app(app: AppDiff) -> list[str]:
         out.append("  ! renders no resources")
     out += [f"  note: {n}" for n in app.notes]
     out += [f"  error: {e}" for e in app.errors]
+    out += [f"  shared: {line}" for line in summarize(app).lines()]
     for source in app.sources:
         out.append(f"  Helm source {source.chart} (chart not rendered)")
         out += [f"    {line}" for line in source.diff]
@@ -340,6 +354,7 @@ def _json_app(app: AppDiff) -> dict[str, Any]:
         "keptOnDelete": app.kept_on_delete,
         "notes": list(app.notes),
         "errors": list(app.errors),
+        "sharedChanges": [{"change": c.text, "objects": c.objects} for c in summarize(app).changes],
         "helmSources": [
             {"chart": s.chart, "from": s.old_version, "to": s.new_version, "diff": list(s.diff)}
             for s in app.sources

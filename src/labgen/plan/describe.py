@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from labgen.data.servers import SERVERS
 from labgen.data.types import GitRelease, HelmRelease, OlmRelease, Release
 from labgen.plan.exposure import SELF_SIGNED_ISSUER
+from labgen.plan.fit import CpuFit
 from labgen.plan.model import LabPlan, PoolPlan
 
 
@@ -26,13 +27,13 @@ def pool_table(plan: LabPlan) -> Table:
     rows = tuple(
         (
             p.name,
-            f"{p.gpus_per_node}x {p.accelerator.id}",
+            f"cpu, {p.memory_gib} GiB RAM" if p.cpu else f"{p.gpus_per_node}x {p.accelerator.id}",
             _instance(p),
             f"{p.min_nodes}-{p.max_nodes}",
             f"{p.mig_strategy}"
             + (f" {p.mig_profile} ({p.gpu_resources_per_node}/node)" if p.mig_profile else ""),
             ", ".join(p.zones) or "-",
-            f"{p.taint.key}={p.taint.value}:{p.taint.effect}",
+            p.taint_text or "-",
             p.provisioner,
         )
         for p in plan.pools
@@ -70,7 +71,7 @@ def gcloud_commands(plan: LabPlan) -> list[str]:
             f"--total-min-nodes={pool.min_nodes}",
             f"--total-max-nodes={pool.max_nodes}",
             "--node-labels=" + ",".join(f"{k}={v}" for k, v in labels.items()),
-            f"--node-taints={pool.taint.key}={pool.taint.value}:{pool.taint.effect}",
+            f"--node-taints={pool.taint_text}",
         ]
         if pool.zones:
             parts.append(f"--node-locations={','.join(pool.zones)}")
@@ -103,13 +104,16 @@ def model_table(plan: LabPlan) -> Table:
                 fit.dtype + (" kv:fp8" if fit.kv_cache_dtype == "fp8" else ""),
                 f"{fit.weights_gib:.1f} / {fit.weights_per_gpu_gib:.1f}",
                 f"{fit.kv_bytes_per_token // 1024} KiB",
-                f"{fit.kv_budget_per_gpu_gib:.1f}",
+                # cpu: the whole GiB vLLM's CPU backend allocates (VLLM_CPU_KVCACHE_SPACE)
+                f"{fit.kv_space_gib} (RAM)"
+                if isinstance(fit, CpuFit)
+                else f"{fit.kv_budget_per_gpu_gib:.1f}",
                 f"{fit.max_model_len} x {fit.max_sequences}",
                 replicas,
             )
         )
     return Table(
-        "Models (memory in GiB per GPU; formula in docs/serving.md)",
+        "Models (memory in GiB per GPU, or of the node's RAM on cpu; formula in docs/serving.md)",
         (
             "model",
             "checkpoint",
@@ -124,6 +128,17 @@ def model_table(plan: LabPlan) -> Table:
             "replicas",
         ),
         tuple(rows),
+    )
+
+
+def downsized_table(plan: LabPlan) -> Table | None:
+    """What a single-node lab runs smaller than its spec says (None for other labs)."""
+    if not plan.downsized:
+        return None
+    return Table(
+        "Downsized for one node (the spec is unchanged; on a cluster it runs as written)",
+        ("field", "spec", "one node"),
+        tuple((d.field, d.was, d.now) for d in plan.downsized),
     )
 
 
@@ -285,6 +300,7 @@ def plan_tables(plan: LabPlan) -> list[Table]:
     exposure = exposure_table(plan)
     if exposure is not None:
         tables.append(exposure)
+    tables += [t for t in (downsized_table(plan),) if t is not None]
     return [*tables, versions_table(plan), *matrix_tables(plan)]
 
 

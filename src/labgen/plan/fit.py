@@ -18,6 +18,19 @@ profiling run finds besides weights: the CUDA context, NCCL buffers, peak activa
 CUDA graphs; it is an estimate, so planned figures are a floor for the real KV cache
 to within about a GiB per GPU, not a promise. Memory is in GiB (2^30 bytes); device
 memory is what CUDA reports (``nvidia-smi``), not the marketing figure.
+
+On a node without a GPU (``accelerator: cpu``, vLLM's CPU image) the one device is the
+node's RAM, and the KV cache is a fixed size vLLM takes from ``VLLM_CPU_KVCACHE_SPACE``
+(whole GiB)::
+
+    usable      = node memory - CPU_NODE_RESERVE_GIB - CPU_OVERHEAD_GIB
+    KV budget   = usable - weights
+    KV space    = min(floor(KV budget), ceil(CPU_KV_SEQUENCES x KV/sequence at maxModelLen))
+    pod memory  = ceil(weights + KV space + CPU_OVERHEAD_GIB)
+
+It fits when the KV space holds one ``maxModelLen`` sequence. Nothing here estimates speed:
+decoding reads every weight once per step, so memory bandwidth bounds a CPU's tokens/s, and
+labgen knows no bandwidth figure for a machine.
 """
 
 from __future__ import annotations
@@ -33,6 +46,17 @@ GIB = 1024**3
 OVERHEAD_GIB = 2.0
 """Per-GPU memory vLLM needs besides weights and KV cache (estimate)."""
 DEFAULT_GPU_MEMORY_UTILIZATION = 0.9
+
+CPU_NODE_RESERVE_GIB = 6.0
+"""RAM of a cpu node left to everything but the model server: the OS, the kubelet and
+container runtime, and the lab's other pods (Argo CD, Open WebUI, a database, Prometheus).
+An estimate: lower it by giving the pool a larger ``memoryGiB`` only if the machine has it."""
+CPU_OVERHEAD_GIB = 2.0
+"""RAM vLLM's CPU server needs besides weights and KV cache: the Python process, torch and
+its OpenMP runtime, the tokenizer, activations of a batch (estimate)."""
+CPU_KV_SEQUENCES = 4
+"""Full-length sequences the KV space is sized for on a cpu node, when the RAM allows: CPU
+decoding is slow enough that more concurrent sequences mostly wait."""
 
 KvCacheDtype = Literal["auto", "fp8"]
 
@@ -63,6 +87,11 @@ class Fit:
     device: Device
     gpu_memory_utilization: float
     max_model_len: int
+
+    @property
+    def cpu(self) -> bool:
+        """Served by vLLM's CPU backend from a node's RAM (:class:`CpuFit`)."""
+        return False
 
     @property
     def gpus(self) -> int:
@@ -106,9 +135,14 @@ class Fit:
         return self.kv_per_sequence_per_gpu_bytes(self.max_model_len) / GIB
 
     @property
+    def kv_bytes_available(self) -> float:
+        """Bytes per GPU the KV cache can have."""
+        return self.kv_budget_per_gpu_gib * GIB
+
+    @property
     def max_sequences(self) -> int:
         """Sequences of ``maxModelLen`` tokens the KV cache holds at once (0: no fit)."""
-        budget = self.kv_budget_per_gpu_gib * GIB
+        budget = self.kv_bytes_available
         if budget <= 0:
             return 0
         return int(budget // self.kv_per_sequence_per_gpu_bytes(self.max_model_len))
@@ -120,7 +154,7 @@ class Fit:
     def longest_fitting_len(self) -> int:
         """The largest ``maxModelLen`` (a multiple of 256 when above it) for which one
         sequence's KV cache fits next to the weights; 0 when the weights alone do not fit."""
-        budget = self.kv_budget_per_gpu_gib * GIB
+        budget = self.kv_bytes_available
         low, high = 0, self.max_model_len
         while low < high:  # the KV cache grows with the tokens
             middle = (low + high + 1) // 2
@@ -134,13 +168,15 @@ class Fit:
         """What would make a failed fit fit: a shorter maxModelLen (the longest that fits)
         or an fp8 KV cache only when the weights leave room for some KV cache; ``others``
         are the remedies that change the weights or the hardware."""
-        if self.kv_budget_per_gpu_gib <= 0:
+        if self.kv_bytes_available <= 0:
+            if self.cpu:
+                return f"The weights leave no whole GiB of RAM for KV cache; use {others}"
             return f"The weights alone exceed the GPUs' memory; use {others}"
         longest = self.longest_fitting_len()
         shorter = (
             f"maxModelLen {longest} (the longest that fits)" if longest else "a shorter maxModelLen"
         )
-        fp8 = ", kvCacheDtype: fp8" if self.kv_cache_dtype != "fp8" else ""
+        fp8 = ", kvCacheDtype: fp8" if self.kv_cache_dtype != "fp8" and not self.cpu else ""
         return f"Use {shorter}{fp8}, or {others}"
 
     def explain(self) -> str:
@@ -155,6 +191,59 @@ class Fit:
             f"{self.max_model_len}-token sequence needs {self.kv_per_sequence_gib:.2f} GiB "
             "per GPU"
         )
+
+
+@dataclass(frozen=True)
+class CpuFit(Fit):
+    """The RAM plan of one model on a node without a GPU: ``device`` is the node (its
+    memory), ``tp``/``pp`` are 1 and ``gpu_memory_utilization`` has no meaning (1.0)."""
+
+    @property
+    def cpu(self) -> bool:
+        return True
+
+    @property
+    def usable_per_gpu_gib(self) -> float:
+        return self.device.memory_gib - CPU_NODE_RESERVE_GIB - CPU_OVERHEAD_GIB
+
+    @property
+    def kv_bytes_available(self) -> float:
+        """vLLM's CPU backend takes its KV space in whole GiB."""
+        return float(max(0, math.floor(self.kv_budget_per_gpu_gib)) * GIB)
+
+    @property
+    def kv_space_gib(self) -> int:
+        """``VLLM_CPU_KVCACHE_SPACE``: room for ``CPU_KV_SEQUENCES`` sequences of
+        ``maxModelLen``, or what the node has left when that is less."""
+        wanted = math.ceil(CPU_KV_SEQUENCES * self.kv_per_sequence_gib)
+        return max(0, min(int(self.kv_bytes_available // GIB), wanted))
+
+    @property
+    def max_sequences(self) -> int:
+        """Sequences of ``maxModelLen`` tokens the KV space holds at once (0: no fit)."""
+        per_sequence = self.kv_per_sequence_per_gpu_bytes(self.max_model_len)
+        return self.kv_space_gib * GIB // per_sequence
+
+    @property
+    def memory_gib(self) -> int:
+        """The server pod's memory (request and limit): weights, KV space and overhead."""
+        return math.ceil(self.weights_gib + self.kv_space_gib + CPU_OVERHEAD_GIB)
+
+    def explain(self) -> str:
+        return (
+            f"weights {self.weights_gib:.1f} GiB in {self.dtype}; the node's "
+            f"{self.device.memory_gib:g} GiB less {CPU_NODE_RESERVE_GIB:g} GiB for the rest of "
+            f"the machine and {CPU_OVERHEAD_GIB:g} GiB for vLLM leave "
+            f"{self.usable_per_gpu_gib:.1f} GiB, {self.kv_budget_per_gpu_gib:.1f} GiB of it "
+            f"for KV cache (whole GiB: {int(self.kv_bytes_available // GIB)}); one "
+            f"{self.max_model_len}-token sequence needs {self.kv_per_sequence_gib:.2f} GiB"
+        )
+
+
+def cpu_fit(model: ModelArch, dtype: str, node_memory_gib: float, max_model_len: int) -> CpuFit:
+    """The RAM plan of ``model`` on a node of ``node_memory_gib`` without a GPU."""
+    node = Device("cpu", node_memory_gib)
+    return CpuFit(model, dtype, "auto", 1, 1, node, 1.0, max_model_len)
 
 
 def tp_problem(model: ModelArch, tp: int) -> str | None:

@@ -2,10 +2,12 @@
 
 A matrix is the product models x hardware (pool, GPU count) x servers x dtypes x
 workloads (profile x load x prompt tokens x output tokens). Each configuration gets a
-stable id, a hash of what it measures (model, checkpoint, accelerator, GPUs, server and its
-version, dtype, workload, GuideLLM version and run limits), so the same configuration
-in another matrix, lab or pool of the same GPU is the same result file, and a rerun
-skips it. The fit planner prunes what cannot run, counting each reason:
+stable id, a hash of what it measures (model, checkpoint, accelerator, GPUs, server,
+dtype, workload, GuideLLM version and run limits), so the same configuration in another
+matrix, lab or pool of the same GPU is the same result file, and a rerun skips it. The
+vLLM version is not in the id: the batch runner files results under the version the
+server reports (``components.matrices``), so a vLLM bump changes no id and no file. The
+fit planner prunes what cannot run, counting each reason:
 
 - the request (prompt + output tokens) is longer than the model's context;
 - the dtype needs a checkpoint the matrix does not give (int8, int4; mxfp4 models only
@@ -65,7 +67,7 @@ def resolve_matrices(
     versions: Mapping[str, str],
     error: Report,
 ) -> tuple[MatrixPlan, ...]:
-    """Plans for spec.matrices; ``versions`` holds the pinned ``vllm`` and ``guidellm``."""
+    """Plans for spec.matrices; ``versions`` holds the pinned ``guidellm``."""
     if lab.spec.matrices and "kueue" not in operators:
         error(
             ("spec", "matrices"),
@@ -168,8 +170,7 @@ def _expand(
 ) -> tuple[int, Counter[str], dict[_Setup, list[MatrixConfig]]]:
     """(configurations expanded, pruned per reason, survivors per server setup)."""
     w = spec.workloads
-    pinned = (versions.get("vllm", ""), versions.get("guidellm", ""))
-    shared = "\0".join((*pinned, str(spec.maxSeconds), str(spec.maxRequests)))
+    shared = "\0".join((versions.get("guidellm", ""), str(spec.maxSeconds), str(spec.maxRequests)))
     # (profile, load, prompt, output, the workload's part of the id's input)
     workloads = [
         (profile, load, prompt, output, f"{profile}\0{load}\0{prompt}\0{output}\0{shared}")
@@ -305,6 +306,9 @@ def _hardware(
             continue
         if pool.mig_strategy == "mixed":
             fail((*at, "pool"), f"pool {pool.name} uses mixed MIG profiles; measure whole GPUs")
+            continue
+        if pool.cpu:
+            fail((*at, "pool"), f"pool {pool.name} has no GPU; matrices measure GPU pools")
             continue
         per_node = 1 if pool.mig_strategy == "single" else pool.gpus_per_node
         _no_duplicates(entry.gpus, (*at, "gpus"), fail)

@@ -9,7 +9,9 @@ from typing import Any, Literal
 from labgen.data.models import ModelArch
 from labgen.data.platforms import Platform, Provisioner
 from labgen.data.servers import Server
+from labgen.data.single_node import SingleNode, single_node
 from labgen.data.types import Accelerator, InstanceType, Provider, Release
+from labgen.errors import PathPart, format_path
 from labgen.plan.fit import Fit
 
 GPU_RESOURCE = "nvidia.com/gpu"
@@ -42,25 +44,53 @@ class Taint:
     def to_k8s(self) -> dict[str, Any]:
         return {"key": self.key, "value": self.value, "effect": self.effect}
 
+    def __str__(self) -> str:
+        """``key=value:effect``, as ``kubectl taint`` and node-taint flags spell it."""
+        return f"{self.key}={self.value}:{self.effect}"
+
     def toleration(self) -> Toleration:
         return Toleration(key=self.key, effect=self.effect)
 
 
 @dataclass(frozen=True)
 class PoolPlan:
-    """One GPU node pool with everything derived from its accelerator and provider."""
+    """One node pool with everything derived from its accelerator and provider: GPU nodes,
+    or nodes without a GPU (``accelerator.id == "cpu"``: no GPUs, ``memory_gib`` of RAM)."""
 
     name: str
     accelerator: Accelerator
     gpus_per_node: int
+    """0 for a ``cpu`` pool."""
     min_nodes: int
     max_nodes: int
     instance_type: InstanceType | None
     mig_strategy: Literal["none", "single", "mixed"]
     mig_profile: str | None
     zones: tuple[str, ...]
-    taint: Taint
+    taint: Taint | None
+    """Always set for GPU pools; for a ``cpu`` pool only when the spec sets one."""
     provisioner: Provisioner
+    memory_gib: int | None = None
+    """RAM of each node of a ``cpu`` pool (the spec's ``memoryGiB``); None for GPU pools."""
+
+    @property
+    def cpu(self) -> bool:
+        return not self.accelerator.gpu
+
+    @property
+    def taints(self) -> list[dict[str, Any]]:
+        """The pool's node taints as Kubernetes writes them (none or one)."""
+        return [self.taint.to_k8s()] if self.taint is not None else []
+
+    @property
+    def taint_text(self) -> str:
+        """``key=value:effect``, or empty for an untainted ``cpu`` pool."""
+        return str(self.taint) if self.taint is not None else ""
+
+    @property
+    def tolerations(self) -> list[dict[str, Any]]:
+        """What a workload placed on the pool tolerates: its taint, if it has one."""
+        return [self.taint.toleration().to_k8s()] if self.taint is not None else []
 
     @property
     def accelerator_label(self) -> str:
@@ -313,6 +343,19 @@ class ExposurePlan:
 
 
 @dataclass(frozen=True)
+class Downsized:
+    """A spec value a single-node lab runs smaller (``labgen.plan.single_node``)."""
+
+    path: tuple[PathPart, ...]
+    was: str
+    now: str
+
+    @property
+    def field(self) -> str:
+        return format_path(self.path)
+
+
+@dataclass(frozen=True)
 class LabPlan:
     """Everything the renderers need, resolved from one spec and labgen's tables."""
 
@@ -346,6 +389,13 @@ class LabPlan:
     cluster_monitoring_config: str | None = None
     """OpenShift: the ``config.yaml`` labgen owns in ``cluster-monitoring-config`` (None:
     the ConfigMap is the user's, see :func:`labgen.plan.describe.monitoring_notes`)."""
+    downsized: tuple[Downsized, ...] = ()
+    """What a single-node lab runs smaller than its spec says."""
+
+    @property
+    def single_node(self) -> SingleNode | None:
+        """How the lab's one machine is set up, or None when the lab spans nodes."""
+        return single_node(self.provider)
 
     def has(self, operator: str) -> bool:
         return operator in self.operators
@@ -360,14 +410,15 @@ class LabPlan:
     def gpu_tolerations(self) -> list[dict[str, Any]]:
         """Tolerations for everything that must run on every GPU pool (one place)."""
         tolerations = sorted(
-            {p.taint.toleration() for p in self.pools}, key=lambda t: (t.key, t.effect)
+            {p.taint.toleration() for p in self.pools if p.taint is not None},
+            key=lambda t: (t.key, t.effect),
         )
         return [t.to_k8s() for t in tolerations]
 
 
 def pool_placement(pool: PoolPlan) -> dict[str, Any]:
     """nodeSelector and tolerations for a workload that runs on ``pool``."""
-    return {"nodeSelector": pool.node_selector, "tolerations": [pool.taint.toleration().to_k8s()]}
+    return {"nodeSelector": pool.node_selector, "tolerations": pool.tolerations}
 
 
 # --- serving --------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 from labgen.data.benchmarks import GUIDELLM
-from labgen.data.hardware import ACCELERATORS, INSTANCE_TYPES
+from labgen.data.hardware import ACCELERATORS, CPU, INSTANCE_TYPES
 from labgen.data.platforms import PLATFORMS, Platform, Provisioner
 from labgen.data.releases import RELEASES
 from labgen.data.rules import RULES
@@ -26,6 +26,7 @@ from labgen.data.types import (
     Release,
 )
 from labgen.errors import Diagnostic, PathPart, SpecError
+from labgen.plan import single_node
 from labgen.plan.benchmarks import resolve_benchmarks
 from labgen.plan.data import resolve_databases, resolve_open_webui
 from labgen.plan.endpoints import gateway_class_of
@@ -68,7 +69,8 @@ class _Collector:
 
 def build_plan(loaded: LoadedLab, spec_file: str) -> LabPlan:
     """Resolve a shape-valid spec into a plan, or raise SpecError with every problem."""
-    lab = loaded.lab
+    # one machine runs one replica of everything (recorded, shown by `labgen plan`)
+    lab, downsized = single_node.downsize(loaded.lab)
     errors = _Collector(loaded)
     cluster = lab.spec.cluster
     platform = PLATFORMS[cluster.platform]
@@ -82,6 +84,7 @@ def build_plan(loaded: LoadedLab, spec_file: str) -> LabPlan:
     operators = lab.spec.operators.enabled()
     _check_operators(lab, platform, operators, errors)
     models = resolve_models(lab, list(pools), operators, releases, errors.error)
+    single_node.check(lab, pools, models, errors.error)
     if any(m.autoscaling is not None and m.autoscaling.engine == "hpa" for m in models):
         operators |= {"prometheus-adapter"}  # serves vLLM metrics to the HPAs
     gateway_class = gateway_class_of(lab)
@@ -135,6 +138,7 @@ def build_plan(loaded: LoadedLab, spec_file: str) -> LabPlan:
         open_webui=open_webui,
         exposure=exposure,
         cluster_monitoring_config=monitoring_config,
+        downsized=downsized,
     )
 
 
@@ -357,6 +361,8 @@ def _pool(
             (*at, "nodes", "min"), f"min ({pool.nodes.min}) is above max ({pool.nodes.max})"
         )
         ok = False
+    if not _check_node_shape(cluster.provider, pool, accelerator, at, errors):
+        return None
     instance = _instance_type(cluster.provider, pool, at, errors)
     if cluster.provider in _CLOUDS and instance is None:
         ok = False
@@ -366,23 +372,68 @@ def _pool(
     if not (ok and zones_ok and sized and mig is not None):
         return None
     strategy, profile = mig
+    taint = Taint(
+        key=pool.taint.key,
+        value=pool.taint.value if pool.taint.value is not None else accelerator.id,
+        effect=pool.taint.effect,
+    )
     return PoolPlan(
         name=pool.name,
         accelerator=accelerator,
-        gpus_per_node=pool.gpusPerNode,
+        gpus_per_node=pool.gpusPerNode or 0,
         min_nodes=pool.nodes.min,
         max_nodes=pool.nodes.max,
         instance_type=instance,
         mig_strategy=strategy,
         mig_profile=profile,
         zones=zones,
-        taint=Taint(
-            key=pool.taint.key,
-            value=pool.taint.value if pool.taint.value is not None else accelerator.id,
-            effect=pool.taint.effect,
-        ),
+        # A GPU pool's nodes keep other work off; a cpu pool's nodes (a workstation) need no
+        # taint unless the spec asks for one.
+        taint=taint if accelerator.gpu or "taint" in pool.model_fields_set else None,
         provisioner=provisioner,
+        memory_gib=pool.memoryGiB,
     )
+
+
+def _check_node_shape(
+    provider: str,
+    pool: GpuPool,
+    accelerator: Accelerator,
+    at: tuple[PathPart, ...],
+    errors: _Collector,
+) -> bool:
+    """GPU pools give their GPUs per node, cpu pools their memory; cpu pools run on nodes
+    labgen does not make (a workstation, a bare-metal server). False on an error."""
+    ok = True
+    if accelerator.gpu:
+        if pool.gpusPerNode is None:
+            errors.error((*at, "gpusPerNode"), f"required for a GPU pool ({accelerator.id})")
+            ok = False
+        if pool.memoryGiB is not None:
+            errors.error(
+                (*at, "memoryGiB"),
+                "only for accelerator: cpu (a GPU pool's memory is its GPUs')",
+            )
+            ok = False
+        return ok
+    if pool.gpusPerNode is not None:
+        errors.error((*at, "gpusPerNode"), "a cpu pool has no GPUs: drop gpusPerNode")
+        ok = False
+    if pool.memoryGiB is None:
+        errors.error(
+            (*at, "memoryGiB"),
+            "required for accelerator: cpu: the memory of each node in GiB (`free -g`), which "
+            "the model's weights and KV cache must fit in",
+        )
+        ok = False
+    if provider in _CLOUDS:
+        errors.error(
+            (*at, "accelerator"),
+            f"cpu pools are nodes labgen does not make (provider kind, k3s or baremetal); on "
+            f"{provider} labgen makes GPU nodes only",
+        )
+        ok = False
+    return ok
 
 
 MigStrategy = Literal["none", "single", "mixed"]
@@ -550,7 +601,7 @@ def _check_operators(
             "KServe's charts issue their webhook certificates with cert-manager (Certificate, "
             "Issuer): add `certManager: {}`",
         )
-    if lab.spec.gpuPools and "gpu-operator" not in operators:
+    if any(p.accelerator != CPU.id for p in lab.spec.gpuPools) and "gpu-operator" not in operators:
         errors.error((*at,), "gpuPools need the NVIDIA GPU Operator: add `gpuOperator: {}`")
 
 

@@ -10,9 +10,18 @@ from labgen.data.models import ModelArch, find_model, model_names
 from labgen.data.platforms import PLATFORMS
 from labgen.data.servers import SERVERS, ServerTraits, ViaGateway
 from labgen.data.serving import VLLM, generation
+from labgen.data.single_node import single_node
 from labgen.data.types import Release
 from labgen.errors import PathPart
-from labgen.plan.fit import Device, Fit, tp_candidates, tp_problem
+from labgen.plan.fit import (
+    CPU_NODE_RESERVE_GIB,
+    CpuFit,
+    Device,
+    Fit,
+    cpu_fit,
+    tp_candidates,
+    tp_problem,
+)
 from labgen.plan.model import (
     AutoscalingPlan,
     CachePlan,
@@ -28,6 +37,9 @@ Report = Callable[[tuple[PathPart, ...], str], None]
 APP_PREFIX = "serve-"
 MAX_APP_NAME = 63
 DEFAULT_TARGETS = {"queue-depth": 5.0, "kv-cache-usage": 0.8}
+MAX_CACHED_NAME = 63 - len("-download-") - 8 - 6
+"""A cached model's download Job is ``<name>-download-<8 hex>`` plus the catalog's image key
+(``-<5 hex>``, appended at build time): a Job's name is a label value of its pods."""
 # The spec.operators key of each operator a server can need.
 _SPEC_KEYS = {key: field for field, key in OPERATOR_FIELDS.items()}
 
@@ -58,7 +70,8 @@ def resolve_models(
         plan = _model(lab, spec, at, by_pool, pool_names, operators, releases, error)
         if plan is not None:
             out.append(plan)
-    _check_pool_capacity(lab, out, error)
+    if single_node(lab.spec.cluster.provider) is None:  # else plan/single_node.py's check
+        _check_pool_capacity(lab, out, error)
     return tuple(out)
 
 
@@ -161,6 +174,12 @@ def _cache_rules(spec: ServedModel, traits: ServerTraits, fail: Report) -> None:
         fail(("cache",), "the model cache holds Hugging Face downloads (hf:// models)")
     if spec.cache is not None and traits.weights_fetched_by:
         fail(("cache",), f"{server} fetches weights with {traits.weights_fetched_by}: drop `cache`")
+    if spec.cache is not None and len(spec.name) > MAX_CACHED_NAME:
+        fail(
+            ("name",),
+            f"at most {MAX_CACHED_NAME} characters with a model cache (its download Job is "
+            "<name>-download-<hash>-<image key>, at most 63)",
+        )
 
 
 def _routing_rules(
@@ -272,9 +291,12 @@ def _model(
     dtype = spec.dtype or arch.native_dtype
     max_len = spec.maxModelLen or arch.max_context
     _weights_rules(spec, arch, dtype, max_len, fail)
+    if pool.cpu:
+        _cpu_rules(spec, arch, dtype, fail)
     if not ok:
         return None
-    sized = _size(spec, arch, pool, dtype, max_len, fail)
+    size = _cpu_size if pool.cpu else _size
+    sized = size(spec, arch, pool, dtype, max_len, fail)
     if sized is None:
         return None
     planned, nodes = sized
@@ -301,6 +323,66 @@ def _weights_rules(
         )
     if max_len > arch.max_context:
         fail(("maxModelLen",), f"{max_len} exceeds {arch.id}'s context of {arch.max_context}")
+
+
+_CPU_DTYPES = ("bf16", "int8", "int4")
+"""Weight formats vLLM's CPU backend serves on x86: bf16 (its recommended dtype; fp16 is
+unstable in torch on CPU), compressed-tensors W8A8 int8, AWQ/GPTQ int4."""
+
+
+def _cpu_rules(spec: ServedModel, arch: ModelArch, dtype: str, fail: Report) -> None:
+    """What labgen renders on a node without a GPU: vLLM's CPU image, one process."""
+    if spec.server != "vllm":
+        fail(
+            ("server",),
+            f"pool {spec.pool} has no GPU: labgen serves on cpu with server vllm only "
+            "(vLLM's CPU image in a Deployment)",
+        )
+    if dtype not in _CPU_DTYPES:
+        fail(
+            ("dtype",),
+            f"vLLM's CPU backend serves {', '.join(_CPU_DTYPES)} weights, not {dtype}"
+            + (" (use bf16)" if dtype == "fp16" else ""),
+        )
+    if spec.kvCacheDtype != "auto":
+        fail(("kvCacheDtype",), "labgen keeps the KV cache of a cpu model in bf16: use auto")
+    if spec.tensorParallel not in (None, 1) or spec.pipelineParallel != 1 or spec.multiNode:
+        field = "multiNode" if spec.multiNode else "tensorParallel"
+        if spec.pipelineParallel != 1:
+            field = "pipelineParallel"
+        fail((field,), "a cpu model runs as one vLLM process on one node: drop the parallelism")
+    if "gpuMemoryUtilization" in spec.model_fields_set:
+        fail(
+            ("gpuMemoryUtilization",),
+            "has no meaning on cpu: the planner sizes the KV cache from the pool's memoryGiB",
+        )
+    if spec.prefill is not None:
+        fail(("prefill",), "prefill workers are for llm-d P/D on GPUs")
+
+
+def _cpu_size(
+    spec: ServedModel,
+    arch: ModelArch,
+    pool: PoolPlan,
+    dtype: str,
+    max_len: int,
+    fail: Report,
+) -> tuple[Fit, int] | None:
+    """The RAM plan on one node of a cpu pool, or None (reported) when it does not fit.
+    Without ``maxModelLen`` the context is the model's, capped at the longest one sequence
+    of which the node's RAM holds."""
+    assert pool.memory_gib is not None  # resolve requires memoryGiB on cpu pools
+    planned = cpu_fit(arch, dtype, pool.memory_gib, max_len)
+    if spec.maxModelLen is None and not planned.fits and planned.longest_fitting_len():
+        planned = cpu_fit(arch, dtype, pool.memory_gib, planned.longest_fitting_len())
+    if not planned.fits:
+        fail(
+            ("maxModelLen",) if spec.maxModelLen and planned.kv_bytes_available else ("pool",),
+            f"{arch.id} does not fit in the RAM of pool {pool.name}: {planned.explain()}. "
+            + planned.remedy("a smaller model, int4/int8 weights or a node with more memory"),
+        )
+        return None
+    return planned, 1
 
 
 def _model_plan(
@@ -453,7 +535,8 @@ def _nodes_per_replica(
             tp_at,
             f"TP x PP = {gpus} GPUs exceeds the {per_node} "
             f"{'MIG slice' if per_node == 1 and pool.mig_strategy == 'single' else 'GPUs'} per "
-            f"node of pool {pool.name}; lower it, or set multiNode: true",
+            f"node of pool {pool.name}; lower it"
+            + (", or set multiNode: true" if pool.max_nodes > 1 else ""),
         )
     return nodes if ok else None
 
@@ -506,6 +589,9 @@ def _check_pool_capacity(lab: Lab, models: list[ModelPlan], error: Report) -> No
     used: dict[str, int] = {}
     for model in models:
         pool = model.pool
+        if isinstance(model.fit, CpuFit):
+            _check_ram_capacity(model, model.fit, used, index, error)
+            continue
         capacity = pool.max_nodes * pool.gpu_resources_per_node
         used[pool.name] = used.get(pool.name, 0) + model.gpus_at_most
         if used[pool.name] > capacity:
@@ -516,3 +602,21 @@ def _check_pool_capacity(lab: Lab, models: list[ModelPlan], error: Report) -> No
                 "their largest (replicas x TP x PP, plus prefill): raise the pool's nodes.max "
                 "or lower replicas",
             )
+
+
+def _check_ram_capacity(
+    model: ModelPlan, fit: CpuFit, used: dict[str, int], index: dict[str, int], error: Report
+) -> None:
+    """The cpu models of a pool at their largest must fit its nodes' RAM, less the reserve."""
+    pool = model.pool
+    assert pool.memory_gib is not None
+    capacity = int(pool.max_nodes * (pool.memory_gib - CPU_NODE_RESERVE_GIB))
+    used[pool.name] = used.get(pool.name, 0) + model.max_replicas * fit.memory_gib
+    if used[pool.name] > capacity:
+        error(
+            ("spec", "models", index[model.name], "pool"),
+            f"pool {pool.name} has {capacity} GiB of RAM for models ({pool.max_nodes} nodes x "
+            f"({pool.memory_gib} - {CPU_NODE_RESERVE_GIB:g} GiB reserved)); its models need "
+            f"{used[pool.name]} GiB at their largest (replicas x weights, KV space and "
+            "overhead): raise memoryGiB or nodes.max, or lower replicas",
+        )

@@ -32,6 +32,7 @@ def spec_warnings(loaded: LoadedLab, plan: LabPlan) -> list[Diagnostic]:
                     "(a Secret with HF_TOKEN) the download is refused",
                 )
             )
+    found += _cpu_speed(loaded, plan)
     served = {m.name for m in loaded.lab.spec.models}
     for m_index, matrix in enumerate(loaded.lab.spec.matrices):
         for e_index, entry in enumerate(matrix.models):
@@ -49,6 +50,24 @@ def spec_warnings(loaded: LoadedLab, plan: LabPlan) -> list[Diagnostic]:
                     )
                 )
     return found
+
+
+def _cpu_speed(loaded: LoadedLab, plan: LabPlan) -> list[Diagnostic]:
+    """A model on a cpu pool runs, but slowly: say what bounds it, with no made-up figure."""
+    index = {m.name: i for i, m in enumerate(loaded.lab.spec.models)}
+    return [
+        loaded.document.diagnostic(
+            ("spec", "models", index[model.name], "pool"),
+            f"warning: {model.arch.id} runs on vLLM's CPU backend: every generated token "
+            f"reads all {model.fit.weights_gib:.1f} GiB of weights from RAM, so one sequence "
+            f"decodes at most (the machine's memory bandwidth / {model.fit.weights_gib:.1f} "
+            "GiB) tokens per second, and prompts are computed on the CPU cores; expect a "
+            f"small fraction of a GPU's speed. Context is capped at {model.fit.max_model_len} "
+            f"tokens, {model.fit.max_sequences} such sequences at once",
+        )
+        for model in plan.models
+        if model.fit.cpu
+    ]
 
 
 def _strings(value: Any, path: tuple[PathPart, ...]) -> Iterator[tuple[tuple[PathPart, ...], str]]:

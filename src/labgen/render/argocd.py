@@ -31,6 +31,9 @@ IN_CLUSTER = "https://kubernetes.default.svc"
 CLUSTER_SCOPED_NAMESPACE = "default"
 LAB_LABEL = "labgen.dev/lab"
 COMPONENT_LABEL = "labgen.dev/component"
+SINGLE_NODE_LABEL = "labgen.dev/single-node"
+"""On the Applications of a single-node lab: its in-cluster destination is the lab's own
+machine, with an Argo CD of its own (``labgen check`` counts it as a cluster apart)."""
 
 # Application health, removed from Argo CD's built-ins in 1.8; without it a parent
 # Application does not wait for a child of an earlier wave to become healthy.
@@ -131,7 +134,7 @@ def application(plan: LabPlan, app: App) -> K8sObject:
         "Application",
         app_name(plan, app.component),
         plan.gitops.argocd_namespace,
-        labels={LAB_LABEL: plan.name, COMPONENT_LABEL: app.component},
+        labels=_labels(plan, app.component),
         annotations={SYNC_WAVE: str(app.wave)},
         spec=spec,
     )
@@ -140,13 +143,20 @@ def application(plan: LabPlan, app: App) -> K8sObject:
     return application
 
 
+def _labels(plan: LabPlan, component: str) -> dict[str, str]:
+    labels = {LAB_LABEL: plan.name, COMPONENT_LABEL: component}
+    if plan.single_node is not None:
+        labels[SINGLE_NODE_LABEL] = "true"
+    return labels
+
+
 def root_application(plan: LabPlan) -> K8sObject:
     return obj(
         APPLICATION_API,
         "Application",
         app_name(plan, "root"),
         plan.gitops.argocd_namespace,
-        labels={LAB_LABEL: plan.name, COMPONENT_LABEL: "root"},
+        labels=_labels(plan, "root"),
         spec={
             "project": plan.gitops.project,
             "source": _git_source(plan, f"apps/{plan.name}/children"),

@@ -51,7 +51,49 @@ def catalog_base(tree: Tree, base: CatalogBase, header: str, owner: str) -> None
         kustomization["patches"] = patches
     if base.images:
         kustomization["images"] = [{"name": name, "newTag": tag} for name, tag in base.images]
+    if base.name_suffix is not None:
+        kustomization.update(_name_suffix(*base.name_suffix))
     tree.add(f"{directory}/kustomization.yaml", data_file(header, kustomization), owner)
+
+
+NAME_SUFFIX_SOURCE = "labgen-name-suffix"
+APPEND = 1000
+"""An index past the end of any name: kustomize appends the value (``options.index``)."""
+
+
+def _name_suffix(suffix: str, selectors: tuple[str, ...]) -> dict[str, Any]:
+    """``configMapGenerator`` and ``replacements`` appending ``-<suffix>`` to the names of the
+    Jobs that match a label selector. The ConfigMap holding the suffix is local config:
+    kustomize reads it and leaves it out of the build."""
+    return {
+        "configMapGenerator": [
+            {
+                "name": NAME_SUFFIX_SOURCE,
+                "literals": [f"suffix={suffix}"],
+                "options": {
+                    "disableNameSuffixHash": True,
+                    "annotations": {"config.kubernetes.io/local-config": "true"},
+                },
+            }
+        ],
+        "replacements": [
+            {
+                "source": {
+                    "kind": "ConfigMap",
+                    "name": NAME_SUFFIX_SOURCE,
+                    "fieldPath": "data.suffix",
+                },
+                "targets": [
+                    {
+                        "select": {"kind": "Job", "labelSelector": selector},
+                        "fieldPaths": ["metadata.name"],
+                        "options": {"delimiter": "-", "index": APPEND},
+                    }
+                    for selector in selectors
+                ],
+            }
+        ],
+    }
 
 
 def overlay(
@@ -93,8 +135,12 @@ def _json_patches(
     """One file per patch; a Component's patches target their object by kind alone (the
     base it is applied to has one of each, under a name earlier Components may change)."""
     entries = []
-    for patch in sorted(json_patches, key=lambda p: (p.kind, p.name)):
-        if by_kind:
+    for patch in sorted(json_patches, key=lambda p: (p.kind, p.name, p.selector or ())):
+        if by_kind and patch.selector is not None:
+            label, value = patch.selector
+            name = f"patch-{patch.kind.lower()}-{value}.yaml"
+            target = {"kind": patch.kind, "labelSelector": f"{label}={value}"}
+        elif by_kind:
             name, target = f"patch-{patch.kind.lower()}.yaml", {"kind": patch.kind}
         else:
             name = f"patch-{patch.kind.lower()}-{patch.name}.yaml"

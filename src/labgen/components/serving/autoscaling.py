@@ -1,7 +1,7 @@
 """Autoscalers of a model's vLLM Deployment, on vLLM metrics from Prometheus.
 
 engine keda: a KEDA ScaledObject. Kubernetes: kube-prometheus-stack's Prometheus,
-in-cluster, no auth. OpenShift: the Thanos querier's tenancy port (9092), which needs a
+in-cluster, no auth. OpenShift: the Thanos querier's tenancy port, which needs a
 bearer token allowed to view the namespace: a ServiceAccount, its token Secret (filled by
 Kubernetes, nothing inline), a RoleBinding to `view`, and a TriggerAuthentication reading
 the token and CA from it.
@@ -18,12 +18,8 @@ from labgen.components.serving.common import Versions
 from labgen.plan.model import AutoscalingPlan, LabPlan, ModelPlan
 
 KEDA_API = "keda.sh/v1alpha1"
-PROMETHEUS_URL = "http://kube-prometheus-stack-prometheus.monitoring.svc.cluster.local"
-PROMETHEUS_PORT = 9090
-PROMETHEUS = f"{PROMETHEUS_URL}:{PROMETHEUS_PORT}"
 SCALE_DOWN_WINDOW_SECONDS = 600
 """A GPU replica takes minutes to load: scale down only after 10 quiet minutes."""
-THANOS_TENANCY = "https://thanos-querier.openshift-monitoring.svc.cluster.local:9092"
 
 
 def objects(
@@ -45,13 +41,13 @@ def objects(
     metadata = {"query": query, "threshold": _number(scaling.target)}
     out: list[K8sObject] = []
     trigger: K8sObject = {"type": "prometheus", "metricType": metric_type, "metadata": metadata}
-    if plan.platform.monitoring.queries_need_token:
+    monitoring = plan.platform.monitoring
+    metadata["serverAddress"] = monitoring.query_url
+    if monitoring.queries_need_token:
         name = f"{model.name}-keda-metrics"
-        metadata.update({"serverAddress": THANOS_TENANCY, "namespace": ns, "authModes": "bearer"})
+        metadata.update({"namespace": ns, "authModes": "bearer"})
         trigger["authenticationRef"] = {"name": name}
         out += thanos_auth(name, ns)
-    else:
-        metadata["serverAddress"] = PROMETHEUS
     out.append(scaled_object(model, scaling, deployment, trigger))
     return out
 

@@ -7,9 +7,11 @@ Kustomize entry point that works without labgen::
     kubectl -n llm create secret generic hf-token --from-literal=HF_TOKEN=...  # gated models
     kubectl kustomize catalog/serving/vllm/qwen3-8b/l4-x1 | kubectl -n llm apply -f -
 
-Servers: ``vllm`` (Deployment + Service) and ``kserve`` (ServingRuntime +
-InferenceService). Objects select nodes by the GPU Feature Discovery product label and
-tolerate the usual ``nvidia.com/gpu`` taint, so they are not tied to labgen's pool labels.
+Servers: ``vllm`` (Deployment + Service), ``kserve`` (ServingRuntime + InferenceService)
+and ``llm-d`` (decode Deployment, InferencePool and the EPP: its ServiceAccount, RBAC,
+plugin config, Deployment and Service). GPU pods select nodes by the GPU Feature Discovery
+product label and tolerate the usual ``nvidia.com/gpu`` taint, so they are not tied to
+labgen's pool labels.
 
 Layers, so that a version bump is one changed file: per server a base (its objects for a
 reference configuration) and Kustomize Components per model, accelerator and GPU count,
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -31,12 +34,12 @@ import jinja2
 
 from labgen.components.base import CatalogBase, K8sObject, KustomizeSource, untagged
 from labgen.components.jsonpatch import apply, json_patch
-from labgen.components.serving import kserve, vllm
-from labgen.components.serving.common import Versions
+from labgen.components.serving.common import COMPONENT_LABEL, Versions, image_key
 from labgen.components.serving.kinds import SERVER_KINDS
 from labgen.data.hardware import ACCELERATORS
 from labgen.data.models import MODELS, ModelArch
 from labgen.data.releases import RELEASES
+from labgen.data.servers import SERVERS as SERVER_TRAITS
 from labgen.data.servers import Server
 from labgen.data.serving import EPP, KSERVE, VLLM, generation
 from labgen.data.types import Accelerator
@@ -81,7 +84,7 @@ def _fit(arch: ModelArch, accelerator: Accelerator, gpus: int) -> Fit:
 def entries() -> list[Entry]:
     out = []
     for arch in MODELS.values():
-        for accelerator in ACCELERATORS.values():
+        for accelerator in (a for a in ACCELERATORS.values() if a.kind == "datacenter"):
             for gpus in tp_candidates(MAX_GPUS):
                 if tp_problem(arch, gpus) is not None:
                     continue
@@ -125,7 +128,8 @@ def _model(server: Server, arch: ModelArch, accelerator: Accelerator, fit: Fit) 
         nodes_per_replica=1,
         replicas=1,
         autoscaling=None,
-        routing=None,
+        # the plan's default routing preset of engines that route (llm-d)
+        routing="prefix-cache" if SERVER_TRAITS[server].routings else None,
         prefill=None,
         cache=None,
         extra_args=(),
@@ -134,12 +138,13 @@ def _model(server: Server, arch: ModelArch, accelerator: Accelerator, fit: Fit) 
 
 
 def _standalone(item: K8sObject, accelerator: Accelerator) -> K8sObject:
-    """No namespace (the user's `-n`), nodes by GPU product instead of labgen's pool label."""
+    """No namespace (the user's `-n`), GPU pods' nodes by GPU product instead of labgen's
+    pool label (pods without placement, such as llm-d's EPP, stay where they are)."""
     item["metadata"].pop("namespace", None)
-    spec: dict[str, Any] = item["spec"]
+    spec: dict[str, Any] = item.get("spec", {})
     # where the pod's placement is: a pod template, or KServe's predictor
     pod: dict[str, Any] = spec.get("template", {}).get("spec", {}) or spec.get("predictor", {})
-    if pod:
+    if "nodeSelector" in pod:
         pod["nodeSelector"] = {PRODUCT_LABEL: accelerator.product_label}
         pod["tolerations"] = [
             {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}
@@ -147,23 +152,33 @@ def _standalone(item: K8sObject, accelerator: Accelerator) -> K8sObject:
     return item
 
 
-SERVER_TITLES = {"vllm": "vLLM", "kserve": "KServe (vLLM runtime)"}
+SERVER_TITLES = {
+    "vllm": "vLLM",
+    "kserve": "KServe (vLLM runtime)",
+    "llm-d": "llm-d (vLLM decode, InferencePool, EPP)",
+}
 IMAGES = f"{ROOT}/images"
 """The Component pinning the serving images (``images: newTag``): the one place a version
 bump changes."""
+JOB_NAMES = f"{ROOT}/job-names"
+"""The Component naming the Jobs that run the pinned images after them (``image_key``):
+a lab overlay whose files write those images untagged includes it beside ``IMAGES``."""
+BATCH_LABEL = "labgen.dev/batch"
+"""The label of a benchmark matrix's batch Jobs (``components.matrices``)."""
+KEYED_JOBS = (f"{COMPONENT_LABEL}=download", BATCH_LABEL)
+"""Label selectors of the Jobs ``JOB_NAMES`` renames: model downloads and matrix batches,
+each running the vLLM image."""
 LAYERS = ("models", "accelerators", "gpus")
 
 
 def _objects(model: ModelPlan, versions: Versions) -> list[K8sObject]:
-    if model.server == "kserve":
-        return kserve.objects(model, versions)
-    return [vllm.deployment(model, versions), vllm.service(model, "server")]
+    return SERVER_KINDS[model.server].catalog_objects(model, versions)
 
 
 def pinned_images(versions: Versions) -> tuple[tuple[str, str], ...]:
     """(name, tag) of the images the ``IMAGES`` Component pins."""
-    name, _, tag = versions.vllm_image.rpartition(":")
-    return ((name, tag),)
+    images = (versions.vllm_image, versions.vllm_cpu_image)
+    return tuple((name, tag) for name, _, tag in (i.rpartition(":") for i in images))
 
 
 def _built(
@@ -219,7 +234,14 @@ def _layer(server: Server, layer: str, key: str) -> CatalogBase:
         gpus = int(key.removeprefix("x"))
         what = f"{gpus} GPUs"
     layered = _built(server, arch, accelerator, gpus, name)
-    patches = [json_patch(old, new) for old, new in zip(_base(server), layered, strict=True)]
+    base = _base(server)
+    kinds = Counter(o["kind"] for o in base)
+    patches = [
+        dataclasses.replace(json_patch(old, new), selector=_selector(old))
+        if kinds[old["kind"]] > 1
+        else json_patch(old, new)
+        for old, new in zip(base, layered, strict=True)
+    ]
     return CatalogBase(
         _layer_path(server, layer, key),
         f"Component: {SERVER_TITLES[server]} serving {what}",
@@ -227,6 +249,12 @@ def _layer(server: Server, layer: str, key: str) -> CatalogBase:
         json_patches=tuple(p for p in patches if p.ops),
         component=True,
     )
+
+
+def _selector(item: K8sObject) -> tuple[str, str]:
+    """The label telling a base object from the others of its kind (llm-d's decode and EPP
+    Deployments): its component."""
+    return COMPONENT_LABEL, item["metadata"]["labels"][COMPONENT_LABEL]
 
 
 @functools.cache
@@ -246,7 +274,7 @@ def _entry(entry: Entry, layers: dict[str, CatalogBase]) -> CatalogBase:
     objects = list(_base(entry.server))
     for path in used:
         for patch in layers[path].json_patches:
-            index = next(i for i, o in enumerate(objects) if o["kind"] == patch.kind)
+            index = next(i for i, o in enumerate(objects) if patch.targets(o))
             objects[index] = apply(objects[index], patch.ops)
     wanted = _built(entry.server, fit.model, accelerator, fit.tp)
     pairs = zip(objects, wanted, strict=True)
@@ -267,6 +295,13 @@ def catalog() -> Iterator[CatalogBase]:
     pins = pinned_images(versions)
     yield CatalogBase(
         IMAGES, "Component: the serving images, pinned", (), images=pins, component=True
+    )
+    yield CatalogBase(
+        JOB_NAMES,
+        "Component: Jobs running the pinned images named after them",
+        (),
+        component=True,
+        name_suffix=(image_key(), KEYED_JOBS),
     )
     listed = entries()
     layers: dict[str, CatalogBase] = {}
@@ -324,22 +359,71 @@ def overlay(model: ModelPlan, objects: list[K8sObject]) -> KustomizeSource:
     lab's after the model's name: the lab object of a base object has the same kind and
     the base name with the slug prefix swapped for the model name."""
     path = base_path(model)
-    rest = list(objects)
-    patches = []
-    for base_object in _bases()[path].objects if path is not None else ():
-        kind = base_object["kind"]
-        name = model.name + base_object["metadata"]["name"].removeprefix(model.arch.slug)
-        (mine,) = [o for o in rest if o["kind"] == kind and o["metadata"]["name"] == name]
-        rest.remove(mine)
-        patches.append(json_patch(base_object, mine))
-    pins = _lab_pins(rest)
+    pairs = _lab_objects(model, _bases()[path].objects, objects) if path is not None else None
+    if pairs is None:
+        path, pairs = None, []
+    rest = [o for o in objects if all(o is not mine for _, mine in pairs)]
+    patches = [json_patch(base_object, mine) for base_object, mine in pairs]
+    components, pins = pinned_components(rest)
     return KustomizeSource(
         bases=(path,) if path is not None else (),
         objects=tuple(rest),
         json_patches=tuple(patches),
-        components=(IMAGES,) if pins else (),
+        components=components,
         untagged=pins,
     )
+
+
+def _lab_objects(
+    model: ModelPlan, base: tuple[K8sObject, ...], objects: list[K8sObject]
+) -> list[tuple[K8sObject, K8sObject]] | None:
+    """Each base object with the lab object it becomes, or None if one has no counterpart
+    of the same API version (a lab pinning another llm-d router generation, whose
+    InferencePool API differs: it keeps its complete objects)."""
+    pairs = []
+    for base_object in base:
+        kind = base_object["kind"]
+        name = model.name + base_object["metadata"]["name"].removeprefix(model.arch.slug)
+        mine = [o for o in objects if o["kind"] == kind and o["metadata"]["name"] == name]
+        if len(mine) != 1 or mine[0]["apiVersion"] != base_object["apiVersion"]:
+            return None
+        pairs.append((base_object, mine[0]))
+    return pairs
+
+
+def pinned_components(
+    objects: list[K8sObject],
+) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
+    """The catalog Components a lab overlay of ``objects`` includes, and the image pins
+    they set for it: ``IMAGES`` when its objects run a pinned image, and ``JOB_NAMES``
+    too when one of them is a Job ``KEYED_JOBS`` selects."""
+    pins = _lab_pins(objects)
+    if not pins:
+        return (), ()
+    keyed = any(o["kind"] == "Job" and _selected(o) for o in objects)
+    return ((IMAGES, JOB_NAMES) if keyed else (IMAGES,)), pins
+
+
+def as_built(objects: list[K8sObject], components: tuple[str, ...]) -> list[K8sObject]:
+    """``objects`` as an overlay including ``components`` builds them: with ``JOB_NAMES``,
+    the Jobs it selects carry the image key (the images themselves are the objects')."""
+    if JOB_NAMES not in components:
+        return objects
+    return [_keyed(item) if item["kind"] == "Job" and _selected(item) else item for item in objects]
+
+
+def _keyed(job: K8sObject) -> K8sObject:
+    name = f"{job['metadata']['name']}-{image_key()}"
+    return {**job, "metadata": {**job["metadata"], "name": name}}
+
+
+def _selected(job: K8sObject) -> bool:
+    labels = job["metadata"].get("labels", {})
+    for selector in KEYED_JOBS:
+        key, _, value = selector.partition("=")
+        if key in labels and (not value or labels[key] == value):
+            return True
+    return False
 
 
 def _lab_pins(objects: list[K8sObject]) -> tuple[tuple[str, str], ...]:
@@ -396,7 +480,9 @@ server's base:
   overlays whose objects run them: bumping vLLM changes this one file.
 
 A Component is left out where the base already is what it would make (the base's model,
-GPU or count).
+GPU or count). A Component patch targets its object by kind, and by its
+`app.kubernetes.io/component` label where the base has two of a kind (llm-d's decode and
+EPP Deployments).
 
 | server | objects | the cluster needs |
 | --- | --- | --- |
@@ -404,14 +490,19 @@ GPU or count).
 | `kserve` | ServingRuntime `<model>-vllm`, InferenceService `<model>` in `{{ kserve_mode }}` mode
 {{- " (KServe's storage initializer fetches the weights)" }} | KServe {{ kserve_version }}
 {{- " (or a release of the same generation)" }} |
+| `llm-d` | Deployment `<model>-decode`, InferencePool `<model>`, the EPP `<model>-epp`
+{{- " (ServiceAccount, Role, RoleBinding, ConfigMap with the prefix-cache routing preset,"
+" Deployment, Service)" }} | the InferencePool CRD (Gateway API Inference Extension)
+{{- "; a Gateway and an HTTPRoute of your cluster's class in front" }} |
 
 Pods select nodes by `nvidia.com/gpu.product` (GPU Feature Discovery) and tolerate the
 `nvidia.com/gpu` taint. They run as the vLLM image's `vllm` user (`2000:0`) under the
 restricted Pod Security Standard; on OpenShift remove `runAsUser`, `runAsGroup` and
 `fsGroup` (its restricted-v2 SCC assigns them). Memory figures are per GPU in GiB (the
 formula: `docs/serving.md`); "max seqs" is how many full-length sequences the KV cache
-holds at once. Every configuration has one entry point per server; llm-d has none (see
-`docs/serving.md`).
+holds at once. Every configuration has one entry point per server. Only the datacenter
+GPUs have entry points: workstation cards ({{ workstation }}) and `cpu` are served from a
+lab spec.
 
 | server | model | GPU | GPUs | weights/GPU | KV cache/GPU | max seqs | gated | base |
 | --- | --- | --- | ---: | ---: | ---: | ---: | --- | --- |
@@ -445,5 +536,6 @@ def docs() -> Iterator[tuple[str, str]]:
             context=CATALOG_CONTEXT,
             utilization=DEFAULT_GPU_MEMORY_UTILIZATION,
             unplaced=unplaced,
+            workstation=", ".join(a.id for a in ACCELERATORS.values() if a.kind == "workstation"),
         ),
     )

@@ -21,6 +21,7 @@ from labgen.data.serving import (
     VllmGeneration,
     generation,
 )
+from labgen.plan.fit import CpuFit
 from labgen.plan.model import GPU_RESOURCE, LabPlan, ModelPlan, PoolPlan
 
 VLLM_PORT = 8000
@@ -28,6 +29,11 @@ NIXL_SIDE_CHANNEL_PORT = 5600
 MODEL_CACHE_MOUNT = "/model-cache"
 PVC_MODEL_MOUNT = "/mnt/models"
 SHM_SIZE = "16Gi"
+CPU_SHM_SIZE = "4Gi"  # vLLM's CPU docs run its image with --shm-size=4g
+CPU_REQUEST = "2"
+"""CPU request of a cpu model's server: the core vLLM's docs say to reserve for its front-end
+(``VLLM_CPU_NUM_OF_RESERVED_CPU=1``) and at least one for its OpenMP threads. No limit: the
+threads use every core the node has."""
 NAME_LABEL = "app.kubernetes.io/name"
 INSTANCE_LABEL = "app.kubernetes.io/instance"
 COMPONENT_LABEL = "app.kubernetes.io/component"
@@ -54,6 +60,8 @@ class Versions:
     kserve: KserveGeneration
     vllm_repository: str = RELEASES["vllm"].images["server"]
     """The vLLM server image without its tag (the release table's)."""
+    vllm_cpu_repository: str = RELEASES["vllm"].images["server-cpu"]
+    """vLLM's CPU image (nodes without a GPU), tagged like the server image."""
 
     @classmethod
     def of(cls, plan: LabPlan) -> Versions:
@@ -66,11 +74,16 @@ class Versions:
             k,
             generation(KSERVE, k),
             plan.releases["vllm"].images["server"],
+            plan.releases["vllm"].images["server-cpu"],
         )
 
     @property
     def vllm_image(self) -> str:
         return f"{self.vllm_repository}:{self.vllm_version}"
+
+    @property
+    def vllm_cpu_image(self) -> str:
+        return f"{self.vllm_cpu_repository}:{self.vllm_version}"
 
     @property
     def epp_image(self) -> str:
@@ -95,10 +108,10 @@ def selector(model: ModelPlan, component: str) -> dict[str, str]:
 
 
 def placement(pool: PoolPlan) -> dict[str, Any]:
-    return {
-        "nodeSelector": dict(pool.node_selector),
-        "tolerations": [pool.taint.toleration().to_k8s()],
-    }
+    out: dict[str, Any] = {"nodeSelector": dict(pool.node_selector)}
+    if pool.tolerations:
+        out["tolerations"] = pool.tolerations
+    return out
 
 
 def model_argument(model: ModelPlan) -> tuple[str, list[str]]:
@@ -139,7 +152,8 @@ def tuning_args(
     """Flags after the model, port and parallelism: memory, dtype, routing, extras."""
     fit = model.fit
     args = ["--max-model-len", str(fit.max_model_len)]
-    args += ["--gpu-memory-utilization", f"{fit.gpu_memory_utilization:.2f}"]
+    if not fit.cpu:
+        args += ["--gpu-memory-utilization", f"{fit.gpu_memory_utilization:.2f}"]
     if fit.dtype in ("bf16", "fp16"):
         args += ["--dtype", {"bf16": "bfloat16", "fp16": "float16"}[fit.dtype]]
     if model.quantization is not None:
@@ -180,7 +194,19 @@ def vllm_env(model: ModelPlan, role: str | None = None) -> list[K8sObject]:
     if role is not None:
         env.append({"name": "VLLM_NIXL_SIDE_CHANNEL_HOST", "value": "$(POD_IP)"})
         env.append({"name": "VLLM_NIXL_SIDE_CHANNEL_PORT", "value": str(NIXL_SIDE_CHANNEL_PORT)})
+    if isinstance(model.fit, CpuFit):
+        env += cpu_env(model.fit)
     return env
+
+
+def cpu_env(fit: CpuFit) -> list[K8sObject]:
+    """vLLM's CPU backend: the KV cache it allocates (GiB), OpenMP threads bound per NUMA
+    node (its default, written out) with one core kept for the API front-end."""
+    return [
+        {"name": "VLLM_CPU_KVCACHE_SPACE", "value": str(fit.kv_space_gib)},
+        {"name": "VLLM_CPU_OMP_THREADS_BIND", "value": "auto"},
+        {"name": "VLLM_CPU_NUM_OF_RESERVED_CPU", "value": "1"},
+    ]
 
 
 def hf_token_env(secret: str | None) -> K8sObject:
@@ -201,6 +227,13 @@ def resources(gpus: int) -> K8sObject:
         "requests": {"cpu": str(4 * gpus), "memory": f"{24 * gpus}Gi", GPU_RESOURCE: str(gpus)},
         "limits": {"memory": f"{48 * gpus}Gi", GPU_RESOURCE: str(gpus)},
     }
+
+
+def cpu_resources(fit: CpuFit) -> K8sObject:
+    """A cpu model's server: the planned RAM (weights, KV space, overhead) as request and
+    limit, so the scheduler keeps it for the model; no GPU."""
+    memory = f"{fit.memory_gib}Gi"
+    return {"requests": {"cpu": CPU_REQUEST, "memory": memory}, "limits": {"memory": memory}}
 
 
 def probes(port: str = "http") -> K8sObject:
@@ -225,9 +258,10 @@ def vllm_container(
     port: int = VLLM_PORT,
     name: str = "vllm",
 ) -> K8sObject:
+    cpu = isinstance(model.fit, CpuFit)
     container: K8sObject = {
         "name": name,
-        "image": versions.vllm_image,
+        "image": versions.vllm_cpu_image if cpu else versions.vllm_image,
         "command": ["vllm", "serve"],
         "args": args,
         "ports": [{"name": "http", "containerPort": port, "protocol": "TCP"}],
@@ -240,7 +274,9 @@ def vllm_container(
         container["ports"].append(
             {"name": "nixl", "containerPort": NIXL_SIDE_CHANNEL_PORT, "protocol": "TCP"}
         )
-    container["resources"] = resources(gpus)
+    container["resources"] = (
+        cpu_resources(model.fit) if isinstance(model.fit, CpuFit) else resources(gpus)
+    )
     container.update(probes())
     # Leave time for the endpoints to drop the pod before vLLM stops taking requests.
     container["lifecycle"] = {"preStop": {"exec": {"command": ["sleep", "15"]}}}
@@ -290,7 +326,13 @@ def volume_mounts(model: ModelPlan) -> list[K8sObject]:
 
 def volumes(model: ModelPlan) -> list[K8sObject]:
     out: list[K8sObject] = [
-        {"name": "dshm", "emptyDir": {"medium": "Memory", "sizeLimit": SHM_SIZE}},
+        {
+            "name": "dshm",
+            "emptyDir": {
+                "medium": "Memory",
+                "sizeLimit": CPU_SHM_SIZE if model.fit.cpu else SHM_SIZE,
+            },
+        },
         home_volume(),
     ]
     if model.cache is not None:
@@ -326,3 +368,23 @@ def cache_claim(model: ModelPlan) -> str:
 
 def short_hash(*parts: str) -> str:
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:8]
+
+
+def catalog_pins() -> tuple[tuple[str, str], ...]:
+    """(name, tag) of the images the catalog's ``images`` Component pins: the release
+    table's vLLM server."""
+    return ((RELEASES["vllm"].images["server"], RELEASES["vllm"].version),)
+
+
+def as_written(image: str) -> str:
+    """An image as labgen's files write it: untagged when the catalog pins its tag (the
+    ``images`` Component sets it), whole otherwise (a lab's own version)."""
+    name, _, tag = image.rpartition(":")
+    return name if (name, tag) in catalog_pins() else image
+
+
+def image_key() -> str:
+    """Five hex digits of the pinned images: the suffix the ``job-names`` Component gives
+    the Jobs that run them, so that a new image is a new Job (a pod template is
+    immutable) while their files stay unchanged."""
+    return hashlib.sha256(json.dumps(catalog_pins()).encode()).hexdigest()[:5]

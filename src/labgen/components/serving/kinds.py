@@ -35,6 +35,11 @@ class ServerKind(Protocol):
         """The objects of the model's serving Application (autoscalers aside)."""
         ...
 
+    def catalog_objects(self, model: ModelPlan, versions: Versions) -> list[K8sObject]:
+        """The standalone objects of a catalog entry point serving ``model`` (no
+        namespace), when ``CATALOG``."""
+        ...
+
     def scaled(self, model: ModelPlan) -> str | None:
         """The Deployment autoscaling scales, or None if the engine scales its own pods."""
         ...

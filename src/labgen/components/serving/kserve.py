@@ -102,6 +102,10 @@ def model_objects(plan: LabPlan, model: ModelPlan, versions: Versions) -> list[K
     return objects(model, versions)
 
 
+def catalog_objects(model: ModelPlan, versions: Versions) -> list[K8sObject]:
+    return objects(model, versions)
+
+
 def scaled(model: ModelPlan) -> str | None:
     return None
 

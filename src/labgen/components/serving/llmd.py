@@ -563,9 +563,34 @@ def epp_destination_rule(model: ModelPlan) -> K8sObject:
     )
 
 
+POD_NAMESPACE = "POD_NAMESPACE"
+
+
+def catalog_objects(model: ModelPlan, versions: Versions) -> list[K8sObject]:
+    """The standalone objects of a catalog entry point: the decode Deployment, the
+    InferencePool and the EPP, namespace-free (the user's ``-n``): the EPP finds its pool
+    in its own namespace (``--pool-namespace $(POD_NAMESPACE)``, the downward API) and its
+    RoleBinding's subject defaults to the binding's namespace. The Gateway and HTTPRoute
+    stay with the lab (their class is the cluster's)."""
+    assert not model.namespace
+    out = [*workers(model, versions), inference_pool(model, versions.epp)]
+    for item in epp_objects(model, versions):
+        if item["kind"] == "RoleBinding":
+            for subject in item["subjects"]:
+                subject.pop("namespace")
+        if item["kind"] == "Deployment":
+            (container,) = item["spec"]["template"]["spec"]["containers"]
+            args = container["args"]
+            args[args.index("--pool-namespace") + 1] = f"$({POD_NAMESPACE})"
+            field = {"fieldRef": {"fieldPath": "metadata.namespace"}}
+            container["env"] = [{"name": POD_NAMESPACE, "valueFrom": field}]
+        out.append(item)
+    return out
+
+
 # The module as a ServerKind (labgen.components.serving.kinds).
 TRAITS = SERVERS["llm-d"]
-CATALOG = False
+CATALOG = True
 METRICS: frozenset[Metric] = frozenset({"vllm", "epp"})
 
 

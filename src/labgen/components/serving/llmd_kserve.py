@@ -75,6 +75,10 @@ def model_objects(plan: LabPlan, model: ModelPlan, versions: Versions) -> list[K
     return objects(model, versions)
 
 
+def catalog_objects(model: ModelPlan, versions: Versions) -> list[K8sObject]:
+    raise NotImplementedError("llm-d-kserve has no catalog entry points (CATALOG = False)")
+
+
 def scaled(model: ModelPlan) -> str | None:
     return None
 

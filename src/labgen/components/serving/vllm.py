@@ -158,8 +158,12 @@ DOWNLOAD_SCRIPT = (
 def cache_objects(model: ModelPlan, versions: Versions) -> list[K8sObject]:
     """The model-cache PVC and a Job that fills it (sync wave 0, before the server's 1).
 
-    The Job's name carries a hash of what it downloads: a Job's pod template is
-    immutable, so a new model gets a new Job instead of a failed sync."""
+    The Job's name carries a hash of what it downloads and of its image as written: a
+    Job's pod template is immutable, so a new model gets a new Job instead of a failed
+    sync. An image the catalog pins is written untagged, and the ``job-names`` Component
+    appends the image's key to the name at build time: a new vLLM is a new Job too,
+    without a changed file."""
+    written = common.as_written(versions.vllm_image)
     cache = model.cache
     if cache is None:
         return []
@@ -199,7 +203,7 @@ def cache_objects(model: ModelPlan, versions: Versions) -> list[K8sObject]:
     job = obj(
         "batch/v1",
         "Job",
-        f"{model.name}-download-{common.short_hash(model.uri, versions.vllm_image)}",
+        f"{model.name}-download-{common.short_hash(model.uri, written)}",
         model.namespace,
         labels={common.MODEL_LABEL: model.name, common.COMPONENT_LABEL: "download"},
         annotations={SYNC_WAVE: "0"},
@@ -236,6 +240,10 @@ METRICS: frozenset[Metric] = frozenset({"vllm"})
 
 def model_objects(plan: LabPlan, model: ModelPlan, versions: Versions) -> list[K8sObject]:
     return objects(model, versions, plan.has("monitoring"))
+
+
+def catalog_objects(model: ModelPlan, versions: Versions) -> list[K8sObject]:
+    return [deployment(model, versions), service(model, "server")]
 
 
 def scaled(model: ModelPlan) -> str | None:
