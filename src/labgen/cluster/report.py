@@ -1,4 +1,4 @@
-"""How bootstrap and status results read: rich tables and plain lines, printed by cli.py."""
+"""How bootstrap and status results read: rich tables and plain lines, printed by labgen.cli."""
 
 from __future__ import annotations
 

@@ -290,6 +290,20 @@ def matrix_tables(plan: LabPlan) -> list[Table]:
     return [summary, *([pruned] if pruned.rows else []), batches]
 
 
+def plan_tables(plan: LabPlan) -> list[Table]:
+    """The tables of ``labgen plan``, in order (before its Applications)."""
+    tables = [pool_table(plan)]
+    if plan.models:
+        tables.append(model_table(plan))
+    if plan.databases:
+        tables.append(database_table(plan))
+    exposure = exposure_table(plan)
+    if exposure is not None:
+        tables.append(exposure)
+    tables += [t for t in (downsized_table(plan),) if t is not None]
+    return [*tables, versions_table(plan), *matrix_tables(plan)]
+
+
 def monitoring_notes(plan: LabPlan) -> list[str]:
     """What the user must set on OpenShift when the spec leaves
     ``cluster-monitoring-config`` to them (labgen would replace its whole content)."""

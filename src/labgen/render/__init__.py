@@ -137,6 +137,28 @@ def lab_apps(plan: LabPlan) -> list[App]:
 
 
 @dataclass(frozen=True)
+class AppSummary:
+    """One of a lab's Argo CD Applications, as ``labgen plan`` lists it."""
+
+    wave: int
+    name: str
+    namespace: str  # empty for cluster-scoped Applications
+    source: str  # kustomize, helm, git...
+
+
+def app_summaries(plan: LabPlan) -> list[AppSummary]:
+    return [
+        AppSummary(
+            a.wave,
+            argocd.app_name(plan, a.component),
+            a.namespace,
+            type(a.source).__name__.replace("Source", "").lower(),
+        )
+        for a in lab_apps(plan)
+    ]
+
+
+@dataclass(frozen=True)
 class ArgoObjects:
     """A lab's Argo CD objects: its AppProject, the child Applications the root syncs, and
     the bootstrap objects applied once by hand (with the project)."""
