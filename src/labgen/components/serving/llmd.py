@@ -61,7 +61,6 @@ def objects(
 def workers(model: ModelPlan, versions: Versions) -> list[K8sObject]:
     gen = versions.epp
     fit = model.fit
-    role_label = gen.role_label
     if model.routing != "pd":
         args = common.vllm_args(
             model, fit.tp, fit.pp, kv_events_endpoint=kv_events_endpoint(model, gen)
@@ -73,16 +72,7 @@ def workers(model: ModelPlan, versions: Versions) -> list[K8sObject]:
             container["ports"].append(
                 {"name": "kv-events", "containerPort": PREFIX_CACHE.zmq_port, "protocol": "TCP"}
             )
-        return [
-            vllm.deployment(
-                model,
-                versions,
-                name=f"{model.name}-decode",
-                component="decode",
-                extra_labels={role_label: "decode"},
-                containers=[container],
-            )
-        ]
+        return [_role_deployment(model, versions, "decode", [container])]
     # P/D: the decode pod's routing sidecar takes requests on the pool port, asks the
     # prefill pod the EPP picked (x-prefiller-host-port header) to prefill, and hands
     # the request to the local vLLM, which pulls the KV blocks over NIXL.
@@ -112,25 +102,31 @@ def workers(model: ModelPlan, versions: Versions) -> list[K8sObject]:
     prefill_args = common.vllm_args(model, prefill_fit.tp, 1, role="prefill")
     prefill = common.vllm_container(model, versions, prefill_args, prefill_fit.gpus, role="prefill")
     return [
-        vllm.deployment(
-            model,
-            versions,
-            name=f"{model.name}-decode",
-            component="decode",
-            extra_labels={role_label: "decode"},
-            containers=[decode],
-            init=[sidecar],
-        ),
-        vllm.deployment(
-            model,
-            versions,
-            name=f"{model.name}-prefill",
-            component="prefill",
-            extra_labels={role_label: "prefill"},
-            containers=[prefill],
-            replicas=model.prefill.replicas,
-        ),
+        _role_deployment(model, versions, "decode", [decode], init=[sidecar]),
+        _role_deployment(model, versions, "prefill", [prefill], replicas=model.prefill.replicas),
     ]
+
+
+def _role_deployment(
+    model: ModelPlan,
+    versions: Versions,
+    role: str,
+    containers: list[K8sObject],
+    init: list[K8sObject] | None = None,
+    replicas: int | None = None,
+) -> K8sObject:
+    """The vLLM Deployment of one role (decode or prefill), labelled with it the way the
+    EPP generation reads roles."""
+    return vllm.deployment(
+        model,
+        versions,
+        name=f"{model.name}-{role}",
+        component=role,
+        extra_labels={versions.epp.role_label: role},
+        containers=containers,
+        init=init,
+        replicas=replicas,
+    )
 
 
 def pool_selector(model: ModelPlan) -> dict[str, str]:
