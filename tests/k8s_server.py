@@ -25,6 +25,8 @@ from typing import Any
 
 import pytest
 
+from k8s_api import Client, group_of
+from labgen.cluster.bootstrap import ARGOCD_CRDS
 from labgen.tools import find_tool
 from labgen.yamlio import dump_data
 from support import argocd_standin
@@ -77,6 +79,34 @@ class ApiServer:
     kubeconfig: Path
     kubectl_path: Path
     _scopes: dict[tuple[str, str], bool] = field(default_factory=dict)
+    _client: Client | None = None
+    _crds: set[str] = field(default_factory=set)  # upstream CRDs known to be installed
+
+    @property
+    def client(self) -> Client:
+        if self._client is None:
+            self._client = Client(self.kubeconfig, crds_dir())
+        return self._client
+
+    def install_crds(self, objects: Iterable[dict[str, Any]]) -> None:
+        """The upstream CRDs (``../shared/crds``) that define the kinds of ``objects``, as
+        a cluster with their operators installed has them: created the first time a kind
+        is needed (``k8s_api``), so a session builds the OpenAPI models of the CRDs its
+        tests use only, not of all of them."""
+        index = self.client.upstream_index()
+        wanted = {
+            index[key].name
+            for key in {(group_of(o["apiVersion"]), o["kind"]) for o in objects}
+            if key in index
+        }
+        self.install_crds_named(wanted - self._crds)
+
+    def install_crds_named(self, names: Iterable[str]) -> None:
+        todo = sorted(set(names) - self._crds)
+        if todo:
+            self.client.install_crds_named(todo)
+            self._crds.update(todo)
+            self._scopes.clear()
 
     def kubectl(
         self, *args: str, stdin: str | None = None, check: bool = True
@@ -129,6 +159,7 @@ class ApiServer:
         workload is dry-run alone to attribute them. ``dry_run``: the server admits and
         validates, and stores nothing."""
         items = list(objects)
+        self.install_crds(items)
         for item in items:
             meta = item.setdefault("metadata", {})
             if not meta.get("namespace") and self.namespaced(item["apiVersion"], item["kind"]):
@@ -205,6 +236,7 @@ class ApiServer:
         crds = [f"crd/{name}" for name in names]
         if crds:
             self.kubectl("wait", "--for=condition=Established", "--timeout=120s", *crds)
+            self._scopes.clear()  # kinds that discovery did not serve before
 
 
 def start_server(directory: Path) -> ApiServer:
@@ -217,14 +249,9 @@ def start_server(directory: Path) -> ApiServer:
 
 
 def stop_server(server: ApiServer) -> None:
+    if server._client is not None:
+        server._client.close()
     subprocess.run([str(k8s_dir() / "stop"), str(server.directory)], check=False)
-
-
-def install_crds(server: ApiServer) -> None:
-    """Every CRD of ../shared/crds, created (faster than a server-side apply of these
-    large schemas) and Established."""
-    server.kubectl("create", "-R", "-f", str(crds_dir()))
-    server.kubectl("wait", "--for=condition=Established", "--timeout=300s", "crd", "--all")
 
 
 def _unavailable() -> str | None:
@@ -257,7 +284,6 @@ class Starting:
     def _run(self) -> None:
         try:
             self.server = start_server(self._directory)
-            install_crds(self.server)
         except BaseException as error:  # re-raised in the test thread by ready()
             self.error = error
 
@@ -367,6 +393,7 @@ def install_argocd(
     Deployment `labgen bootstrap` looks for (no Pods ever run: no controllers). With
     ``operator``, the Deployment is owned by an ArgoCD resource, as OpenShift GitOps'
     operator leaves it."""
+    server.install_crds_named(ARGOCD_CRDS)
     server.ensure_namespace(namespace)
     objects = argocd_standin(namespace, operator=operator, version_label=version_label, image=image)
     applied = server.apply(objects, namespace, manager="gitops-operator" if operator else "helm")
