@@ -1,12 +1,13 @@
 """A real Kubernetes API server for the tests: kube-apiserver v1.33 and etcd from
 ``../shared/k8s`` (``$LABGEN_K8S``), with the upstream CRDs of ``../shared/crds``
-(``$LABGEN_CRDS``) installed and Established.
+(``$LABGEN_CRDS``): each is created and Established the first time a test applies an
+object of a kind it defines (``ApiServer.install_crds``, ``k8s_api``).
 
-One server per test session (starting it and installing the CRDs takes a minute or two on
-a loaded machine). It runs the upstream admission chain only: OpenAPI and CRD structural
-schemas, CEL rules, defaulting, immutability, PodSecurity; no controllers, scheduler or
-kubelet, so nothing reconciles and no namespace is ever finalized. Tests that share it
-apply with the field manager Argo CD uses (``argocd-controller``) and never delete.
+One server per test session (it starts in a few seconds). It runs the upstream admission
+chain only: OpenAPI and CRD structural schemas, CEL rules, defaulting, immutability,
+PodSecurity; no controllers, scheduler or kubelet, so nothing reconciles and no namespace
+is ever finalized. Tests that share it apply with the field manager Argo CD uses
+(``argocd-controller``) and never delete.
 
 Objects are applied with the pinned kubectl (``.venv/bin``, see labgen.tools): it prints the
 server's ``Warning`` headers (PodSecurity's among them) on stderr, one line each.
@@ -270,9 +271,8 @@ def _unavailable() -> str | None:
 
 
 class Starting:
-    """The session's server, started and given its CRDs in a thread of its own: that is
-    mostly the server's own CPU (about 45 s of it for the CRDs' OpenAPI models), which
-    runs on the other core while the tests before the first one that needs it run."""
+    """The session's server, started in a thread of its own while the tests before the
+    first one that needs it run (its CRDs come later, as tests need them)."""
 
     def __init__(self, directory: Path) -> None:
         self.server: ApiServer | None = None
@@ -360,9 +360,9 @@ def k8s_server_start(
 def k8s_server(
     k8s_server_start: Starting | None, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[ApiServer]:
-    """The session's real kube-apiserver with the upstream CRDs installed.
+    """The session's real kube-apiserver (upstream CRDs installed as tests need them).
 
-    ``$LABGEN_TEST_KUBECONFIG`` names one already running (CRDs installed; e.g. from
+    ``$LABGEN_TEST_KUBECONFIG`` names one already running (e.g. from
     ``../shared/k8s/start``) to reuse between runs while working on these tests."""
     reuse = os.environ.get("LABGEN_TEST_KUBECONFIG")
     if reuse:
