@@ -1,12 +1,13 @@
 """A real Kubernetes API server for the tests: kube-apiserver v1.33 and etcd from
 ``../shared/k8s`` (``$LABGEN_K8S``), with the upstream CRDs of ``../shared/crds``
-(``$LABGEN_CRDS``) installed and Established.
+(``$LABGEN_CRDS``): each is created and Established the first time a test applies an
+object of a kind it defines (``ApiServer.install_crds``, ``k8s_api``).
 
-One server per test session (starting it and installing the CRDs takes a minute or two on
-a loaded machine). It runs the upstream admission chain only: OpenAPI and CRD structural
-schemas, CEL rules, defaulting, immutability, PodSecurity; no controllers, scheduler or
-kubelet, so nothing reconciles and no namespace is ever finalized. Tests that share it
-apply with the field manager Argo CD uses (``argocd-controller``) and never delete.
+One server per test session (it starts in a few seconds). It runs the upstream admission
+chain only: OpenAPI and CRD structural schemas, CEL rules, defaulting, immutability,
+PodSecurity; no controllers, scheduler or kubelet, so nothing reconciles and no namespace
+is ever finalized. Tests that share it apply with the field manager Argo CD uses
+(``argocd-controller``) and never delete.
 
 Objects are applied with the pinned kubectl (``.venv/bin``, see labgen.tools): it prints the
 server's ``Warning`` headers (PodSecurity's among them) on stderr, one line each.
@@ -25,6 +26,8 @@ from typing import Any
 
 import pytest
 
+from k8s_api import Client, group_of
+from labgen.cluster.bootstrap import ARGOCD_CRDS
 from labgen.tools import find_tool
 from labgen.yamlio import dump_data
 from support import argocd_standin
@@ -77,6 +80,34 @@ class ApiServer:
     kubeconfig: Path
     kubectl_path: Path
     _scopes: dict[tuple[str, str], bool] = field(default_factory=dict)
+    _client: Client | None = None
+    _crds: set[str] = field(default_factory=set)  # upstream CRDs known to be installed
+
+    @property
+    def client(self) -> Client:
+        if self._client is None:
+            self._client = Client(self.kubeconfig, crds_dir())
+        return self._client
+
+    def install_crds(self, objects: Iterable[dict[str, Any]]) -> None:
+        """The upstream CRDs (``../shared/crds``) that define the kinds of ``objects``, as
+        a cluster with their operators installed has them: created the first time a kind
+        is needed (``k8s_api``), so a session builds the OpenAPI models of the CRDs its
+        tests use only, not of all of them."""
+        index = self.client.upstream_index()
+        wanted = {
+            index[key].name
+            for key in {(group_of(o["apiVersion"]), o["kind"]) for o in objects}
+            if key in index
+        }
+        self.install_crds_named(wanted - self._crds)
+
+    def install_crds_named(self, names: Iterable[str]) -> None:
+        todo = sorted(set(names) - self._crds)
+        if todo:
+            self.client.install_crds_named(todo)
+            self._crds.update(todo)
+            self._scopes.clear()
 
     def kubectl(
         self, *args: str, stdin: str | None = None, check: bool = True
@@ -129,6 +160,7 @@ class ApiServer:
         workload is dry-run alone to attribute them. ``dry_run``: the server admits and
         validates, and stores nothing."""
         items = list(objects)
+        self.install_crds(items)
         for item in items:
             meta = item.setdefault("metadata", {})
             if not meta.get("namespace") and self.namespaced(item["apiVersion"], item["kind"]):
@@ -205,6 +237,7 @@ class ApiServer:
         crds = [f"crd/{name}" for name in names]
         if crds:
             self.kubectl("wait", "--for=condition=Established", "--timeout=120s", *crds)
+            self._scopes.clear()  # kinds that discovery did not serve before
 
 
 def start_server(directory: Path) -> ApiServer:
@@ -217,14 +250,9 @@ def start_server(directory: Path) -> ApiServer:
 
 
 def stop_server(server: ApiServer) -> None:
+    if server._client is not None:
+        server._client.close()
     subprocess.run([str(k8s_dir() / "stop"), str(server.directory)], check=False)
-
-
-def install_crds(server: ApiServer) -> None:
-    """Every CRD of ../shared/crds, created (faster than a server-side apply of these
-    large schemas) and Established."""
-    server.kubectl("create", "-R", "-f", str(crds_dir()))
-    server.kubectl("wait", "--for=condition=Established", "--timeout=300s", "crd", "--all")
 
 
 def _unavailable() -> str | None:
@@ -243,9 +271,8 @@ def _unavailable() -> str | None:
 
 
 class Starting:
-    """The session's server, started and given its CRDs in a thread of its own: that is
-    mostly the server's own CPU (about 45 s of it for the CRDs' OpenAPI models), which
-    runs on the other core while the tests before the first one that needs it run."""
+    """The session's server, started in a thread of its own while the tests before the
+    first one that needs it run (its CRDs come later, as tests need them)."""
 
     def __init__(self, directory: Path) -> None:
         self.server: ApiServer | None = None
@@ -257,7 +284,6 @@ class Starting:
     def _run(self) -> None:
         try:
             self.server = start_server(self._directory)
-            install_crds(self.server)
         except BaseException as error:  # re-raised in the test thread by ready()
             self.error = error
 
@@ -334,9 +360,9 @@ def k8s_server_start(
 def k8s_server(
     k8s_server_start: Starting | None, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[ApiServer]:
-    """The session's real kube-apiserver with the upstream CRDs installed.
+    """The session's real kube-apiserver (upstream CRDs installed as tests need them).
 
-    ``$LABGEN_TEST_KUBECONFIG`` names one already running (CRDs installed; e.g. from
+    ``$LABGEN_TEST_KUBECONFIG`` names one already running (e.g. from
     ``../shared/k8s/start``) to reuse between runs while working on these tests."""
     reuse = os.environ.get("LABGEN_TEST_KUBECONFIG")
     if reuse:
@@ -367,6 +393,7 @@ def install_argocd(
     Deployment `labgen bootstrap` looks for (no Pods ever run: no controllers). With
     ``operator``, the Deployment is owned by an ArgoCD resource, as OpenShift GitOps'
     operator leaves it."""
+    server.install_crds_named(ARGOCD_CRDS)
     server.ensure_namespace(namespace)
     objects = argocd_standin(namespace, operator=operator, version_label=version_label, image=image)
     applied = server.apply(objects, namespace, manager="gitops-operator" if operator else "helm")
