@@ -130,6 +130,10 @@ def test_every_manifest_in_the_repository_reads_the_same_both_ways() -> None:
         ("---\na: 1\n---\n", [{"a": 1}]),
         ("# lead\n---\na: 1\n---\nb: 2\n", [{"a": 1}, {"b": 2}]),
         ("- 1\n- 2\n", [[1, 2]]),
+        # one document that is a list, and two that are: told apart by a separator after
+        # content, not by yaml-rs' result type
+        ("---\n# c\n- 1\n- 2\n", [[1, 2]]),
+        ("- 1\n--- \n- 2\n", [[1], [2]]),
         ("", []),
         ("created: 2024-01-02\n", [{"created": "2024-01-02"}]),
         ("a:\n  b: >\n  c: |\n    x\n", [{"a": {"b": "", "c": "x\n"}}]),
