@@ -119,22 +119,18 @@ def _check_memory(
     error: Report,
 ) -> None:
     """The RAM every model server takes (each planned as if alone on the node) against
-    what the node leaves to them; reported at the first model that does not fit."""
+    what the node leaves to them."""
     have = (node.memory_gib or 0) - CPU_NODE_RESERVE_GIB
-    used = 0
-    parts: list[str] = []
-    for model in models:
-        pod = model.max_replicas * model.fit.memory_gib if isinstance(model.fit, CpuFit) else 0
-        used += pod
-        parts.append(f"{model.name} {pod} GiB")
-        if used > have:
-            error(
-                ("spec", "models", index_of[model.name], "pool"),
-                f"{where} with {node.memory_gib} GiB of RAM, {have:g} GiB of it for model "
-                f"servers; the models up to {model.name} need {used} GiB: {', '.join(parts)}. "
-                "Serve fewer models, or give each a lower maxModelLen (a smaller KV space)",
-            )
-            return
+    over = _first_over(models, have, _ram)
+    if over is not None:
+        model, used, upto = over
+        error(
+            ("spec", "models", index_of[model.name], "pool"),
+            f"{where} with {node.memory_gib} GiB of RAM, {have:g} GiB of it for model "
+            f"servers; the models up to {model.name} need {used} GiB: "
+            f"{', '.join(f'{m.name} {_ram(m)} GiB' for m in upto)}. "
+            "Serve fewer models, or give each a lower maxModelLen (a smaller KV space)",
+        )
 
 
 def _check_gpus(
@@ -145,23 +141,38 @@ def _check_gpus(
     error: Report,
 ) -> None:
     """The GPUs every model takes (decode and prefill, one replica each after downsizing)
-    against the node's; reported at the first model that does not fit."""
+    against the node's."""
     have = node.gpu_resources_per_node
+    over = _first_over(models, have, lambda m: m.gpus_at_most)
+    if over is not None:
+        model, used, upto = over
+        error(
+            ("spec", "models", index_of[model.name], "pool"),
+            f"{where} with {have} GPU{'s' if have != 1 else ''} "
+            f"({node.gpus_per_node}x {node.accelerator.id}"
+            + (f" as {node.mig_profile}" if node.mig_profile else "")
+            + f"); the models up to {model.name} need {used}: "
+            f"{', '.join(_footprint(m) for m in upto)}. "
+            "Serve fewer models, a lower tensorParallel, or no P/D disaggregation",
+        )
+
+
+def _first_over(
+    models: Sequence[ModelPlan], have: float, take: Callable[[ModelPlan], int]
+) -> tuple[ModelPlan, int, Sequence[ModelPlan]] | None:
+    """The first model at which the running total of what each ``take``s passes
+    ``have``, with that total and the models up to it; None when all fit."""
     used = 0
-    parts: list[str] = []
-    for model in models:
-        used += model.gpus_at_most
-        parts.append(_footprint(model))
+    for i, model in enumerate(models):
+        used += take(model)
         if used > have:
-            error(
-                ("spec", "models", index_of[model.name], "pool"),
-                f"{where} with {have} GPU{'s' if have != 1 else ''} "
-                f"({node.gpus_per_node}x {node.accelerator.id}"
-                + (f" as {node.mig_profile}" if node.mig_profile else "")
-                + f"); the models up to {model.name} need {used}: {', '.join(parts)}. "
-                "Serve fewer models, a lower tensorParallel, or no P/D disaggregation",
-            )
-            return
+            return model, used, models[: i + 1]
+    return None
+
+
+def _ram(model: ModelPlan) -> int:
+    """GiB of RAM a cpu model's server pods take (0 for a GPU model)."""
+    return model.max_replicas * model.fit.memory_gib if isinstance(model.fit, CpuFit) else 0
 
 
 def _footprint(model: ModelPlan) -> str:
