@@ -35,7 +35,7 @@ def node_setup(plan: LabPlan) -> NodeSetup | None:
             f"Setup on this machine ({machine.title}, one node), in order",
             tuple(_single_node_commands(plan, machine)),
         )
-    commands = node_commands(plan)
+    commands = _external_pool_commands(plan)
     if not commands:
         return None
     return NodeSetup(
@@ -46,11 +46,13 @@ def node_setup(plan: LabPlan) -> NodeSetup | None:
 
 
 def node_commands(plan: LabPlan) -> list[str]:
-    """Per external pool: label and taint its nodes (NODE... stands for their names); for
-    a single-node lab, the local setup commands."""
-    machine = plan.single_node
-    if machine is not None:
-        return _single_node_commands(plan, machine)
+    """The commands of :func:`node_setup` (`labgen plan --output json`), or none."""
+    setup = node_setup(plan)
+    return list(setup.commands) if setup is not None else []
+
+
+def _external_pool_commands(plan: LabPlan) -> list[str]:
+    """Per external pool: label and taint its nodes (NODE... stands for their names)."""
     commands = []
     for pool in external_pools(plan):
         commands += [
