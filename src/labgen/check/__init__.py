@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from labgen.buildcache import BuildStore
 from labgen.check.argocd import check_applications
 from labgen.check.attribution import Sources, locate_errors
 from labgen.check.builds import build_problem, render_charts
@@ -75,7 +76,10 @@ def _check_tree(
     labs = Labs(root)
     built: dict[Path, list[dict[str, Any]]] = {}
     sources = Sources(root)
-    outputs = build_kustomizations(directories, root, _stage(progress, "building kustomizations"))
+    store = BuildStore(options.build_cache) if options.build_cache is not None else None
+    outputs = build_kustomizations(
+        directories, root, _stage(progress, "building kustomizations"), store
+    )
     for done, directory in enumerate(directories, 1):
         origin = display(root, directory)
         output = outputs[directory]
@@ -112,7 +116,7 @@ def _check_tree(
         report.skipped_kinds |= result.skipped_kinds
     if progress:
         progress("checking Applications and rules", 0, 0)
-    render_charts(root, built, report, labs, options, schema_sets)
+    render_charts(root, built, report, labs, options, schema_sets, store)
     check_applications(root, built, report, labs, options)
     apps = (o for objs in built.values() for o in objs if o.get("kind") == "Application")
     report.problems += shared_cluster_findings(apps)

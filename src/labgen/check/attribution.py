@@ -8,10 +8,10 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from labgen.buildcache import KUSTOMIZATION_FILES
 from labgen.check.discover import display
 from labgen.check.files import documents_with_lines
 from labgen.check.model import Report
-from labgen.desired import KUSTOMIZATION_FILES
 from labgen.schemas import SchemaError
 from labgen.yamlio import YamlSyntaxError, load_all_safe, load_document
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from labgen.buildcache import BuildStore
 from labgen.check.applications import app_key, chart_key
 from labgen.check.files import check_object
 from labgen.check.labs import Labs
@@ -29,6 +30,7 @@ def render_charts(
     labs: Labs,
     options: CheckOptions,
     schema_sets: dict[str, SchemaSet],
+    store: BuildStore | None = None,
 ) -> None:
     """Helm sources whose chart is in a chart cache, rendered with the real `helm template`
     as Argo CD would (release name, destination namespace, values, CRDs included)."""
@@ -49,7 +51,7 @@ def render_charts(
             key = chart_key(app, source)
             kube = labs.of(directory).kubernetes_version or options.kubernetes_version
             try:
-                objects = render_chart(app, source, chart_dirs, kube, str(key))
+                objects = render_chart(app, source, chart_dirs, kube, str(key), store)
             except SourceError as exc:
                 report.problems.append(
                     Finding(

@@ -29,6 +29,9 @@ class CheckOptions:
     chart_dirs: tuple[Path, ...] = ()
     """Chart caches: ``<chart>-<version>.tgz`` (as ``helm pull`` saves them), or unpacked
     ``<chart>-<version>/`` or ``<chart>/`` directories (vendored charts)."""
+    build_cache: Path | None = None
+    """Where kustomize outputs are kept between runs (``labgen.buildcache``); None: every
+    kustomization is built."""
 
 
 def check_root(given: Path | None, paths: Sequence[Path], cwd: Path) -> Path:

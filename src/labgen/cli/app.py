@@ -103,6 +103,7 @@ def _options(
     tools.trace_commands(_trace if verbose else None)
 
 
-def _trace(args: Sequence[str]) -> None:
-    shown = [Path(args[0]).name, *args[1:]] if args else []
-    err.print(f"+ {shlex.join(shown)}", markup=False, highlight=False)
+def _trace(args: Sequence[str], *, reused: bool = False) -> None:
+    shown = shlex.join([Path(args[0]).name, *args[1:]] if args else [])
+    line = f"= {shown}  (reused: its inputs did not change)" if reused else f"+ {shown}"
+    err.print(line, markup=False, highlight=False)

@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 
 from labgen.cli.app import EXIT_FINDINGS, EXIT_USAGE, app, err, out, state
-from labgen.cli.options import RootOption, repo_root, stdin_once
+from labgen.cli.options import NoCacheOption, RootOption, build_cache, repo_root, stdin_once
 from labgen.cli.output import say
 from labgen.data.releases import DEFAULT_KUBERNETES_VERSION
 from labgen.errors import LabgenError
@@ -85,6 +85,7 @@ def check(
     output: Annotated[
         CheckOutput, typer.Option(help="text, json, junit or github.")
     ] = CheckOutput.text,
+    no_cache: NoCacheOption = False,
     root: RootOption = None,
 ) -> None:
     """Build every kustomization like Argo CD would, validate every object strictly against
@@ -108,6 +109,7 @@ def check(
         frozenset(skip or []),
         frozenset(assume_crd or []),
         chart_dirs(chart_dir),
+        build_cache(no_cache),
     )
     with _Progress(err, quiet=bool(state["quiet"])) as progress:
         report = check_tree(base, paths or [Path(p) for p in DEFAULT_PATHS], options, progress)
@@ -191,6 +193,7 @@ def diff(
             file_okay=False,
         ),
     ] = None,
+    no_cache: NoCacheOption = False,
     root: RootOption = None,
 ) -> None:
     """Show what a change does to every Argo CD Application's desired state: objects
@@ -207,7 +210,9 @@ def diff(
         base_root = repo_root(root)
         result = diff_repo(
             base_root,
-            DiffOptions(base, head, tuple(ignore or []), chart_dirs(chart_dir)),
+            DiffOptions(
+                base, head, tuple(ignore or []), chart_dirs(chart_dir), build_cache(no_cache)
+            ),
         )
         parts = markdown_parts(result, max_size) if output == "markdown" else []
     except LabgenError as exc:

@@ -20,6 +20,14 @@ RootOption = Annotated[
         metavar="DIR",
     ),
 ]
+NoCacheOption = Annotated[
+    bool,
+    typer.Option(
+        "--no-cache",
+        help="Build every kustomization, reusing no earlier build (outputs are kept by "
+        "what they read in $LABGEN_CACHE_DIR, else ~/.cache/labgen).",
+    ),
+]
 LabsArgument = Annotated[
     list[str] | None,
     typer.Argument(
@@ -33,6 +41,13 @@ LabArgument = Annotated[
     str,
     typer.Argument(help="Lab name, spec path, or - for standard input.", metavar="LAB"),
 ]
+
+
+def build_cache(no_cache: bool) -> Path | None:
+    """Where kustomize outputs are kept between runs, None with ``--no-cache``."""
+    from labgen.buildcache import cache_dir
+
+    return None if no_cache else cache_dir()
 
 
 def repo_root(root: Path | None) -> Path:

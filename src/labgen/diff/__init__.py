@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from labgen.buildcache import BuildStore
 from labgen.diff.build import BuildCache, Desired, SideTree, Target
 from labgen.diff.match import compare_objects, index, unified
 from labgen.diff.model import (
@@ -41,6 +42,8 @@ class DiffOptions:
     """More noise filters (see ``labgen.diff.noise``)."""
     chart_dirs: tuple[Path, ...] = ()
     """Chart caches for Helm sources (each side's own ``charts/`` is used too)."""
+    build_cache: Path | None = None
+    """Where kustomize outputs are kept between runs; None: every build runs."""
     default_filters: bool = True
 
 
@@ -55,7 +58,8 @@ def diff_repo(root: Path, options: DiffOptions) -> DiffResult:
     head = resolve(root, options.head) if options.head else Side(WORKING_TREE)
     chart_dirs = tuple(p.resolve() for p in options.chart_dirs)
     with checkout(root, base, prefix) as base_root, checkout(root, head, prefix) as head_root:
-        cache = BuildCache()
+        store = BuildStore(options.build_cache) if options.build_cache is not None else None
+        cache = BuildCache(store)
         return compare_trees(
             SideTree(base_root, chart_dirs, cache),
             SideTree(head_root, chart_dirs, cache),

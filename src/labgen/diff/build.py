@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from labgen.buildcache import KUSTOMIZATION_FILES, BuildInputs, BuildStore, Inputs, path_digest
 from labgen.data.releases import DEFAULT_KUBERNETES_VERSION
 from labgen.desired import (
-    KUSTOMIZATION_FILES,
     SourceError,
     app_sources,
     build_kustomization,
@@ -35,8 +35,6 @@ from labgen.diff.sides import Snapshot
 from labgen.yamlio import YamlSyntaxError, dump_data, load_all_safe
 
 TargetKey = tuple[str, str, str]
-Inputs = tuple[frozenset[str], frozenset[str]]
-"""(files, kustomization directories) a build reads, relative to the side's root."""
 
 
 @dataclass(frozen=True)
@@ -74,17 +72,27 @@ Built = list[dict[str, Any]] | str
 
 
 class BuildCache:
-    """kustomize builds by input digest, shared by both sides."""
+    """kustomize builds by input digest, shared by both sides, and kept between runs in
+    ``store`` when there is one."""
 
-    def __init__(self) -> None:
+    def __init__(self, store: BuildStore | None = None) -> None:
         self.outputs: dict[str, Built] = {}
+        self.store = store
 
     def build_all(self, jobs: Iterable[tuple[str, Path]], root: Path) -> None:
         """Build the (digest, directory) pairs not built yet, in parallel (directories of
         the side whose files are under ``root``)."""
         todo = {digest: directory for digest, directory in jobs if digest not in self.outputs}
-        outputs = build_kustomizations(todo.values(), root)
+        keys = {directory: digest for digest, directory in todo.items()}
+        outputs = build_kustomizations(todo.values(), root, store=self.store, keys=keys)
         self.outputs.update((digest, _built(outputs[d])) for digest, d in todo.items())
+
+    def kept(self, digest: str) -> bool:
+        """Whether a build with this digest is known without building (its files need not
+        be written out)."""
+        return digest in self.outputs or (
+            self.store is not None and self.store.has("kubectl", digest)
+        )
 
 
 def _built(output: list[dict[str, Any]] | SourceError) -> Built:
@@ -102,7 +110,7 @@ class SideTree:
             files.ensure(files.files_under("charts"))
             self.chart_dirs = (*chart_dirs, self.root / "charts")
         self.cache = cache
-        self._inputs: dict[str, Inputs | None] = {}
+        self._inputs = BuildInputs(files)
         self._kube: dict[str, str] = {}
 
     # -- inputs and digests -------------------------------------------------------------
@@ -110,51 +118,13 @@ class SideTree:
     def inputs(self, directory: str) -> Inputs | None:
         """What a build of ``directory`` can read; None when it reads something outside
         this side (a remote base), so it is always built."""
-        if directory not in self._inputs:
-            self._inputs[directory] = None  # a reference cycle reads as unknown
-            self._inputs[directory] = self._collect(directory)
-        return self._inputs[directory]
-
-    def _collect(self, directory: str) -> Inputs | None:
-        files = set(self.files.files_under(directory))
-        dirs = {directory}
-        kustomization = self._kustomization_file(directory)
-        if kustomization is None:
-            return frozenset(files), frozenset(dirs)
-        try:
-            documents = list(load_all_safe(self.files.read(kustomization).decode(), kustomization))
-        except (YamlSyntaxError, UnicodeDecodeError):
-            return frozenset(files), frozenset(dirs)  # the build reports it
-        for value in _strings(documents):
-            if "://" in value or value.startswith(("git@", "github.com/")) or "?ref=" in value:
-                return None
-            target = posixpath.normpath(posixpath.join(directory, value))
-            if target.startswith("../") or target == "..":
-                return None
-            if self.files.is_file(target):
-                files.add(target)
-            elif target != directory and self._kustomization_file(target) is not None:
-                nested = self.inputs(target)
-                if nested is None:
-                    return None
-                files |= nested[0]
-                dirs |= nested[1]
-        return frozenset(files), frozenset(dirs)
+        return self._inputs.inputs(directory)
 
     def _kustomization_file(self, directory: str) -> str | None:
-        for name in KUSTOMIZATION_FILES:
-            if self.files.is_file(f"{directory}/{name}"):
-                return f"{directory}/{name}"
-        return None
+        return self._inputs.kustomization_file(directory)
 
     def digest(self, directory: str) -> str | None:
-        inputs = self.inputs(directory)
-        if inputs is None:
-            return None
-        digest = hashlib.sha256(directory.encode())
-        for path in sorted(inputs[0]):
-            digest.update(f"\0{path}\0{self.files.blob_id(path)}".encode())
-        return digest.hexdigest()
+        return self._inputs.digest(directory)
 
     def target_digest(self, target: Target) -> str | None:
         """Everything a target's desired state depends on, or None when unknown."""
@@ -165,7 +135,7 @@ class SideTree:
             chart = chart_name(source)
             if chart:
                 path = cached_chart(self.chart_dirs, chart, str(source.get("targetRevision", "")))
-                parts += [_chart_digest(path), self.kubernetes_version(target.lab)]
+                parts += [path_digest(path), self.kubernetes_version(target.lab)]
             elif source.get("path"):
                 directory = _source_dir(source)
                 digest = self.digest(directory) if self.files.is_dir(directory) else "missing"
@@ -185,7 +155,8 @@ class SideTree:
                 continue
             inputs = self.inputs(directory)
             assert inputs is not None
-            self.files.ensure(inputs[0])
+            if not self.cache.kept(digest):
+                self.files.ensure(inputs[0])
             jobs.append((digest, self.root / directory))
         self.cache.build_all(jobs, self.root)
 
@@ -296,7 +267,9 @@ class SideTree:
         out.paths.append(f"{chart} {version}")
         kube = self.kubernetes_version(target.lab)
         try:
-            objects = render_chart(target.app, source, self.chart_dirs, kube, f"{chart}-{version}")
+            objects = render_chart(
+                target.app, source, self.chart_dirs, kube, f"{chart}-{version}", self.cache.store
+            )
         except SourceError as exc:
             out.errors.append(f"helm template {chart} {version}: {exc}")
             return
@@ -331,25 +304,3 @@ def _source_dir(source: dict[str, Any]) -> str:
 def _lab_of(directory: str) -> str | None:
     parts = directory.split("/")
     return parts[1] if len(parts) > 1 and parts[0] in ("apps", "overlays") else None
-
-
-def _chart_digest(path: Path | None) -> str:
-    if path is None:
-        return "not cached"
-    files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
-    digest = hashlib.sha256()
-    for file in files:
-        digest.update(f"\0{file.relative_to(path.parent)}\0".encode() + file.read_bytes())
-    return digest.hexdigest()
-
-
-def _strings(value: Any) -> Iterator[str]:
-    if isinstance(value, str):
-        if value and "\n" not in value and len(value) < 1024:
-            yield value
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from _strings(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _strings(item)
