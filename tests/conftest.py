@@ -45,16 +45,24 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+TEST_BUILD_CACHE = REPO / ".pytest_cache" / "labgen-builds"
+
+
 def pytest_configure(config: pytest.Config) -> None:
-    """`labgen check` and `labgen diff` keep builds in a cache of this session's own (the
-    xdist workers share it), never in the user's."""
-    if not hasattr(config, "workerinput"):
+    """`labgen check` and `labgen diff` (run by tests), and the tests' own kustomize builds
+    (``support.build``), keep builds in a cache of the test suite's own, never in the
+    user's: ``.pytest_cache/labgen-builds``, kept between runs like the rest of
+    ``.pytest_cache`` (a fresh clone, as in CI, builds everything). Entries are keyed by
+    every file a build reads and the kubectl or helm binary (``labgen.buildcache``), so a
+    test sees what the real tool outputs for exactly its inputs. ``LABGEN_TEST_CACHE=0``
+    starts the run from an empty cache of its own."""
+    if hasattr(config, "workerinput"):
+        return  # xdist workers inherit the controller's
+    if os.environ.get("LABGEN_TEST_CACHE") == "0":
         os.environ[CACHE_ENV] = tempfile.mkdtemp(prefix="labgen-test-cache-")
-
-
-def pytest_unconfigure(config: pytest.Config) -> None:
-    if not hasattr(config, "workerinput"):
-        shutil.rmtree(os.environ.pop(CACHE_ENV), ignore_errors=True)
+        config.add_cleanup(lambda: shutil.rmtree(os.environ.pop(CACHE_ENV), ignore_errors=True))
+    else:
+        os.environ[CACHE_ENV] = str(TEST_BUILD_CACHE)
 
 
 def pytest_report_header() -> list[str]:

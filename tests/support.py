@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from labgen.buildcache import BuildStore, cache_dir
+from labgen.desired import SourceError, build_kustomization, input_digests
 from labgen.plan import build_plan
 from labgen.plan.model import LabPlan
 from labgen.repo import render_repo
@@ -55,7 +57,22 @@ def kustomization_dirs(root: Path, top: str) -> list[Path]:
 
 
 def build(directory: Path) -> list[dict[str, Any]]:
-    return [d for d in load_all_safe(kustomize_build(directory)) if isinstance(d, dict)]
+    """What the pinned `kubectl kustomize` builds from ``directory``: reused from the test
+    suite's build cache (tests/conftest.py) when every file it reads is unchanged."""
+    root = _tree_root(directory)
+    if root is None:
+        return [d for d in load_all_safe(kustomize_build(directory)) if isinstance(d, dict)]
+    store = BuildStore(cache_dir())
+    digest = input_digests([directory], root)[directory]
+    built = build_kustomization(directory, root, store, digest)
+    if isinstance(built, SourceError):
+        raise AssertionError(f"kubectl kustomize {directory} failed: {built}")
+    return built
+
+
+def _tree_root(directory: Path) -> Path | None:
+    """The rendered repository a directory is in (the nearest one with catalog/), if any."""
+    return next((p for p in directory.resolve().parents if (p / "catalog").is_dir()), None)
 
 
 def validation_errors(schemas: SchemaSet, objects: list[dict[str, Any]], where: str) -> list[str]:

@@ -42,6 +42,7 @@ from k8s_server import (
     key_of,
 )
 from labgen import cli
+from labgen.buildcache import BuildStore, cache_dir
 from labgen.desired import app_sources, cached_chart, chart_name, template_source
 from labgen.plan import LabPlan, build_plan
 from labgen.render.argocd import uses_openshift_gitops
@@ -126,7 +127,8 @@ def desired_state(
                 uncached.add(f"{chart} {version}")
                 continue
             name = app["metadata"]["name"]
-            objects += template_source(app, source, path, plan.kubernetes_version, name)
+            kube = plan.kubernetes_version
+            objects += template_source(app, source, path, kube, name, BuildStore(cache_dir()))
         elif (root / str(source.get("path"))).is_dir():
             objects += build(root / str(source["path"]))
         # else: another repository's path (Gateway API CRDs): see the module docstring

@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 from conftest import GOLDEN, REPO
+from labgen.buildcache import cache_dir
 from labgen.check import DEFAULT_PATHS, CheckOptions, check_tree
 from labgen.check.inventory import lab_specs, measure
 from labgen.check.model import Report
@@ -90,7 +91,7 @@ def kserve_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _check(
     root: Path, charts: Path, crd_schemas: Path, paths: tuple[str, ...] = DEFAULT_PATHS
 ) -> Report:
-    options = CheckOptions((crd_schemas,), chart_dirs=(charts,))
+    options = CheckOptions((crd_schemas,), chart_dirs=(charts,), build_cache=cache_dir())
     return check_tree(root, [Path(p) for p in paths], options)
 
 

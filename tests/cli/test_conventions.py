@@ -268,7 +268,7 @@ def test_verbose_traces_check_builds_charts_and_chunked_files(tmp_path: Path) ->
     fleet = "---\n".join(config.format(i=i) for i in range(9000)).encode()
     assert len(list(files._chunks(fleet))) > 1  # checked in worker processes
     (tmp_path / "fleet.yaml").write_bytes(fleet)
-    args = ("check", "one", "two", "fleet.yaml", "-", "--chart-dir", "charts")
+    args = ("check", "one", "two", "fleet.yaml", "-", "--chart-dir", "charts", "--no-cache")
     loud = labgen("--verbose", *args, cwd=tmp_path, stdin=HELM_APP)
     traced = [line for line in loud.stderr.splitlines() if line.startswith("+ ")]
     assert sorted(traced[:2]) == [
