@@ -33,6 +33,7 @@ from typing import Any
 import pytest
 
 from conftest import GOLDEN, REPO
+from k8s_api import warning_texts
 from k8s_server import (
     WARN_RESTRICTED,
     ApiServer,
@@ -316,3 +317,10 @@ def test_a_dry_run_stores_nothing(k8s_server: ApiServer) -> None:
     assert k8s_server.client.request("GET", path).body["data"] == {"a": "b"}
     k8s_server.delete(stored.objects)
     assert k8s_server.client.request("GET", path).status == 404
+
+
+def test_warning_headers_are_split_and_unquoted() -> None:
+    """A ``Warning`` header value may carry several warnings, comma-joined (repeated
+    headers are read apart), with quotes and backslashes escaped in their texts."""
+    header = '299 - "would violate \\"restricted\\", a", 299 kube-apiserver "b" "date"'
+    assert warning_texts(header) == ['would violate "restricted", a', "b"]

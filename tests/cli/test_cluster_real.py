@@ -399,8 +399,8 @@ def test_status_converged_then_degraded_and_missing(
         ],
     }
     set_status(k8s_server, eks.namespace, f"{eks.name}-serve-llama-8b", degraded)
-    keda = {"metadata": {"name": f"{eks.name}-keda", "namespace": eks.namespace}}
-    k8s_server.delete([{"apiVersion": KINDS["Application"], "kind": "Application", **keda}])
+    gone = {"metadata": {"name": f"{eks.name}-keda", "namespace": eks.namespace}}
+    k8s_server.delete([{"apiVersion": KINDS["Application"], "kind": "Application", **gone}])
     # (no finalizer on operator Applications: gone at once without a controller)
     stray = {
         "apiVersion": "argoproj.io/v1alpha1",
