@@ -183,6 +183,9 @@ class Client:
         return created
 
     def wait_established(self, names: Iterable[str], timeout: float = 120.0) -> None:
+        """Wait until each CRD is Established and discovery serves its kind in every
+        served version: discovery follows Established by a moment, and a request in
+        between finds no such kind."""
         path = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions"
         deadline = time.monotonic() + timeout
         for name in names:
@@ -196,3 +199,9 @@ class Client:
                 if time.monotonic() > deadline:
                     raise AssertionError(f"CRD {name} not Established after {timeout} s")
                 time.sleep(0.05)
+            spec = response.body["spec"]
+            for version in (v["name"] for v in spec["versions"] if v.get("served")):
+                while spec["names"]["kind"] not in self.resources(f"{spec['group']}/{version}"):
+                    if time.monotonic() > deadline:
+                        raise AssertionError(f"CRD {name} not in discovery after {timeout} s")
+                    time.sleep(0.05)
