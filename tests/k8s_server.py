@@ -9,13 +9,16 @@ PodSecurity; no controllers, scheduler or kubelet, so nothing reconciles and no 
 is ever finalized. Tests that share it apply with the field manager Argo CD uses
 (``argocd-controller``) and never delete.
 
-Objects are applied with the pinned kubectl (``.venv/bin``, see labgen.tools): it prints the
-server's ``Warning`` headers (PodSecurity's among them) on stderr, one line each.
+The harness talks to the server in process (``k8s_api.Client``, one keep-alive connection
+pool): each object is applied on its own (``PATCH`` with ``application/apply-patch+yaml``,
+``fieldValidation=Strict`` as the pinned kubectl sends by default), so the server's
+``Warning`` headers (PodSecurity's among them) and refusals name their object. The pinned
+kubectl (``.venv/bin``, see labgen.tools) stays for what tests run as a user would
+(``ApiServer.kubectl``).
 """
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import threading
@@ -26,19 +29,14 @@ from typing import Any
 
 import pytest
 
-from k8s_api import Client, group_of
+from k8s_api import Client, Resource, api_base, group_of
 from labgen.cluster.bootstrap import ARGOCD_CRDS
 from labgen.tools import find_tool
-from labgen.yamlio import dump_data
 from support import argocd_standin
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 ARGOCD_MANAGER = "argocd-controller"  # the field manager of Argo CD's server-side apply
-# Kinds with a pod template: PodSecurity admission warns on these, per object.
-WORKLOAD_KINDS = frozenset(
-    {"Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob"}
-)
 WARN_RESTRICTED = {"pod-security.kubernetes.io/warn": "restricted"}
 
 
@@ -79,7 +77,8 @@ class ApiServer:
     directory: Path
     kubeconfig: Path
     kubectl_path: Path
-    _scopes: dict[tuple[str, str], bool] = field(default_factory=dict)
+    # discovery: the kinds served per group-version
+    _resources: dict[str, dict[str, Resource]] = field(default_factory=dict)
     _client: Client | None = None
     _crds: set[str] = field(default_factory=set)  # upstream CRDs known to be installed
 
@@ -107,11 +106,13 @@ class ApiServer:
         if todo:
             self.client.install_crds_named(todo)
             self._crds.update(todo)
-            self._scopes.clear()
+            self._resources.clear()
 
     def kubectl(
         self, *args: str, stdin: str | None = None, check: bool = True
     ) -> subprocess.CompletedProcess[str]:
+        """The pinned kubectl as a user runs it (the harness itself goes through
+        ``client``)."""
         proc = subprocess.run(
             [str(self.kubectl_path), "--kubeconfig", str(self.kubeconfig), *args],
             input=stdin,
@@ -123,28 +124,47 @@ class ApiServer:
             raise AssertionError(f"kubectl {' '.join(args)} failed:\n{proc.stderr}")
         return proc
 
+    def resource(self, api_version: str, kind: str) -> Resource | None:
+        """How the server serves ``kind`` (discovery, cached per group-version until
+        CRDs are installed), None if it does not."""
+        if api_version not in self._resources:
+            self._resources[api_version] = self.client.resources(api_version)
+        return self._resources[api_version].get(kind)
+
     def namespaced(self, api_version: str, kind: str) -> bool:
         """Whether the server serves ``kind`` per namespace (unknown kinds: True, so the
         server's own error names them)."""
-        if not self._scopes:
-            out = self.kubectl("api-resources", "-o", "wide", "--no-headers").stdout
-            for line in out.splitlines():
-                cols = line.split()
-                # NAME [SHORTNAMES] APIVERSION NAMESPACED KIND VERBS...
-                for i, col in enumerate(cols):
-                    if col in ("true", "false") and i >= 2:
-                        self._scopes[cols[i - 1], cols[i + 1]] = col == "true"
-                        break
-        return self._scopes.get((api_version, kind), True)
+        resource = self.resource(api_version, kind)
+        return resource is None or resource.namespaced
+
+    def path(self, item: dict[str, Any]) -> str:
+        """The object's path on the server; AssertionError for a kind it does not serve
+        (as kubectl's "no matches for kind")."""
+        api_version, kind, meta = item["apiVersion"], item["kind"], item["metadata"]
+        resource = self.resource(api_version, kind)
+        if resource is None:
+            raise AssertionError(
+                f'{key_of(item)}: no matches for kind "{kind}" in version "{api_version}"'
+            )
+        where = f"/namespaces/{meta['namespace']}" if resource.namespaced else ""
+        return f"{api_base(api_version)}{where}/{resource.plural}/{meta['name']}"
+
+    def _in_namespace(self, objects: Iterable[dict[str, Any]], namespace: str) -> None:
+        """Namespaced objects that name no namespace go to ``namespace``."""
+        for item in objects:
+            meta = item.setdefault("metadata", {})
+            if not meta.get("namespace") and self.namespaced(item["apiVersion"], item["kind"]):
+                meta["namespace"] = namespace
 
     def ensure_namespace(self, name: str, labels: dict[str, str] | None = None) -> None:
         item: dict[str, Any] = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}
         if labels:
             item["metadata"]["labels"] = labels
-        self.kubectl(
-            "apply", "--server-side", "--field-manager=labgen-test", "-f", "-",
-            stdin=json.dumps(item),
-        )  # fmt: skip
+        response = self.client.apply(
+            self.path(item), item, "labgen-test", force=False, dry_run=False
+        )
+        if not response.ok:
+            raise AssertionError(f"{key_of(item)}: {response.message}")
 
     def apply(
         self,
@@ -155,89 +175,70 @@ class ApiServer:
         dry_run: bool = False,
     ) -> Applied:
         """Server-side apply (forcing conflicts, as Argo CD does) with namespaced objects
-        that name none put in ``namespace`` (Argo CD's destination), in one request
-        stream. The server's warnings do not name their object: when there are any, each
-        workload is dry-run alone to attribute them. ``dry_run``: the server admits and
-        validates, and stores nothing."""
+        that name none put in ``namespace`` (Argo CD's destination): one request per
+        object, in order, so each warning and refusal names its object. ``dry_run``: the
+        server admits and validates, and stores nothing."""
         items = list(objects)
         self.install_crds(items)
+        self._in_namespace(items, namespace)
+        result = Applied()
         for item in items:
-            meta = item.setdefault("metadata", {})
-            if not meta.get("namespace") and self.namespaced(item["apiVersion"], item["kind"]):
-                meta["namespace"] = namespace
-        if not items:
-            return Applied()
-        result = self._apply(items, manager, "", dry_run)
-        workloads = [item for item in items if item["kind"] in WORKLOAD_KINDS]
-        if result.warnings and workloads:
-            attributed: list[str] = []
-            explained: set[str] = set()
-            for item in workloads:
-                lines = self._apply([item], manager, "", dry_run=True).warnings
-                attributed += [f"{key_of(item)}: {line}" for line in lines]
-                explained.update(lines)
-            result.warnings = attributed + [w for w in result.warnings if w not in explained]
-        return result
-
-    def _apply(
-        self, items: list[dict[str, Any]], manager: str, label: str, dry_run: bool
-    ) -> Applied:
-        mode = ["--dry-run=server"] if dry_run else []
-        proc = self.kubectl(
-            "apply", "--server-side", "--force-conflicts", f"--field-manager={manager}",
-            *mode, "-f", "-",
-            stdin="".join(f"---\n{dump_data(i)}" for i in items),
-            check=False,
-        )  # fmt: skip
-        result = Applied(objects=[] if dry_run else items)
-        for line in proc.stderr.splitlines():
-            if line.startswith("Warning:"):
-                result.warnings.append(f"{label}: {line}" if label else line)
-            elif line.strip():
-                result.errors.append(line)
-        if proc.returncode != 0 and not result.errors:
-            result.errors.append(f"kubectl apply exited {proc.returncode}")
+            key = key_of(item)
+            try:
+                path = self.path(item)
+            except AssertionError as error:
+                result.errors.append(str(error))
+                continue
+            response = self.client.apply(path, item, manager, force=True, dry_run=dry_run)
+            result.warnings += [f"{key}: Warning: {text}" for text in response.warnings]
+            if not response.ok:
+                result.errors.append(f"{key}: {response.message}")
+            elif not dry_run:
+                result.objects.append(item)
         return result
 
     def snapshot(self, objects: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
         """Each object as the server holds it, without the bookkeeping of its writes
         (resourceVersion, managedFields): the first apply after a create rewrites the
         managedFields the create recorded, and nothing else."""
-        if not objects:
-            return {}
-        proc = self.kubectl(
-            "get", "-o", "json", "-f", "-", stdin="".join(f"---\n{dump_data(i)}" for i in objects)
-        )
-        data = json.loads(proc.stdout)
-        items = data.get("items", [data]) if data.get("kind") == "List" else [data]
-        for item in items:
+        found = {}
+        for item in objects:
+            response = self.client.request("GET", self.path(item))
+            if not response.ok:
+                raise AssertionError(f"reading {key_of(item)}: {response.message}")
             for volatile in ("resourceVersion", "managedFields"):
-                item["metadata"].pop(volatile, None)
-        return {key_of(i): i for i in items}
+                response.body["metadata"].pop(volatile, None)
+            found[key_of(response.body)] = response.body
+        return found
 
     def delete(self, objects: list[dict[str, Any]], namespace: str = "default") -> None:
         """Delete what a test applied, finalizers first (no controller would remove them),
-        namespaced objects that name none from ``namespace``. CRDs and Namespaces stay: a
-        namespace is never finalized without controllers."""
+        namespaced objects that name none from ``namespace``; gone already is fine. CRDs
+        and Namespaces stay: a namespace is never finalized without controllers.
+        Dependents are left in the background, as kubectl's default: a Job's own default
+        (orphan) would wait for the garbage collector, which does not run here."""
         items = [o for o in objects if o["kind"] not in ("CustomResourceDefinition", "Namespace")]
+        self._in_namespace(items, namespace)
+        unfinalize = {"metadata": {"finalizers": None}}
+        background = {
+            "apiVersion": "v1",
+            "kind": "DeleteOptions",
+            "propagationPolicy": "Background",
+        }
         for item in items:
-            meta = item.setdefault("metadata", {})
-            if not meta.get("namespace") and self.namespaced(item["apiVersion"], item["kind"]):
-                meta["namespace"] = namespace
-        if not items:
-            return
-        stream = "".join(f"---\n{dump_data(i)}" for i in items)
-        unfinalize = json.dumps({"metadata": {"finalizers": None}})
-        self.kubectl(
-            "patch", "-f", "-", "--type=merge", "-p", unfinalize, stdin=stream, check=False
-        )
-        self.kubectl("delete", "-f", "-", "--ignore-not-found", "--wait=false", stdin=stream)
+            path = self.path(item)
+            self.client.request(
+                "PATCH", path, unfinalize, content_type="application/merge-patch+json"
+            )
+            response = self.client.request("DELETE", path, background)
+            if not response.ok and response.status != 404:
+                raise AssertionError(f"deleting {key_of(item)}: {response.message}")
 
     def wait_established(self, names: Iterable[str]) -> None:
-        crds = [f"crd/{name}" for name in names]
+        crds = list(names)
         if crds:
-            self.kubectl("wait", "--for=condition=Established", "--timeout=120s", *crds)
-            self._scopes.clear()  # kinds that discovery did not serve before
+            self.client.wait_established(crds)
+            self._resources.clear()  # kinds that discovery did not serve before
 
 
 def start_server(directory: Path) -> ApiServer:

@@ -33,6 +33,7 @@ from typing import Any
 import pytest
 
 from conftest import GOLDEN, REPO
+from k8s_api import warning_texts
 from k8s_server import (
     WARN_RESTRICTED,
     ApiServer,
@@ -247,7 +248,7 @@ def test_lab_applies_to_a_real_api_server(
 
 def test_pod_security_warnings_are_caught_and_attributed(k8s_server: ApiServer) -> None:
     """The harness the lab tests rely on sees PodSecurity's warnings: a Deployment that
-    breaks the restricted profile, applied in one stream with a compliant one, is named."""
+    breaks the restricted profile, applied together with a compliant one, is named."""
     namespace = "labgen-psa-probe"
     k8s_server.ensure_namespace(namespace, WARN_RESTRICTED)
 
@@ -277,3 +278,51 @@ def test_pod_security_warnings_are_caught_and_attributed(k8s_server: ApiServer) 
     assert applied.errors == []
     assert applied.warnings, "no PodSecurity warning for a privileged container"
     assert all(w.startswith(f"{key_of(bad)}: Warning:") for w in applied.warnings)
+
+
+def _probe_config_map(**extra: Any) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "probe"},
+        "data": {"a": "b"},
+        **extra,
+    }
+
+
+def test_unknown_fields_are_refused_and_named(k8s_server: ApiServer) -> None:
+    """A field the schema does not declare is an error naming its object, not silently
+    dropped. Server-side apply refuses it whatever ``fieldValidation`` says (kube-apiserver
+    1.33: "field not declared in schema", for built-in kinds and CRDs alike); the harness
+    also sends ``Strict``, as kubectl does by default, which adds duplicate keys, and a
+    JSON body has none."""
+    namespace = "labgen-strict-probe"
+    k8s_server.ensure_namespace(namespace)
+    typo = _probe_config_map(datta={"a": "b"})
+    applied = k8s_server.apply([typo], namespace, dry_run=True)
+    assert len(applied.errors) == 1, applied.errors
+    assert applied.errors[0].startswith(f"{key_of(typo)}: ")
+    assert ".datta: field not declared in schema" in applied.errors[0]
+
+
+def test_a_dry_run_stores_nothing(k8s_server: ApiServer) -> None:
+    namespace = "labgen-dry-run-probe"
+    k8s_server.ensure_namespace(namespace)
+    item = _probe_config_map()
+    k8s_server.delete([item], namespace)  # a reused server's, from an earlier run
+    applied = k8s_server.apply([item], namespace, dry_run=True)
+    assert (applied.errors, applied.objects) == ([], [])
+    path = k8s_server.path(item)
+    assert k8s_server.client.request("GET", path).status == 404
+    stored = k8s_server.apply([item], namespace)
+    assert (stored.errors, stored.objects) == ([], [item])
+    assert k8s_server.client.request("GET", path).body["data"] == {"a": "b"}
+    k8s_server.delete(stored.objects)
+    assert k8s_server.client.request("GET", path).status == 404
+
+
+def test_warning_headers_are_split_and_unquoted() -> None:
+    """A ``Warning`` header value may carry several warnings, comma-joined (repeated
+    headers are read apart), with quotes and backslashes escaped in their texts."""
+    header = '299 - "would violate \\"restricted\\", a", 299 kube-apiserver "b" "date"'
+    assert warning_texts(header) == ['would violate "restricted", a', "b"]

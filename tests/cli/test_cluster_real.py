@@ -8,7 +8,6 @@ cannot produce on demand stay on the HTTP fake (tests/cli/test_cluster.py)."""
 from __future__ import annotations
 
 import hashlib
-import json
 import socket
 from collections.abc import Callable
 from pathlib import Path
@@ -65,6 +64,15 @@ class Lab:
         return self.plan.gitops.argocd_namespace
 
 
+# The kinds these tests read, with their API versions.
+KINDS = {
+    "Application": "argoproj.io/v1alpha1",
+    "AppProject": "argoproj.io/v1alpha1",
+    "ArgoCD": "argoproj.io/v1beta1",
+    "ConfigMap": "v1",
+}
+
+
 def labgen(
     capsys: pytest.CaptureFixture[str], server: ApiServer, lab: Lab, *args: str
 ) -> tuple[int, str, str]:
@@ -77,11 +85,17 @@ def labgen(
 
 
 def live(server: ApiServer, kind: str, name: str, namespace: str | None) -> dict[str, Any] | None:
-    where = ["-n", namespace] if namespace else []
-    proc = server.kubectl(
-        "get", kind, name, *where, "-o", "json", "--show-managed-fields", check=False
+    """The object as the server holds it (managed fields included), None if absent."""
+    api_version = KINDS[kind]
+    meta = {"name": name, "namespace": namespace}
+    response = server.client.request(
+        "GET", server.path({"apiVersion": api_version, "kind": kind, "metadata": meta})
     )
-    return json.loads(proc.stdout) if proc.returncode == 0 else None
+    if response.status == 404:
+        return None
+    assert response.ok, response.message
+    body: dict[str, Any] = response.body
+    return body
 
 
 def put_argocd_cm(server: ApiServer, namespace: str, data: dict[str, str], manager: str) -> None:
@@ -144,13 +158,13 @@ def test_bootstrap_applies_the_bundle_with_server_side_apply(
     # One note that TLS is not verified, instead of urllib3's warning per request.
     assert err.count("skips TLS verification") == 1
     expected = {o["kind"]: o for o in argocd_objects(eks.plan).bootstrap}
-    root = live(k8s_server, "applications.argoproj.io", f"{eks.name}-root", ns)
+    root = live(k8s_server, "Application", f"{eks.name}-root", ns)
     assert root is not None
     assert root["spec"] == expected["Application"]["spec"]
     managers = {(m["manager"], m["operation"]) for m in root["metadata"]["managedFields"]}
     assert managers == {("labgen", "Apply")}
     # The partial argocd-cm merged into the live one: Argo CD's own settings stay.
-    cm = live(k8s_server, "configmap", "argocd-cm", ns)
+    cm = live(k8s_server, "ConfigMap", "argocd-cm", ns)
     assert cm is not None
     assert cm["data"]["url"] == "https://argocd.example.com"
     assert cm["data"][HEALTH_KEY].startswith("hs = {}")
@@ -160,13 +174,13 @@ def test_bootstrap_twice_changes_nothing(
     eks: Lab, k8s_server: ApiServer, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert labgen(capsys, k8s_server, eks, "bootstrap", eks.name)[0] == 0
-    before = live(k8s_server, "applications.argoproj.io", f"{eks.name}-root", eks.namespace)
+    before = live(k8s_server, "Application", f"{eks.name}-root", eks.namespace)
     code, out, _ = labgen(capsys, k8s_server, eks, "bootstrap", eks.name)
     assert code == 0
     assert out.count("unchanged") == 3
     assert "created" not in out
     assert "configured" not in out
-    after = live(k8s_server, "applications.argoproj.io", f"{eks.name}-root", eks.namespace)
+    after = live(k8s_server, "Application", f"{eks.name}-root", eks.namespace)
     assert before is not None
     assert after is not None
     assert after["metadata"]["resourceVersion"] == before["metadata"]["resourceVersion"]
@@ -180,9 +194,9 @@ def test_dry_run_uses_the_servers_dry_run_and_writes_nothing(
     ns = eks.namespace
     assert f"created AppProject {ns}/{eks.name} (server dry run: nothing was written)" in out
     assert f"created Application {ns}/{eks.name}-root (server dry run" in out
-    assert live(k8s_server, "appprojects.argoproj.io", eks.name, ns) is None
-    assert live(k8s_server, "applications.argoproj.io", f"{eks.name}-root", ns) is None
-    assert live(k8s_server, "configmap", "argocd-cm", ns) is None
+    assert live(k8s_server, "AppProject", eks.name, ns) is None
+    assert live(k8s_server, "Application", f"{eks.name}-root", ns) is None
+    assert live(k8s_server, "ConfigMap", "argocd-cm", ns) is None
     # ... and after a real bootstrap, the dry run sees nothing to change
     assert labgen(capsys, k8s_server, eks, "bootstrap", eks.name)[0] == 0
     code, out, _ = labgen(capsys, k8s_server, eks, "bootstrap", eks.name, "--dry-run")
@@ -199,7 +213,7 @@ def test_argocd_in_another_namespace_is_a_clear_error(
     assert code == 2
     assert f"namespace {lab.namespace!r} has no Argo CD Deployment" in err
     assert "spec.gitops.argocdNamespace" in err
-    assert live(k8s_server, "appprojects.argoproj.io", lab.name, lab.namespace) is None
+    assert live(k8s_server, "AppProject", lab.name, lab.namespace) is None
 
 
 def test_forbidden_is_a_clear_error(
@@ -283,7 +297,7 @@ def test_apply_conflicts_need_force_conflicts(
     code, out, _ = labgen(capsys, k8s_server, eks, "bootstrap", eks.name, "--force-conflicts")
     assert code == 0
     assert f"configured ConfigMap {ns}/argocd-cm" in out
-    cm = live(k8s_server, "configmap", "argocd-cm", ns)
+    cm = live(k8s_server, "ConfigMap", "argocd-cm", ns)
     assert cm is not None
     assert cm["data"][HEALTH_KEY].startswith("hs = {}")
 
@@ -303,7 +317,7 @@ def test_openshift_gitops_bundle(
     assert "tagged with the OpenShift GitOps release" in " ".join(err.split())
     assert f"created ClusterRoleBinding labgen-{lab.name}-argocd-application-controller" in out
     assert "ArgoCD openshift-gitops/openshift-gitops" in out
-    instance = live(k8s_server, "argocds.argoproj.io", "openshift-gitops", "openshift-gitops")
+    instance = live(k8s_server, "ArgoCD", "openshift-gitops", "openshift-gitops")
     assert instance is not None
     assert instance["spec"]["server"]["route"] == {"enabled": True}  # the operator's, kept
     assert HEALTH_KEY in instance["spec"]["extraConfig"]
@@ -340,10 +354,14 @@ def synced_tree(server: ApiServer, lab: Lab, capsys: pytest.CaptureFixture[str])
 
 def set_status(server: ApiServer, namespace: str, name: str, status: dict[str, Any]) -> None:
     """Write status as Argo CD does: Application's CRD has no status subresource."""
-    server.kubectl(
-        "patch", "applications.argoproj.io", name, "-n", namespace, "--type=merge",
-        "-p", json.dumps({"status": status}),
-    )  # fmt: skip
+    meta = {"name": name, "namespace": namespace}
+    path = server.path(
+        {"apiVersion": KINDS["Application"], "kind": "Application", "metadata": meta}
+    )
+    response = server.client.request(
+        "PATCH", path, {"status": status}, content_type="application/merge-patch+json"
+    )
+    assert response.ok, response.message
 
 
 def test_status_converged_then_degraded_and_missing(
@@ -381,9 +399,9 @@ def test_status_converged_then_degraded_and_missing(
         ],
     }
     set_status(k8s_server, eks.namespace, f"{eks.name}-serve-llama-8b", degraded)
-    k8s_server.kubectl(
-        "delete", "applications.argoproj.io", f"{eks.name}-keda", "-n", eks.namespace
-    )  # no finalizer on operator Applications: gone at once without a controller
+    gone = {"metadata": {"name": f"{eks.name}-keda", "namespace": eks.namespace}}
+    k8s_server.delete([{"apiVersion": KINDS["Application"], "kind": "Application", **gone}])
+    # (no finalizer on operator Applications: gone at once without a controller)
     stray = {
         "apiVersion": "argoproj.io/v1alpha1",
         "kind": "Application",
