@@ -8,7 +8,9 @@ cannot produce on demand stay on the HTTP fake (tests/cli/test_cluster.py)."""
 from __future__ import annotations
 
 import hashlib
+import os
 import socket
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -42,8 +44,9 @@ class Lab:
     """A shipped spec under a name and Argo CD namespace of the test's own."""
 
     def __init__(self, tmp_path: Path, request: pytest.FixtureRequest, source: str) -> None:
-        # unique per test and per run (a reused server keeps earlier runs' objects)
-        seed = f"{request.node.nodeid} {tmp_path}"
+        # unique per test and per run (a reused server keeps earlier runs' objects; a
+        # passing run's tmp_path is removed, so the next run may get the same one)
+        seed = f"{request.node.nodeid} {tmp_path} {os.getpid()} {time.time_ns()}"
         digest = hashlib.sha256(seed.encode()).hexdigest()[:6]
         self.name = f"t{digest}"
         self.root = tmp_path / "repo"
