@@ -106,10 +106,8 @@ def template_source(
     parameters = tuple(f"{p.get('name')}={p.get('value')}" for p in helm.get("parameters", []))
     digest = None
     if store is not None:
-        arguments = (release, namespace, kube_version, repr(text), *parameters, "\0")
-        digest = hashlib.sha256(
-            "\0".join((path_digest(chart), *arguments, *CLUSTER_API_VERSIONS)).encode()
-        ).hexdigest()
+        arguments = (release, namespace, kube_version, text, parameters, CLUSTER_API_VERSIONS)
+        digest = hashlib.sha256(repr((path_digest(chart), *arguments)).encode()).hexdigest()
         documents = store.get("helm", digest)
         if documents is not None:
             reused([str(find_tool("helm")), "template", release, str(chart), "-n", namespace])
