@@ -8,7 +8,6 @@ state is built from that side's own files.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import subprocess
 import tempfile
@@ -17,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from labgen.buildcache import blob_id
 from labgen.errors import LabgenError
 from labgen.tools import run_tool, traced
 
@@ -160,9 +160,7 @@ class WorkingTree(Snapshot):
         paths = self.paths()
         cached = paths.get(path)
         if cached is None:
-            data = self.read(path)
-            digest = hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False)
-            paths[path] = cached = digest.hexdigest()
+            paths[path] = cached = blob_id(self.read(path))
         return cached
 
 
