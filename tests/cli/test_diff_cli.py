@@ -124,3 +124,25 @@ def test_no_default_branch_exits_2(repo: Path) -> None:
 def test_bad_output_is_a_usage_error(repo: Path) -> None:
     result = run("diff", "--output", "html", cwd=repo)
     assert result.returncode == 2
+
+
+def test_a_second_diff_reuses_every_build_and_render(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Builds and chart renders are kept by what they read (labgen.buildcache): the same
+    comparison again runs no tool, and says the same; a check of the working tree fills
+    the same entries (same digests) that the diff's head side then reuses."""
+    monkeypatch.setenv("LABGEN_CACHE_DIR", str(tmp_path / "cache"))
+    edit_values(repo)
+    first = run("--verbose", "diff", cwd=repo)
+    assert "+ kubectl kustomize" in first.stderr, first.stderr
+    assert "+ helm template" in first.stderr, first.stderr
+    again = run("--verbose", "diff", cwd=repo)
+    assert (again.returncode, again.stdout) == (first.returncode, first.stdout)
+    assert "+ kubectl" not in again.stderr, again.stderr
+    assert "+ helm" not in again.stderr, again.stderr
+    assert "= kubectl kustomize" in again.stderr
+    assert "= helm template" in again.stderr
+    fresh = run("--verbose", "diff", "--no-cache", cwd=repo)
+    assert fresh.stdout == first.stdout
+    assert "+ kubectl kustomize" in fresh.stderr
