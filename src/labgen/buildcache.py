@@ -122,11 +122,16 @@ class BuildInputs:
             if "://" in value or value.startswith(("git@", "github.com/")) or "?ref=" in value:
                 return None
             target = posixpath.normpath(posixpath.join(directory, value))
-            if target.startswith("../") or target == ".." or target.startswith("/"):
+            if target.startswith("../") or target == "..":
                 return None
+            absolute = target.startswith("/")  # in no view: unknown if it names anything
             if self.files.is_file(target):
+                if absolute:
+                    return None
                 files.add(target)
             elif target != directory and self.kustomization_file(target) is not None:
+                if absolute:
+                    return None
                 nested = self.inputs(target)
                 if nested is None:
                     return None
@@ -202,9 +207,6 @@ class BuildStore:
             self._tools[tool] = f"{binary.resolve()}\0{stat.st_size}\0{stat.st_mtime_ns}"
         key = hashlib.sha256(f"{self._tools[tool]}\0{digest}".encode()).hexdigest()
         return self.directory / tool / key[:2] / key
-
-    def has(self, tool: str, digest: str) -> bool:
-        return self._path(tool, digest).is_file()
 
     def get(self, tool: str, digest: str) -> list[Any] | None:
         """The documents ``tool`` output for these inputs, if they were kept."""

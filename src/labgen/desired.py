@@ -201,19 +201,29 @@ def build_kustomization(
     directory: Path, root: Path, store: BuildStore | None = None, digest: str | None = None
 ) -> Objects | SourceError:
     """The objects of one kustomization build, or why it failed (see build_kustomizations)."""
+    if store is not None and digest is not None:
+        kept = kept_build(directory, store, digest)
+        if kept is not None:
+            return kept
     try:
-        documents = store.get("kubectl", digest) if store and digest else None
-        if documents is not None:
-            reused([str(find_tool("kubectl")), "kustomize", str(directory)])
-        else:
-            origin = display_path(root, directory)
-            documents = list(load_all_safe(kustomize_build(directory), origin))
-            if store is not None and digest is not None:
-                store.put("kubectl", digest, documents)
-        return [d for d in documents if isinstance(d, dict)]
+        origin = display_path(root, directory)
+        documents = list(load_all_safe(kustomize_build(directory), origin))
     except (LabgenError, YamlSyntaxError) as exc:
         detail = str(exc).splitlines()[-1].replace(f"{root.resolve()}/", "")
         return SourceError(detail)
+    if store is not None and digest is not None:
+        store.put("kubectl", digest, documents)
+    return [d for d in documents if isinstance(d, dict)]
+
+
+def kept_build(directory: Path, store: BuildStore, digest: str) -> Objects | None:
+    """The objects of an earlier build of ``directory`` with this input digest, if
+    ``store`` kept them (the ``--verbose`` trace is told it is reused)."""
+    documents = store.get("kubectl", digest)
+    if documents is None:
+        return None
+    reused([str(find_tool("kubectl")), "kustomize", str(directory)])
+    return [d for d in documents if isinstance(d, dict)]
 
 
 def display_path(root: Path, path: Path) -> str:

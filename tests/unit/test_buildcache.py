@@ -115,6 +115,16 @@ def test_a_build_reading_what_the_tree_lacks_has_no_key(tree: Path, reference: s
     assert digest(tree, "overlays/dev") is None
 
 
+def test_absolute_paths_count_only_when_they_name_something(tree: Path) -> None:
+    """An absolute base or file is outside every view: no key. A string that merely starts
+    with a slash (a JSON patch's field path) names nothing and keeps the key."""
+    kustomization = tree / "overlays/dev/kustomization.yaml"
+    kustomization.write_text(OVERLAY + "labels:\n- pairs: {note: /spec/replicas}\n")
+    assert digest(tree, "overlays/dev") is not None
+    kustomization.write_text(f"resources:\n- {tree / 'base'}\n")
+    assert digest(tree, "overlays/dev") is None
+
+
 def test_a_symlinked_directory_has_no_key(tree: Path) -> None:
     (tree / "overlays/dev/linked").symlink_to(tree / "base", target_is_directory=True)
     assert digest(tree, "overlays/dev") is None

@@ -29,6 +29,7 @@ from labgen.desired import (
     cached_chart,
     chart_name,
     is_application,
+    kept_build,
     render_chart,
 )
 from labgen.diff.sides import Snapshot
@@ -87,12 +88,14 @@ class BuildCache:
         outputs = build_kustomizations(todo.values(), root, store=self.store, keys=keys)
         self.outputs.update((digest, _built(outputs[d])) for digest, d in todo.items())
 
-    def kept(self, digest: str) -> bool:
-        """Whether a build with this digest is known without building (its files need not
-        be written out)."""
-        return digest in self.outputs or (
-            self.store is not None and self.store.has("kubectl", digest)
-        )
+    def known(self, digest: str, directory: Path) -> bool:
+        """Whether the build with this digest is known without running it (built already,
+        or read now from ``store``): its files need not be written out."""
+        if digest not in self.outputs and self.store is not None:
+            kept = kept_build(directory, self.store, digest)
+            if kept is not None:
+                self.outputs[digest] = kept
+        return digest in self.outputs
 
 
 def _built(output: list[dict[str, Any]] | SourceError) -> Built:
@@ -151,12 +154,11 @@ class SideTree:
         jobs = []
         for directory in directories:
             digest = self.digest(directory)
-            if digest is None or digest in self.cache.outputs:
+            if digest is None or self.cache.known(digest, self.root / directory):
                 continue
             inputs = self.inputs(directory)
             assert inputs is not None
-            if not self.cache.kept(digest):
-                self.files.ensure(inputs[0])
+            self.files.ensure(inputs[0])
             jobs.append((digest, self.root / directory))
         self.cache.build_all(jobs, self.root)
 
